@@ -1,0 +1,94 @@
+"""Configuration for pb.
+
+`DATABASE_URL` selects the database. Without it pb uses an SQLite file in the
+Flask instance folder, which is all a small CVS needs to run a round.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    # None means "an SQLite file in the instance folder"; create_app fills it in.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("PB_SQLITE_BUSY_TIMEOUT_MS", "30000"))
+
+    # Request bodies larger than this are refused with 413 (Flask's default is unlimited).
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Staff sessions end after this long without a request.
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PB_STAFF_IDLE_MINUTES", "30")))
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # Flask-Limiter: "memory://" is per process; use Redis when gunicorn runs several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("PB_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("PB_RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # Shown to residents as who to contact for help.
+    PB_ORGANISATION = os.environ.get("PB_ORGANISATION", "Connect Hackney")
+    PB_CONTACT = os.environ.get(
+        "PB_CONTACT", "Call the Connect Hackney team on 020 7923 1962 (Monday to Friday, 10am to 4pm)"
+    )
+    PB_TIMEZONE = "Europe/London"
+    ALLOW_DEMO = True
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = _bool("FLASK_DEBUG", False)
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+    # Scrypt with production cost makes a suite of many sign-ins slow; tests use a cheap setting.
+    PB_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    ALLOW_DEMO = False
+    DEBUG = False
+
+    @classmethod
+    def check(cls, app_config: dict) -> None:
+        """Refuse to start without a real secret key."""
+        key = app_config.get("SECRET_KEY") or ""
+        if key in {"", Config.SECRET_KEY, "change-me"} or len(key) < 24:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,54 @@
+"""pb: participatory budgeting for community organisations.
+
+`create_app()` builds the Flask application. Flask and the web layer are imported
+inside it, so `import pb.tally` (the counting engine) stays free of them.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# Every user-facing area is one blueprint module exposing `bp`.
+BLUEPRINT_MODULES = (
+    "pb.main.views",
+    "pb.auth.views",
+    "pb.staff.views",
+    "pb.residents.views",
+    "pb.residents.staff_views",
+    "pb.proposals.views",
+    "pb.proposals.staff_views",
+    "pb.voting.views",
+    "pb.voting.staff_views",
+    "pb.results.views",
+    "pb.results.staff_views",
+)
+
+
+def create_app(test_config: dict | None = None):
+    """Build the pb application.
+
+    `test_config` overrides settings (tests pass a database URL and TESTING=True).
+    The config class is chosen by PB_ENV (development, testing, production).
+    """
+    import os
+
+    from flask import Flask
+
+    from pb import web
+
+    project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(project_root, "templates"),
+    )
+    web.configure(app, test_config)
+    web.init_extensions(app)
+    web.register_blueprints(app, BLUEPRINT_MODULES)
+    web.install_request_hooks(app)
+    web.install_error_handlers(app)
+    web.install_template_helpers(app)
+
+    from pb.cli import pb_cli
+
+    app.cli.add_command(pb_cli)
+    return app

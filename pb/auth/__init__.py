@@ -1,0 +1,1 @@
+"""Signing in, signing out and registering."""

@@ -1,0 +1,92 @@
+"""`flask pb ...`: set up the database, staff accounts and the demo."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+pb_cli = AppGroup("pb", help="Run and look after a pb site.")
+
+
+def upgrade_database() -> None:
+    """Create or upgrade the schema with the migrations (never create_all)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+@pb_cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the database, or bring it up to date."""
+    upgrade_database()
+    click.echo("Database is ready.")
+
+
+@pb_cli.command("create-staff")
+@click.argument("email")
+@click.option("--name", default=None, help="The staff member's name (default: from the email).")
+@click.option("--admin", is_flag=True, help="Make an administrator, who can add and switch off staff accounts.")
+@click.password_option("--password", prompt="Password", help="At least 8 characters.")
+@with_appcontext
+def create_staff_command(email: str, name: str | None, admin: bool, password: str) -> None:
+    """Add a staff account (asks for the password)."""
+    from pb.services import staff_accounts
+    from pb.services.errors import DomainError
+
+    try:
+        user = staff_accounts.create_staff(
+            actor=None, email=email, name=name or email.split("@")[0].replace(".", " ").title(),
+            password=password, admin=admin,
+        )
+    except DomainError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"Created {'administrator' if user.is_admin else 'staff'} account {user.email}.")
+
+
+@pb_cli.command("demo")
+@click.option("--seed", default=2026, show_default=True, help="Seed for the generated residents and ballots.")
+@click.option("--residents", default=300, show_default=True, help="How many residents to generate.")
+@with_appcontext
+def demo_command(seed: int, residents: int) -> None:
+    """Load a realistic Hackney demo (refused in production)."""
+    from pb.demo import load_demo
+
+    if not current_app.config.get("ALLOW_DEMO"):
+        click.echo("Error: the demo cannot be loaded in production.", err=True)
+        sys.exit(2)
+    summary = load_demo(seed=seed, residents=residents)
+    click.echo(summary)
+
+
+@pb_cli.command("reset-demo")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def reset_demo_command(yes: bool) -> None:
+    """Empty the database and load the demo again (refused in production)."""
+    from pb.demo import load_demo, wipe_database
+
+    if not current_app.config.get("ALLOW_DEMO"):
+        click.echo("Error: the demo cannot be reset in production.", err=True)
+        sys.exit(2)
+    if not yes:
+        click.confirm("This deletes everything in the database. Continue?", abort=True)
+    wipe_database()
+    click.echo(load_demo())
+
+
+@pb_cli.command("demo-if-empty")
+@with_appcontext
+def demo_if_empty_command() -> None:
+    """Load the demo only when the database has no rounds (used by `make run`)."""
+    from pb.demo import database_is_empty, load_demo
+
+    if not current_app.config.get("ALLOW_DEMO"):
+        return
+    if database_is_empty():
+        click.echo(load_demo())
+    else:
+        click.echo("The database already has data; the demo was not loaded.")

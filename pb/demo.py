@@ -1,0 +1,160 @@
+"""A realistic Hackney demo: residents aged 50+, project ideas, a round in voting and one with results.
+
+Demo accounts (demo data only, never in production):
+  staff@example.org / pb-demo-password     (administrator)
+  resident@example.org / pb-demo-password  (eligible, has not voted in the voting round)
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+from faker import Faker
+from sqlalchemy import func, select
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from pb.models import EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
+from pb.services.passwords import hash_password
+
+DEMO_PASSWORD = "pb-demo-password"
+STAFF_EMAIL = "staff@example.org"
+RESIDENT_EMAIL = "resident@example.org"
+
+HACKNEY_DISTRICTS = ["E1", "E2", "E5", "E8", "E9", "E10", "EC1", "EC2", "N1", "N4", "N5", "N16"]
+# Districts shared with neighbouring boroughs: registrations there are reviewed by staff.
+SHARED_DISTRICTS = ["E1", "E10", "EC1", "EC2", "N1", "N4"]
+
+# (title, summary, category, organisation, cost in pounds)
+PROJECT_IDEAS = [
+    ("Friday lunch club in Clapton", "A hot two-course lunch and company every Friday for 40 older neighbours.", "Social activities", "Clapton Park Tenants' Association", 4800),
+    ("Hearing loss peer support group", "Monthly meetings where people with hearing loss share tips and try equipment.", "Health and wellbeing", "Hackney Hearing Circle", 2600),
+    ("Older LGBT art group", "Weekly painting and collage sessions for older LGBT residents, with a show at the end.", "Arts and culture", "Queer Brushes Hackney", 3900),
+    ("Chair-based exercise at the library", "Gentle seated exercise twice a week at Stoke Newington Library.", "Health and wellbeing", "Move It Hackney", 2200),
+    ("Tablet and smartphone help sessions", "Drop-in help to use tablets, video calls and online shopping safely.", "Learning", "Digital Buddies N16", 3100),
+    ("Community minibus trips to the seaside", "Four accessible day trips to the coast for people who rarely get out.", "Getting out and about", "Hackney Community Transport", 6500),
+    ("Caribbean elders' dominoes and chat", "A weekly dominoes club with tea, in Dalston.", "Social activities", "Dalston Elders Club", 1500),
+    ("Walking football for over 50s", "Coached walking football on Hackney Marshes, all abilities welcome.", "Health and wellbeing", "Marshes Walking Football", 2400),
+    ("Turkish-speaking carers' café", "A café afternoon for Turkish-speaking carers to rest and get advice.", "Health and wellbeing", "Day-Mer Carers Group", 3300),
+    ("Intergenerational gardening on the estate", "Older residents and local pupils grow vegetables together.", "Social activities", "Kingsmead Growers", 2900),
+    ("Memory café for people with dementia", "A monthly café for people living with dementia and their families.", "Health and wellbeing", "Hackney Memory Café", 3600),
+    ("Oral history of Ridley Road market", "Recording older traders' memories for a booklet and radio show.", "Arts and culture", "Ridley Road Stories", 4200),
+    ("Tai chi in London Fields", "Free outdoor tai chi sessions from spring to autumn.", "Health and wellbeing", "Fields Tai Chi", 1800),
+    ("Knit and natter group", "A weekly knitting circle that makes blankets for the local hospice.", "Social activities", "Homerton Knitters", 900),
+    ("Bus pass outings to museums", "Guided monthly trips by bus to London's free museums.", "Getting out and about", "Out and About Hackney", 2100),
+    ("Singing for lung health", "A choir for people with breathing difficulties, led by a trained leader.", "Health and wellbeing", "Breathe Easy Hackney", 2700),
+    ("Men's shed in Hackney Wick", "A workshop where older men fix things, learn skills and make friends.", "Learning", "Wick Men's Shed", 5900),
+    ("Bengali women's sewing circle", "A sewing and embroidery circle for older Bengali women in Shoreditch.", "Arts and culture", "Shoreditch Sewing Circle", 2300),
+    ("Pension credit advice sessions", "Help to check and claim benefits, in English, Turkish and Bengali.", "Learning", "Hackney Advice Network", 3500),
+    ("Cinema club with subtitles", "Monthly afternoon films with subtitles and a loop system.", "Arts and culture", "Rio Seniors Cinema Club", 1600),
+    ("Swimming lessons for nervous adults", "Small-group lessons at the Lido for older adults who never learned.", "Health and wellbeing", "London Fields Lido Friends", 3000),
+    ("Befriending phone calls", "Volunteers call isolated older residents every week for a chat.", "Social activities", "Hackney Befrienders", 2500),
+]
+
+
+def database_is_empty() -> bool:
+    return (db.session.scalar(select(func.count()).select_from(Round)) or 0) == 0
+
+
+def wipe_database() -> None:
+    """Drop every table and rebuild the schema from the migrations."""
+    from pb.cli import upgrade_database
+
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade_database()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _postcode(rng: random.Random, district: str) -> str:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"{district} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+
+def load_demo(seed: int = 2026, residents: int = 300) -> str:
+    """Create the demo data and return a short summary for the console."""
+    fake = Faker("en_GB")
+    Faker.seed(seed)
+    rng = random.Random(seed)
+    today = date.today()
+    now = datetime.now(timezone.utc)
+    password_hash = hash_password(DEMO_PASSWORD)
+
+    staff = User(role=Role.ADMIN, name="Sam Okafor", name_key="sam okafor", email=STAFF_EMAIL,
+                 password_hash=password_hash, eligibility_status=EligibilityStatus.REFUSED,
+                 eligibility_reason="Staff accounts do not vote.")
+    resident = User(role=Role.RESIDENT, name="Rita Hughes", name_key="rita hughes", email=RESIDENT_EMAIL,
+                    password_hash=password_hash, date_of_birth=date(1949, 3, 27), postcode="E8 3PN",
+                    eligibility_status=EligibilityStatus.ELIGIBLE,
+                    eligibility_reason="Aged 50 or over and living in Hackney.")
+    db.session.add_all([staff, resident])
+
+    people: list[User] = []
+    seen: set[tuple[str, date, str]] = set()
+    while len(people) < residents:
+        name = fake.name()
+        dob = fake.date_of_birth(minimum_age=51, maximum_age=94)
+        postcode = _postcode(rng, rng.choice(HACKNEY_DISTRICTS))
+        key = (_name_key(name), dob, postcode)
+        if key in seen:
+            continue
+        seen.add(key)
+        has_email = rng.random() < 0.6
+        people.append(User(
+            role=Role.RESIDENT, name=name, name_key=key[0], date_of_birth=dob, postcode=postcode,
+            email=f"{key[0].replace(' ', '.')}.{len(people)}@example.net" if has_email else None,
+            password_hash=password_hash if has_email else None,
+            eligibility_status=EligibilityStatus.ELIGIBLE,
+            eligibility_reason="Aged 50 or over and living in Hackney.",
+        ))
+    db.session.add_all(people)
+    db.session.flush()
+
+    def make_round(**kw) -> Round:
+        r = Round(
+            area_name="Hackney", min_age=50, accepted_postcodes="\n".join(d for d in HACKNEY_DISTRICTS if d not in SHARED_DISTRICTS),
+            review_postcodes="\n".join(SHARED_DISTRICTS), min_ranks=1, max_ranks=3, counting_rule="greedy",
+            completion="add1u", min_project_cost_pence=50_000, max_project_cost_pence=800_000,
+            created_by_id=staff.id, **kw,
+        )
+        db.session.add(r)
+        db.session.flush()
+        return r
+
+    voting = make_round(
+        title="Connect Hackney Community Fund 2026",
+        description=("Connect Hackney has £50,000 of National Lottery money for projects that help people aged 50 "
+                     "and over in Hackney stay connected and well.\n\nChoose up to 3 projects you would most like "
+                     "to see funded. Your 1st choice gets 3 points, your 2nd 2 points and your 3rd 1 point."),
+        budget_pence=5_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today,
+        proposals_open_on=today - timedelta(days=60), proposals_close_on=today - timedelta(days=30),
+        voting_open_on=today - timedelta(days=7), voting_close_on=today + timedelta(days=14),
+        results_on=today + timedelta(days=21),
+        proposals_opened_at=now - timedelta(days=60), proposals_closed_at=now - timedelta(days=30),
+        voting_opened_at=now - timedelta(days=7),
+    )
+    ideas = list(PROJECT_IDEAS)
+    for i, (title, summary, category, org, pounds) in enumerate(ideas):
+        status = ProposalStatus.SHORTLISTED if i < 20 else ProposalStatus.REFUSED
+        proposer = people[i]
+        db.session.add(Proposal(
+            round_id=voting.id, title=title, summary=summary,
+            description=(f"{summary}\n\n{org} has run activities in Hackney for {rng.randint(2, 15)} years. "
+                         f"The money pays for the room, a session leader, refreshments and travel help.\n\n"
+                         f"Contact us through the Connect Hackney team if you would like to join in."),
+            cost_pence=pounds * 100, category=category, organisation=org, contact=fake.phone_number(),
+            proposer_id=proposer.id, status=status,
+            refusal_reason=None if status == ProposalStatus.SHORTLISTED else
+            "This is already funded by the council's adult social care budget.",
+        ))
+    db.session.commit()
+    return (
+        f"Demo loaded: {residents + 1} residents, round '{voting.title}' in voting with 20 shortlisted projects.\n"
+        f"Staff sign-in: {STAFF_EMAIL} / {DEMO_PASSWORD}\n"
+        f"Resident sign-in: {RESIDENT_EMAIL} / {DEMO_PASSWORD}"
+    )

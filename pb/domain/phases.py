@@ -1,0 +1,46 @@
+"""The phases of a funding round. Phases only move forward, one step at a time."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    DRAFT = "draft"
+    PROPOSALS_OPEN = "proposals_open"
+    PROPOSALS_CLOSED = "proposals_closed"
+    VOTING_OPEN = "voting_open"
+    VOTING_CLOSED = "voting_closed"
+    RESULTS_PUBLISHED = "results_published"
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self]
+
+    @property
+    def next(self) -> "Phase | None":
+        order = list(Phase)
+        i = order.index(self)
+        return order[i + 1] if i + 1 < len(order) else None
+
+    def is_at_least(self, other: "Phase") -> bool:
+        order = list(Phase)
+        return order.index(self) >= order.index(other)
+
+
+PHASE_LABELS = {
+    Phase.DRAFT: "Draft (not public yet)",
+    Phase.PROPOSALS_OPEN: "Open for project ideas",
+    Phase.PROPOSALS_CLOSED: "Ideas being reviewed",
+    Phase.VOTING_OPEN: "Voting open",
+    Phase.VOTING_CLOSED: "Voting closed, counting",
+    Phase.RESULTS_PUBLISHED: "Results published",
+}
+
+# What each move does, in the words shown on its confirmation page.
+PHASE_MOVE_EFFECTS = {
+    Phase.PROPOSALS_OPEN: "Residents will be able to send in project ideas. The round will be shown on the public site.",
+    Phase.PROPOSALS_CLOSED: "Residents will no longer be able to send in or change ideas. Staff can review and shortlist them.",
+    Phase.VOTING_OPEN: "Residents will be able to vote. Ballot and counting rules, eligibility rules and the budget will be locked, and shortlisted projects can no longer be changed.",
+    Phase.VOTING_CLOSED: "Nobody will be able to vote any more, online or on paper. Staff will be able to see the count.",
+    Phase.RESULTS_PUBLISHED: "The results, the anonymised ballots and the count's steps will be published for everyone. The result is then final.",
+}

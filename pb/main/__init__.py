@@ -1,0 +1,1 @@
+"""Public pages: home, a round's page, how it works, accessibility."""

@@ -1,0 +1,26 @@
+"""pb's data model: one module per entity."""
+from pb.models.audit_event import AuditEvent
+from pb.models.ballot import Ballot
+from pb.models.count_result import CountResult
+from pb.models.paper_entry import PaperEntry
+from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.round import Round
+from pb.models.user import EligibilityStatus, Role, User
+from pb.models.voter_roll import Channel, VoterRoll
+from pb.models.voting_code import VotingCode
+
+__all__ = [
+    "AuditEvent",
+    "Ballot",
+    "Channel",
+    "CountResult",
+    "EligibilityStatus",
+    "PaperEntry",
+    "Proposal",
+    "ProposalStatus",
+    "Role",
+    "Round",
+    "User",
+    "VoterRoll",
+    "VotingCode",
+]

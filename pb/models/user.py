@@ -1,0 +1,83 @@
+"""People who use pb: residents, CVS staff and administrators."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pb.extensions import db
+from pb.models._types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class EligibilityStatus(StrEnum):
+    ELIGIBLE = "eligible"
+    PENDING = "pending"
+    REFUSED = "refused"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # The same person (name, date of birth, postcode) cannot register twice.
+        UniqueConstraint("name_key", "date_of_birth", "postcode", name="uq_users_identity"),
+        CheckConstraint("role IN ('resident', 'staff', 'admin')", name="role"),
+        CheckConstraint("eligibility_status IN ('eligible', 'pending', 'refused')", name="eligibility_status"),
+        Index("ix_users_name_key", "name_key"),
+        Index("ix_users_postcode", "postcode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.RESIDENT)
+    name: Mapped[str] = mapped_column(String(120))
+    # Lower-cased name with single spaces, used to spot duplicate registrations.
+    name_key: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # Normalised form: upper case, one space before the inward code ("E8 1AB").
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    eligibility_status: Mapped[str] = mapped_column(String(16), default=EligibilityStatus.PENDING)
+    eligibility_reason: Mapped[str | None] = mapped_column(Text)
+    # Rotated at every sign-in and sign-out; a session cookie carrying an old token is dead.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login uses get_id() to store who is signed in; the token makes it revocable.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return bool(self.is_active_account)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.eligibility_status == EligibilityStatus.ELIGIBLE
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(32)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,29 @@
+"""Read-only queries about rounds that many pages share."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from pb.models import Round
+from pb.services.errors import NotFound
+
+
+def public_rounds() -> list[Round]:
+    """Rounds residents can see (everything but drafts), newest first."""
+    return list(db.session.scalars(select(Round).where(Round.phase != Phase.DRAFT).order_by(Round.id.desc())))
+
+
+def get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("There is no funding round with that number.")
+    return round_
+
+
+def get_public_round(round_id: int) -> Round:
+    """A round residents may see; drafts look like they do not exist."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.phase == Phase.DRAFT:
+        raise NotFound("There is no funding round with that number.")
+    return round_

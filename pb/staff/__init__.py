@@ -1,0 +1,1 @@
+"""The staff console: rounds, their phases, the audit log and staff accounts."""

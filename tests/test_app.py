@@ -1,0 +1,70 @@
+"""The application factory and its configurations."""
+from __future__ import annotations
+
+import pytest
+
+from pb import create_app
+from tests.conftest import make_app
+
+
+def test_testing_config_is_applied(app):
+    assert app.config["TESTING"] is True
+    assert app.config["PB_ENV"] == "testing"
+
+
+def test_default_database_is_sqlite_in_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    import config
+
+    monkeypatch.setattr(config.Config, "SQLALCHEMY_DATABASE_URI", None)
+    app = create_app({"PB_ENV": "development", "PB_SKIP_DB_CHECK": True})
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith("sqlite:///")
+    assert uri.endswith("pb.sqlite")
+    assert app.instance_path in uri
+
+
+def test_database_url_selects_postgresql_driver():
+    app = create_app({"PB_ENV": "development", "SQLALCHEMY_DATABASE_URI": "postgresql://u@localhost/x", "PB_SKIP_DB_CHECK": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/x"
+
+
+def test_production_refuses_default_secret_key(migrated_database):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        make_app(migrated_database, PB_ENV="production", SECRET_KEY="dev-only-secret-key-change-me")
+
+
+def test_production_refuses_short_secret_key(migrated_database):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        make_app(migrated_database, PB_ENV="production", SECRET_KEY="short")
+
+
+def test_production_starts_with_real_secret_key(migrated_database):
+    app = make_app(migrated_database, PB_ENV="production", SECRET_KEY="x" * 64)
+    assert app.config["DEBUG"] is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["ALLOW_DEMO"] is False
+
+
+def test_development_cookies_not_secure_but_httponly_lax():
+    app = create_app({"PB_ENV": "development", "PB_SKIP_DB_CHECK": True})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(SystemExit, match="PB_ENV"):
+        create_app({"PB_ENV": "staging", "PB_SKIP_DB_CHECK": True})
+
+
+def test_request_size_limit_is_set(app):
+    assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 2 * 1024 * 1024
+
+
+def test_importing_the_engine_does_not_import_flask():
+    import subprocess
+    import sys
+
+    code = "import sys, pb.tally; assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,99 @@
+"""`flask pb ...` commands."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from pb.extensions import db
+from pb.models import Proposal, ProposalStatus, Round, User
+from tests.conftest import PROJECT_ROOT, make_app
+
+
+def test_init_brings_database_up_to_date(runner):
+    result = runner.invoke(args=["pb", "init"])
+    assert result.exit_code == 0, result.output
+    assert "Database is ready" in result.output
+
+
+def test_create_staff_prompts_for_password_and_hashes_it(app, runner):
+    result = runner.invoke(args=["pb", "create-staff", "new.staff@example.org"], input="a long staff password\na long staff password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new.staff@example.org"))
+        assert user.role == "staff"
+        assert user.password_hash and "a long staff password" not in user.password_hash
+
+
+def test_create_staff_admin_flag(app, runner):
+    result = runner.invoke(args=["pb", "create-staff", "boss@example.org", "--admin", "--password", "a long admin password"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.email == "boss@example.org")) == "admin"
+
+
+def test_create_staff_refuses_common_password_and_duplicates(app, runner):
+    result = runner.invoke(args=["pb", "create-staff", "x@example.org", "--password", "password123"])
+    assert result.exit_code == 2
+    assert "too common" in result.output
+    runner.invoke(args=["pb", "create-staff", "y@example.org", "--password", "a long staff password"])
+    result = runner.invoke(args=["pb", "create-staff", "Y@example.org", "--password", "a long staff password"])
+    assert result.exit_code == 2
+    assert "already an account" in result.output
+
+
+def test_demo_loads_realistic_data(app, runner):
+    result = runner.invoke(args=["pb", "demo", "--residents", "60"])
+    assert result.exit_code == 0, result.output
+    assert "staff@example.org" in result.output and "pb-demo-password" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "staff@example.org")).is_staff
+        resident = db.session.scalar(select(User).where(User.email == "resident@example.org"))
+        assert resident.is_eligible
+        voting = db.session.scalar(select(Round).where(Round.phase == "voting_open"))
+        shortlisted = db.session.scalar(
+            select(func.count()).select_from(Proposal).where(
+                Proposal.round_id == voting.id, Proposal.status == ProposalStatus.SHORTLISTED
+            )
+        )
+        assert shortlisted >= 20
+        assert db.session.scalar(select(func.count()).select_from(User)) >= 60
+
+
+def test_demo_if_empty_does_not_load_twice(app, runner):
+    runner.invoke(args=["pb", "demo-if-empty"])
+    result = runner.invoke(args=["pb", "demo-if-empty"])
+    assert "already has data" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "staff@example.org")) == 1
+
+
+def test_reset_demo_empties_and_reloads(app, runner):
+    runner.invoke(args=["pb", "demo", "--residents", "20"])
+    result = runner.invoke(args=["pb", "reset-demo", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "staff@example.org")) == 1
+
+
+def test_production_refuses_demo(migrated_database):
+    app = make_app(migrated_database, PB_ENV="production", SECRET_KEY="z" * 64)
+    result = app.test_cli_runner().invoke(args=["pb", "demo"])
+    assert result.exit_code == 2
+    assert "cannot be loaded in production" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_unreachable_database_gives_one_clear_line():
+    env = {**os.environ, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/nowhere", "FLASK_APP": "wsgi"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flask", "pb", "init"], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "DATABASE_URL" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1
