@@ -27,19 +27,26 @@ def _pg_schema_url(base_url: str, schema: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:
+def database_url(tmp_path_factory, worker_id):
     """A database of this test process's own: a PostgreSQL schema, or an SQLite file."""
     if PG_URL:
-        schema = "pb_test_" + re.sub(r"[^a-z0-9_]", "_", worker_id.lower())
+        # One schema per test process, so parallel workers (and parallel runs) never meet.
+        schema = f"pb_test_{re.sub(r'[^a-z0-9_]', '_', worker_id.lower())}_{os.getpid()}"
         engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
                                if PG_URL.startswith("postgresql://") else PG_URL)
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         engine.dispose()
-        return _pg_schema_url(PG_URL, schema)
+        yield _pg_schema_url(PG_URL, schema)
+        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+                               if PG_URL.startswith("postgresql://") else PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+        return
     path = tmp_path_factory.mktemp("db") / "pb-test.sqlite"
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 def make_app(database_url: str, **overrides):
