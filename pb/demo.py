@@ -17,7 +17,7 @@ from pb.extensions import db
 from pb.models import EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
 from pb.services.passwords import hash_password
 
-DEMO_PASSWORD = "pb-demo-password"
+DEMO_PASSWORD = "pb-demo-password"  # nosec B105 - published demo login; the demo is refused in production
 STAFF_EMAIL = "staff@example.org"
 RESIDENT_EMAIL = "resident@example.org"
 
@@ -80,7 +80,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     """Create the demo data and return a short summary for the console."""
     fake = Faker("en_GB")
     Faker.seed(seed)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - repeatable demo data, not a secret
     today = date.today()
     now = datetime.now(timezone.utc)
     password_hash = hash_password(DEMO_PASSWORD)

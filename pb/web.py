@@ -284,10 +284,12 @@ def format_datetime(value: datetime | None) -> str:
 
 def paragraphs(text_value: str | None) -> Markup:
     """Plain text with blank-line paragraphs, escaped, as <p> elements."""
-    if not text_value:
-        return Markup("")
-    blocks = [b.strip() for b in text_value.replace("\r\n", "\n").split("\n\n") if b.strip()]
-    return Markup("".join(f"<p>{escape(b).replace(chr(10), Markup('<br>'))}</p>" for b in blocks))
+    blocks = [b.strip() for b in (text_value or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
+    html = Markup("")
+    for block in blocks:
+        lines = [escape(line) for line in block.split("\n")]
+        html += Markup("<p>") + Markup("<br>").join(lines) + Markup("</p>")
+    return html
 
 
 def ordinal(n: int) -> str:

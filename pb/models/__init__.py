@@ -8,6 +8,7 @@ from pb.models.round import Round
 from pb.models.user import EligibilityStatus, Role, User
 from pb.models.voter_roll import Channel, VoterRoll
 from pb.models.voting_code import VotingCode
+from pb.models import guards  # noqa: E402,F401  (registers the append-only checks)
 
 __all__ = [
     "AuditEvent",
