@@ -88,7 +88,7 @@ class Election:
 
     projects: Sequence[Project]
     budget: Money
-    ballots: Sequence[Sequence[str]]
+    ballots: Sequence[Sequence[str]] = field(repr=False)
     kind: Kind = "ordinal"
     points: Sequence[int] | None = None
     min_length: int = 1

@@ -1,0 +1,43 @@
+"""Fixtures for the counting engine's tests: the real pabulib files and the pabutools reference.
+
+The pabulib directory is PB_PABULIB_DIR, or ../shared/data/pabulib next to the project. When it is
+missing, tests that need it skip, unless PB_REQUIRE_PABULIB=1 (as in CI), when they fail.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PROJECT_ROOT = HERE.parents[1]
+# tally_reference.py and generate.py sit next to the tests; make them importable in any import mode.
+sys.path.insert(0, str(HERE))
+
+
+def pabulib_dir() -> Path:
+    configured = os.environ.get("PB_PABULIB_DIR")
+    return Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "data" / "pabulib"
+
+
+def require_pabulib() -> Path:
+    """The pabulib directory, or skip (fail when PB_REQUIRE_PABULIB=1) if it is not there."""
+    directory = pabulib_dir()
+    if directory.is_dir() and any(directory.glob("*.pb")):
+        return directory
+    message = f"real pabulib data not found at {directory} (set PB_PABULIB_DIR)"
+    if os.environ.get("PB_REQUIRE_PABULIB") == "1":
+        pytest.fail(message + "; PB_REQUIRE_PABULIB=1 demands it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pabulib() -> Path:
+    return require_pabulib()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
