@@ -43,6 +43,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("PB_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("PB_RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
+    # Throttles (pb/residents/throttle.py); ";" separates several limits. Sign-in and code
+    # entry count failed attempts only; registration counts every attempt per IP.
+    PB_LIMIT_SIGN_IN_PER_IP = os.environ.get("PB_LIMIT_SIGN_IN_PER_IP", "20 per minute;100 per hour")
+    PB_LIMIT_SIGN_IN_PER_ACCOUNT = os.environ.get("PB_LIMIT_SIGN_IN_PER_ACCOUNT", "5 per minute;20 per hour")
+    PB_LIMIT_REGISTER_PER_IP = os.environ.get("PB_LIMIT_REGISTER_PER_IP", "10 per minute;30 per hour")
+    PB_LIMIT_REGISTER_PER_ACCOUNT = os.environ.get("PB_LIMIT_REGISTER_PER_ACCOUNT", "5 per minute;20 per hour")
+    PB_LIMIT_CODE_PER_IP = os.environ.get("PB_LIMIT_CODE_PER_IP", "10 per minute;50 per hour")
 
     # Shown to residents as who to contact for help.
     PB_ORGANISATION = os.environ.get("PB_ORGANISATION", "Connect Hackney")

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from pb.auth.forms import SignInForm, SignOutForm
+from pb.residents.throttle import sign_in_limits
 from pb.services import auth as auth_service
 
 bp = Blueprint("auth", __name__)
@@ -23,6 +24,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@sign_in_limits  # failed attempts only, per IP and per account (the email typed)
 def sign_in():
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():

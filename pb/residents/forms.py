@@ -1,0 +1,85 @@
+"""Forms for registration, voting codes and the staff's resident pages.
+
+The forms only carry what was typed; the services check it and say what to fix, so the
+same rules apply online and at a staff desk.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+DATE_PART = {"spellcheck": "false"}
+
+
+class _PersonFields(FlaskForm):
+    name = StringField("Full name", validators=[Length(max=200)], render_kw={"autocomplete": "name", "spellcheck": "false"})
+    dob_day = StringField("Day", validators=[Length(max=4)], render_kw={"autocomplete": "bday-day", **DATE_PART})
+    dob_month = StringField("Month", validators=[Length(max=4)], render_kw={"autocomplete": "bday-month", **DATE_PART})
+    dob_year = StringField("Year", validators=[Length(max=6)], render_kw={"autocomplete": "bday-year", **DATE_PART})
+    postcode = StringField("Postcode", validators=[Length(max=20)], render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
+    email = EmailField("Email address (optional)", validators=[Optional(), Length(max=254)], render_kw={"autocomplete": "email", "spellcheck": "false"})
+    phone = StringField("Phone number (optional)", validators=[Length(max=40)], render_kw={"autocomplete": "tel", "type": "tel"})
+
+    # Service error keys -> the form field that shows the message.
+    FIELD_FOR = {"date_of_birth": "dob_day"}
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, message in errors.items():
+            field = getattr(self, self.FIELD_FOR.get(key, key), None)
+            if field is None:
+                field = self.name
+            field.errors = list(field.errors) + [message]
+
+
+class RegisterForm(_PersonFields):
+    how = RadioField(
+        "How would you like to vote?",
+        choices=[
+            ("password", "Online, with my email address and a password"),
+            ("code", "I will get a voting code from staff (no email or password needed)"),
+        ],
+        default="password",
+        validate_choice=False,
+    )
+    password = PasswordField("Create a password", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField("Type your password again", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
+
+
+class InPersonForm(_PersonFields):
+    checked_id = BooleanField("I have seen proof of their age and address: approve them now")
+
+
+class VotingCodeForm(FlaskForm):
+    code = StringField(
+        "Your voting code",
+        validators=[Length(max=60)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
+    )
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.code.errors = list(self.code.errors) + list(errors.values())
+
+
+class IssueCodeForm(FlaskForm):
+    round_id = SelectField("Funding round", coerce=int, validate_choice=False)
+    issued_count = HiddenField()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.round_id.errors = list(self.round_id.errors) + list(errors.values())
+
+
+class RefuseForm(FlaskForm):
+    reason = TextAreaField("Reason (shown to the resident)", validators=[Length(max=2000)])
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for message in errors.values():
+            self.reason.errors = list(self.reason.errors) + [message]
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField("Note for the resident (optional)", validators=[Length(max=2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only a CSRF token: the POST itself is the confirmation."""

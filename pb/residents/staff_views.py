@@ -1,0 +1,185 @@
+"""Staff pages for residents: search, the review queue, registering someone in person,
+voting-code letters and deleting a resident's data. Every /staff URL is staff-only
+(enforced once for the whole prefix in pb.web)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCodeForm, RefuseForm
+from pb.services import residents as residents_service
+from pb.services import voting_codes
+from pb.services.errors import DomainError, NotFound
+
+bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _resident_or_404(user_id: int):
+    try:
+        return residents_service.get_resident(user_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/")
+def search():
+    query = (request.args.get("q") or "").strip()[:120]
+    results = residents_service.search(query)
+    return render_template(
+        "residents_staff/search.html",
+        query=query,
+        results=results,
+        pending_count=len(residents_service.pending_residents()),
+        deletion_count=len(residents_service.deletion_requests()),
+        status_label=residents_service.status_label,
+    )
+
+
+@bp.route("/pending")
+def pending():
+    return render_template(
+        "residents_staff/pending.html",
+        residents=residents_service.pending_residents(),
+        deletions=residents_service.deletion_requests(),
+    )
+
+
+@bp.route("/<int:user_id>")
+def resident(user_id: int):
+    user = _resident_or_404(user_id)
+    return _render_resident(user)
+
+
+def _render_resident(user, approve_form=None, refuse_form=None, status=200):
+    return (
+        render_template(
+            "residents_staff/resident.html",
+            user=user,
+            status_label=residents_service.status_label(user.eligibility_status),
+            voted=residents_service.rounds_voted_in(user),
+            codes=residents_service.codes_of(user),
+            proposals=residents_service.proposals_of(user),
+            approve_form=approve_form or ApproveForm(formdata=None),
+            refuse_form=refuse_form or RefuseForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:user_id>/approve", methods=["POST"])
+def approve(user_id: int):
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        user = residents_service.approve(_actor(), user_id, form.note.data)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("residents_staff.resident", user_id=user_id))
+    flash(f"{user.name} can now take part.", "success")
+    return redirect(url_for("residents_staff.resident", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/refuse", methods=["POST"])
+def refuse(user_id: int):
+    form = RefuseForm()
+    user = _resident_or_404(user_id)
+    if form.validate_on_submit():
+        try:
+            user = residents_service.refuse(_actor(), user_id, form.reason.data)
+        except DomainError as exc:
+            if exc.field == "reason":
+                form.show_errors(exc.errors)
+                return _render_resident(user, refuse_form=form, status=400)
+            flash(exc.message, "error")
+            return redirect(url_for("residents_staff.resident", user_id=user_id))
+        flash(f"{user.name} is now marked as not able to take part. They will see the reason you gave.", "success")
+        return redirect(url_for("residents_staff.resident", user_id=user_id))
+    return _render_resident(user, refuse_form=form, status=400)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_in_person():
+    form = InPersonForm()
+    if form.validate_on_submit():
+        try:
+            outcome = residents_service.register_in_person(
+                actor=_actor(),
+                name=form.name.data,
+                dob_day=form.dob_day.data,
+                dob_month=form.dob_month.data,
+                dob_year=form.dob_year.data,
+                postcode=form.postcode.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                checked_id=form.checked_id.data,
+            )
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"name": exc.message})
+        else:
+            label = residents_service.status_label(outcome.status)
+            flash(f"{outcome.user.name} is registered. {label}: {outcome.reason}", "success" if outcome.status == "eligible" else "info")
+            return redirect(url_for("residents_staff.resident", user_id=outcome.user.id))
+    return render_template("residents_staff/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:user_id>/code", methods=["GET", "POST"])
+def issue_code(user_id: int):
+    user = _resident_or_404(user_id)
+    rounds = voting_codes.issuable_rounds()
+    form = IssueCodeForm()
+    form.round_id.choices = [(r.id, f"{r.title} ({r.phase_enum.label})") for r in rounds]
+    if request.method == "GET":
+        form.issued_count.data = str(voting_codes.codes_issued_count(user))
+    if form.validate_on_submit():
+        round_ = next((r for r in rounds if r.id == form.round_id.data), None)
+        if round_ is None:
+            form.round_id.errors.append("Choose a round that is not yet closed for voting")
+        else:
+            try:
+                expected = int(form.issued_count.data) if (form.issued_count.data or "").isdigit() else None
+                code = voting_codes.issue_code(_actor(), user, round_, expected_count=expected)
+            except DomainError as exc:
+                form.show_errors(exc.errors or {"round_id": exc.message})
+            else:
+                # The letter is the response to this POST: shown once, never stored or retrievable.
+                return render_template(
+                    "residents_staff/letter.html",
+                    user=user,
+                    round=round_,
+                    code=voting_codes.format_code(code),
+                    address=url_for("residents.vote_with_code", _external=True),
+                )
+    return render_template("residents_staff/issue_code.html", user=user, form=form, rounds=rounds), 400 if form.errors else 200
+
+
+@bp.route("/<int:user_id>/delete", methods=["GET", "POST"])
+def delete(user_id: int):
+    user = _resident_or_404(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = user.name
+        try:
+            kept = residents_service.delete_resident(_actor(), user_id)
+        except NotFound:
+            abort(404)
+        flash(
+            f"{name}'s details have been deleted. {kept['voter_roll_rows_kept']} voter-roll "
+            f"entr{'y' if kept['voter_roll_rows_kept'] == 1 else 'ies'} and {kept['proposals_kept']} "
+            "proposal(s) were kept without their name, so the counts still add up.",
+            "success",
+        )
+        return redirect(url_for("residents_staff.search"))
+    return render_template(
+        "residents_staff/delete.html",
+        user=user,
+        form=form,
+        voted=residents_service.rounds_voted_in(user),
+        proposals=residents_service.proposals_of(user),
+    )

@@ -1,0 +1,124 @@
+"""Residents' pages: register, vote with a code, and their own account."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, login_user
+
+from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
+from pb.residents.throttle import code_limits, registration_limits
+from pb.services import residents as residents_service
+from pb.services import voting_codes
+from pb.services.errors import DomainError
+
+bp = Blueprint("residents", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@registration_limits
+def register():
+    if current_user.is_authenticated:
+        flash("You are already signed in. Sign out first to register someone else.", "info")
+        return redirect(url_for("residents.account") if not current_user.is_staff else url_for("staff.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        wants_code = form.how.data == "code"
+        try:
+            outcome = residents_service.register(
+                name=form.name.data,
+                dob_day=form.dob_day.data,
+                dob_month=form.dob_month.data,
+                dob_year=form.dob_year.data,
+                postcode=form.postcode.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                password=None if wants_code else form.password.data,
+                password_confirm=None if wants_code else form.password_confirm.data,
+                wants_code=wants_code,
+            )
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"name": exc.message})
+        else:
+            session.clear()  # a fresh session for the new resident
+            if outcome.user.password_hash:
+                login_user(outcome.user)
+            session["registration"] = {
+                "name": outcome.user.name,
+                "status": outcome.status,
+                "reason": outcome.reason,
+                "code": outcome.wants_code,
+                "signed_in": bool(outcome.user.password_hash),
+            }
+            return redirect(url_for("residents.registered"))
+    # Passwords are never sent back into the page.
+    form.password.data = form.password_confirm.data = None
+    return render_template("residents/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/done")
+def registered():
+    outcome = session.get("registration")
+    if not outcome:
+        return redirect(url_for("residents.register"))
+    return render_template("residents/registered.html", outcome=outcome)
+
+
+@bp.route("/vote-with-code", methods=["GET", "POST"])
+@code_limits
+def vote_with_code():
+    form = VotingCodeForm()
+    if form.validate_on_submit():
+        try:
+            code = voting_codes.find_usable_code(form.code.data)
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"code": exc.message})
+        else:
+            session["code_voter"] = {"code_id": code.id, "round_id": code.round_id}
+            if current_app.view_functions.get("voting.ballot"):
+                return redirect(url_for("voting.ballot", round_id=code.round_id))
+            return redirect(url_for("main.round_page", round_id=code.round_id))
+    form.code.data = None  # a code is never echoed back into the page
+    return render_template("residents/vote_with_code.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account")
+@login_required
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "residents/account.html",
+        user=user,
+        voted=residents_service.rounds_voted_in(user),
+        proposals=residents_service.proposals_of(user),
+        status_label=residents_service.status_label(user.eligibility_status),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/account/export.json")
+@login_required
+def export():
+    data = residents_service.export_data(current_user._get_current_object())
+    body = json.dumps(data, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-pb-data.json"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/account/delete-request", methods=["GET", "POST"])
+@login_required
+def delete_request():
+    form = ConfirmForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        residents_service.request_deletion(user)
+        flash(
+            "We have your request. A member of staff will delete your details within one month. "
+            "Until then you can still sign in.",
+            "success",
+        )
+        return redirect(url_for("residents.account"))
+    return render_template("residents/delete_request.html", user=user, form=form)
