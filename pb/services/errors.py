@@ -69,3 +69,9 @@ class DatabaseBusy(DomainError):
     """The database stayed locked for longer than the busy timeout: ask the client to retry."""
 
     status_code = 503
+
+
+class PaperEntriesDisagree(DomainError):
+    """The second keying of a paper ballot differs from the first: nothing is stored."""
+
+    status_code = 409

@@ -1,0 +1,1 @@
+"""Ranked voting: the ballot, review, receipt, and paper ballots keyed by staff."""

@@ -1,0 +1,65 @@
+"""Forms for voting. The ranking itself is read by pb.services.ballots.read_ranking
+(fields rank1, rank2, …) and checked on the server every time it is posted."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from pb.models import Round
+from pb.services.ballots import ordinal
+
+
+@dataclass(frozen=True)
+class RankField:
+    """One "Your 1st choice" select on the ballot."""
+
+    name: str
+    number: int
+    label: str
+    required: bool
+
+
+def rank_fields(round_: Round) -> list[RankField]:
+    fields = []
+    for n in range(1, round_.max_ranks + 1):
+        required = n <= round_.min_ranks
+        label = f"Your {ordinal(n)} choice" + ("" if required else " (if you want one)")
+        fields.append(RankField(name=f"rank{n}", number=n, label=label, required=required))
+    return fields
+
+
+class ResidentSearchForm(FlaskForm):
+    """Find the resident whose paper ballot is being entered (a GET search, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    dob_day = IntegerField("Day", validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")])
+    dob_month = IntegerField("Month", validators=[Optional(), NumberRange(1, 12, "Enter a month from 1 to 12")])
+    dob_year = IntegerField("Year", validators=[Optional(), NumberRange(1900, 2100, "Enter a year, for example 1948")])
+
+    def date_of_birth(self) -> date | None:
+        parts = (self.dob_day.data, self.dob_month.data, self.dob_year.data)
+        if not any(parts):
+            return None
+        if not all(parts):
+            self.dob_day.errors = list(self.dob_day.errors) + [
+                "Enter the whole date of birth, for example 27 3 1948, or leave it empty"
+            ]
+            return None
+        try:
+            return date(self.dob_year.data, self.dob_month.data, self.dob_day.data)
+        except ValueError:
+            self.dob_day.errors = list(self.dob_day.errors) + ["Enter a real date of birth, for example 27 3 1948"]
+            return None
+
+    @property
+    def has_query(self) -> bool:
+        return bool((self.name.data or "").strip() or (self.postcode.data or "").strip()
+                    or self.dob_day.data or self.dob_month.data or self.dob_year.data)

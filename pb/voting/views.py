@@ -1,0 +1,189 @@
+"""The resident's ballot: choose, review, cast, and the receipt.
+
+The ranking travels from the ballot to the review page and back in form fields, never
+in a URL (so it cannot end up in a web server's access log), and is checked again on
+the server when the vote is cast: a hidden field changed in between is refused.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from pb.domain.phases import Phase
+from pb.models import Channel, Round, User, VotingCode
+from pb.services import ballots, rounds_query
+from pb.services.eligibility import why_cannot_take_part
+from pb.services.errors import AlreadyVoted, DomainError, InvalidRanking, NotEligible, NotFound, VotingClosed
+from pb.voting.forms import rank_fields
+
+bp = Blueprint("voting", __name__)
+
+RECEIPT_KEY = "voting_receipt"
+
+
+class NoVoter(Exception):
+    """Nobody is signed in and no voting code was entered for this round."""
+
+
+def _public_round(round_id: int) -> Round:
+    try:
+        return rounds_query.get_public_round(round_id)
+    except NotFound:
+        abort(404)
+
+
+def _current_voter(round_id: int) -> tuple[User, VotingCode | None]:
+    """Who is voting in this round: the holder of a voting code entered for it, or the signed-in resident."""
+    entry = session.get("code_voter")
+    if isinstance(entry, dict) and entry.get("round_id") == round_id:
+        from pb.services.voting_codes import get_code_voter
+
+        try:
+            code, user = get_code_voter(entry.get("code_id"), round_id)
+        except DomainError:
+            session.pop("code_voter", None)
+            raise
+        return user, code
+    if current_user.is_authenticated:
+        return current_user._get_current_object(), None
+    raise NoVoter()
+
+
+def _sign_in_first(round_id: int):
+    flash("Please sign in to vote. If you have a voting code from a letter, use that instead.", "info")
+    target = url_for("voting.ballot", round_id=round_id)
+    return redirect(url_for("auth.sign_in", next=target))
+
+
+def _projects_by_id(projects) -> dict[int, object]:
+    return {p.id: p for p in projects}
+
+
+def _ballot_page(round_: Round, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                 status: int = 200, code_voter: bool = False):
+    projects = ballots.ballot_projects(round_)
+    return render_template(
+        "voting/ballot.html",
+        round=round_,
+        projects=projects,
+        fields=rank_fields(round_),
+        values=values or {},
+        errors=errors or {},
+        code_voter=code_voter,
+    ), status
+
+
+def _refusal(round_: Round, exc: DomainError, voter: User | None = None):
+    """The page for a ballot that cannot be taken: voting not open, already voted, not eligible."""
+    if isinstance(exc, VotingClosed):
+        return render_template("voting/closed.html", round=round_, message=exc.message), 409
+    if isinstance(exc, AlreadyVoted):
+        return render_template("voting/already_voted.html", round=round_, message=exc.message), 409
+    if isinstance(exc, NotEligible):
+        return render_template("voting/not_eligible.html", round=round_, message=exc.message, voter=voter), 403
+    return render_template("voting/problem.html", round=round_, message=exc.message), exc.status_code
+
+
+def _why_not(round_: Round, voter: User) -> DomainError | None:
+    """The reason this voter cannot see a ballot now, checked before showing one (casting checks again)."""
+    if round_.phase != Phase.VOTING_OPEN:
+        return VotingClosed(ballots.closed_message(round_))
+    reason = why_cannot_take_part(voter, round_)
+    if reason:
+        return NotEligible(reason)
+    if ballots.has_voted(round_.id, voter.id):
+        return AlreadyVoted(ballots.ALREADY_VOTED)
+    return None
+
+
+def _start(round_id: int):
+    """(round, voter, code, refusal response or None) for every step of the ballot."""
+    round_ = _public_round(round_id)
+    try:
+        voter, code = _current_voter(round_id)
+    except NoVoter:
+        if round_.phase != Phase.VOTING_OPEN:
+            return round_, None, None, _refusal(round_, VotingClosed(ballots.closed_message(round_)))
+        return round_, None, None, _sign_in_first(round_id)
+    except DomainError as exc:
+        return round_, None, None, _refusal(round_, exc)
+    problem = _why_not(round_, voter)
+    if problem is not None:
+        response, status = _refusal(round_, problem, voter)
+        return round_, voter, code, (response, 200 if request.method == "GET" else status)
+    return round_, voter, code, None
+
+
+@bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])
+def ballot(round_id: int):
+    """The ballot. A POST here is "Change my choices" from the review page: the form comes back filled in."""
+    round_, voter, code, refusal = _start(round_id)
+    if refusal is not None:
+        return refusal
+    values = {}
+    if request.method == "POST":
+        try:
+            values = ballots.read_ranking(request.form).values
+        except InvalidRanking:
+            values = {}
+    return _ballot_page(round_, values=values, code_voter=code is not None)
+
+
+@bp.route("/rounds/<int:round_id>/vote/review", methods=["GET", "POST"])
+def review(round_id: int):
+    """Check your choices: the ranking in plain English, then "Cast my vote"."""
+    if request.method == "GET":
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    round_, voter, code, refusal = _start(round_id)
+    if refusal is not None:
+        return refusal
+    values: dict[str, str] = {}
+    try:
+        chosen = ballots.read_ranking(request.form)
+        values = chosen.values
+        ranking = ballots.check_ranking(round_, chosen)
+    except InvalidRanking as exc:
+        return _ballot_page(round_, values=values, errors=exc.errors, status=400, code_voter=code is not None)
+    by_id = _projects_by_id(ballots.ballot_projects(round_))
+    choices = [by_id[pid] for pid in ranking]
+    return render_template("voting/review.html", round=round_, choices=choices, voter=voter,
+                           code_voter=code is not None)
+
+
+@bp.route("/rounds/<int:round_id>/vote/cast", methods=["POST"])
+def cast(round_id: int):
+    """Cast the vote. Everything is checked again here, inside the transaction that stores it."""
+    try:
+        voter, code = _current_voter(round_id)
+    except NoVoter:
+        return _sign_in_first(round_id)
+    except DomainError as exc:
+        return _refusal(_public_round(round_id), exc)
+    values: dict[str, str] = {}
+    try:
+        chosen = ballots.read_ranking(request.form)
+        values = chosen.values
+        receipt = ballots.cast_ballot(round_id, voter, chosen.ranking, Channel.ONLINE,
+                                      voting_code=code, fields=chosen)
+    except InvalidRanking as exc:
+        return _ballot_page(_public_round(round_id), values=values, errors=exc.errors, status=400,
+                            code_voter=code is not None)
+    except NotFound:
+        abort(404)
+    except (AlreadyVoted, VotingClosed, NotEligible) as exc:
+        return _refusal(_public_round(round_id), exc, voter)
+    session.pop("code_voter", None)
+    session[RECEIPT_KEY] = {"round_id": round_id, "receipt": receipt}
+    return redirect(url_for("voting.receipt", round_id=round_id), code=303)
+
+
+@bp.route("/rounds/<int:round_id>/vote/receipt")
+def receipt(round_id: int):
+    """Your vote has been cast: the receipt code, what it is for, and what happens next."""
+    round_ = _public_round(round_id)
+    data = session.get(RECEIPT_KEY)
+    if not isinstance(data, dict) or data.get("round_id") != round_id:
+        if current_user.is_authenticated and ballots.has_voted(round_id, current_user.id):
+            return render_template("voting/already_voted.html", round=round_, message=ballots.ALREADY_VOTED)
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    return render_template("voting/receipt.html", round=round_, receipt=data["receipt"])
