@@ -1,0 +1,1 @@
+"""Project ideas: the public list and pages, residents' forms, and the staff review queue."""

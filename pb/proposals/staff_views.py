@@ -1,0 +1,206 @@
+"""Staff review of project ideas: the queue per round, a page per idea with its actions,
+merging near-identical ideas, and sending in an idea for a resident or group.
+
+Every URL here is under /staff, so the deny-by-default hook has already refused anyone
+who is not signed in as staff.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.domain.money import format_pence
+from pb.models import ProposalStatus
+from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, RefuseForm, StaffProposalForm
+from pb.services import proposals as service
+from pb.services import rounds_query
+from pb.services.errors import DomainError, NotFound, ValidationFailed
+
+bp = Blueprint("proposals_staff", __name__, url_prefix="/staff")
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+def _round_or_404(round_id: int):
+    try:
+        return rounds_query.get_round(round_id)
+    except NotFound:
+        abort(404)
+
+
+def _proposal_or_404(round_id: int, proposal_id: int):
+    try:
+        return service.get_proposal(round_id, proposal_id)
+    except NotFound:
+        abort(404)
+
+
+def _add_errors(form, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors or []) + [message]
+
+
+def _review_page(proposal, *, status: int = 200, note=None, refuse=None, cost=None, merge=None, problem=None):
+    merge = merge or MergeForm()
+    targets = service.merge_targets(proposal)
+    merge.into.choices = [("", "Choose an idea")] + [
+        (str(t.id), f"{t.title} ({format_pence(t.cost_pence)}, {t.status_enum.label.lower()})") for t in targets
+    ]
+    merged_into = None
+    if proposal.merged_into_id:
+        try:
+            merged_into = service.get_proposal(proposal.round_id, proposal.merged_into_id)
+        except NotFound:
+            merged_into = None
+    return render_template(
+        "proposals_staff/review.html",
+        round=proposal.round,
+        proposal=proposal,
+        note_form=note or NoteForm(),
+        refuse_form=refuse or RefuseForm(),
+        cost_form=cost or CostForm(),
+        merge_form=merge,
+        confirm_form=ConfirmForm(),
+        reviews_open=not service.reviews_are_published(proposal.round),
+        history=service.history(proposal),
+        merged_into=merged_into,
+        problem=problem,
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/proposals")
+def review_queue(round_id: int):
+    round_ = _round_or_404(round_id)
+    status = request.args.get("status", "")
+    if status not in {s.value for s in ProposalStatus}:
+        status = ""
+    return render_template(
+        "proposals_staff/queue.html",
+        round=round_,
+        proposals=service.review_queue(round_, status or None),
+        counts=service.status_counts(round_),
+        status=status,
+        statuses=list(ProposalStatus),
+        reviews_open=not service.reviews_are_published(round_),
+        can_add=round_.phase in ("proposals_open", "proposals_closed"),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>")
+def review(round_id: int, proposal_id: int):
+    return _review_page(_proposal_or_404(round_id, proposal_id))
+
+
+def _act(round_id: int, proposal_id: int, form, action, success: str, form_kw: str | None = None):
+    """Run one review action; errors go back to the review page next to the field."""
+    proposal = _proposal_or_404(round_id, proposal_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(proposal)
+    except ValidationFailed as exc:
+        _add_errors(form, exc.errors)
+        return _review_page(proposal, status=400, **({form_kw: form} if form_kw else {}))
+    except DomainError as exc:
+        return _review_page(proposal, status=exc.status_code, problem=exc.message)
+    flash(success.format(title=proposal.title), "success")
+    return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal_id))
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/shortlist", methods=["POST"])
+def shortlist(round_id: int, proposal_id: int):
+    return _act(
+        round_id, proposal_id, ConfirmForm(),
+        lambda p: service.shortlist(_staff(), round_id, p.id),
+        "“{title}” is shortlisted.",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/changes", methods=["POST"])
+def request_changes(round_id: int, proposal_id: int):
+    form = NoteForm()
+    return _act(
+        round_id, proposal_id, form,
+        lambda p: service.request_changes(_staff(), round_id, p.id, form.note.data),
+        "“{title}” was sent back to the proposer with your note.", "note",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/refuse", methods=["POST"])
+def refuse(round_id: int, proposal_id: int):
+    form = RefuseForm()
+    return _act(
+        round_id, proposal_id, form,
+        lambda p: service.refuse(_staff(), round_id, p.id, form.reason.data),
+        "“{title}” is not shortlisted. The proposer can see your reason.", "refuse",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/cost", methods=["POST"])
+def adjust_cost(round_id: int, proposal_id: int):
+    form = CostForm()
+    return _act(
+        round_id, proposal_id, form,
+        lambda p: service.adjust_cost(_staff(), round_id, p.id, form.new_cost.data, form.cost_reason.data),
+        "The cost of “{title}” has been changed.", "cost",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/merge", methods=["POST"])
+def merge(round_id: int, proposal_id: int):
+    """First POST shows what will happen; the confirmed POST merges."""
+    proposal = _proposal_or_404(round_id, proposal_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != "yes":
+        target = None
+        into = (form.into.data or "").strip()
+        if into.isdigit():
+            target = next((t for t in service.merge_targets(proposal) if t.id == int(into)), None)
+        if target is None:
+            form.into.errors = ["Choose the idea to merge this one into"]
+            return _review_page(proposal, status=400, merge=form)
+        return render_template(
+            "proposals_staff/merge_confirm.html", round=proposal.round, proposal=proposal, target=target,
+            form=ConfirmForm(), reason=service.merged_reason(target),
+        )
+    try:
+        _, target = service.merge(_staff(), round_id, proposal.id, form.into.data)
+    except ValidationFailed as exc:
+        _add_errors(form, exc.errors)
+        return _review_page(proposal, status=400, merge=form)
+    except DomainError as exc:
+        return _review_page(proposal, status=exc.status_code, problem=exc.message)
+    flash(f"“{proposal.title}” was merged into “{target.title}”.", "success")
+    return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=target.id))
+
+
+@bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
+def new_on_behalf(round_id: int):
+    round_ = _round_or_404(round_id)
+    form = StaffProposalForm()
+    form.set_categories(round_)
+    if request.method == "GET":
+        resident = request.args.get("resident", "")
+        if resident.isdigit():
+            form.proposer.data = resident
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            proposal = service.submit_on_behalf(_staff(), round_id, form.values(), form.proposer.data)
+        except ValidationFailed as exc:
+            _add_errors(form, exc.errors)
+            status = 400
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("proposals_staff.review_queue", round_id=round_id))
+        else:
+            flash(f"“{proposal.title}” has been added. It is waiting for review.", "success")
+            return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal.id))
+    can_add = round_.phase in ("proposals_open", "proposals_closed")
+    return render_template("proposals_staff/new.html", round=round_, form=form, can_add=can_add), status
