@@ -164,10 +164,8 @@ def _postcode_text(value: str | None, field_name: str, errors: dict[str, str], r
     entries, bad = parse_postcode_rules(value)
     if bad:
         shown = ", ".join(f"“{b}”" for b in bad[:5]) + (" and more" if len(bad) > 5 else "")
-        word = "is not a postcode" if len(bad) == 1 else "are not postcodes"
-        errors[field_name] = (
-            f"{shown} {word} or outward codes. Enter one per line, like E8 or E8 1AB"
-        )
+        word = "is not a postcode or an outward code" if len(bad) == 1 else "are not postcodes or outward codes"
+        errors[field_name] = f"{shown} {word}. Enter one per line, like E8 or E8 1AB"
     elif required and not entries:
         errors[field_name] = "Enter at least one postcode or outward code, one per line, like E8 or E8 1AB"
     seen: list[str] = []

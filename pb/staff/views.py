@@ -1,16 +1,295 @@
-"""Staff console views (every /staff URL is staff-only, enforced for the whole prefix)."""
+"""Staff console views: rounds, their phases, the audit log and staff accounts.
+
+Every /staff URL is staff-only (enforced for the whole prefix in pb.web); the staff
+accounts pages also check that the member of staff is an administrator.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+import secrets
+from datetime import date
 
-from pb.extensions import db
-from pb.models import Round
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.domain.phases import PHASE_MOVE_EFFECTS, Phase
+from pb.models.round import DEFAULT_CATEGORIES
+from pb.services import rounds as rounds_service
+from pb.services import staff_accounts
+from pb.services.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
+from pb.staff.forms import FORM_INPUTS, ActionForm, PhaseMoveForm, RoundForm, StaffAccountForm, error_target
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
+def _actor():
+    return current_user._get_current_object()
+
+
+def _round_or_404(round_id: int):
+    try:
+        return rounds_service.get_round(round_id)
+    except NotFound:
+        abort(404)
+
+
+def _add_errors(form, errors: dict[str, str]) -> None:
+    for service_field, message in errors.items():
+        target = getattr(form, error_target(service_field), None) or form.title
+        if message not in target.errors:
+            target.errors = list(target.errors) + [message]
+
+
+# ---------------------------------------------------------------- dashboard and round pages
+
+
 @bp.route("/")
 def dashboard():
-    rounds = list(db.session.scalars(select(Round).order_by(Round.id.desc())))
-    return render_template("staff/dashboard.html", rounds=rounds)
+    return render_template("staff/dashboard.html", figures=rounds_service.dashboard_figures())
+
+
+@bp.route("/rounds/<int:round_id>")
+def round_detail(round_id: int):
+    try:
+        figures = rounds_service.round_figures(round_id)
+    except NotFound:
+        abort(404)
+    round_ = figures.round
+    next_phase = round_.phase_enum.next
+    return render_template(
+        "staff/round_detail.html",
+        round=round_,
+        figures=figures,
+        next_phase=next_phase,
+        next_problem=rounds_service.phase_move_problem(round_, next_phase) if next_phase else None,
+        latest_count=rounds_service.latest_count(round_),
+        field_labels=rounds_service.FIELD_LABELS,
+        counting_rules=rounds_service.COUNTING_RULES,
+        completions=rounds_service.COMPLETIONS,
+    )
+
+
+def _new_round_defaults() -> dict:
+    today = date.today()
+    return {
+        "min_age": "50",
+        "min_ranks": "1",
+        "max_ranks": "3",
+        "counting_rule": "greedy",
+        "completion": "add1u",
+        "categories": "\n".join(DEFAULT_CATEGORIES),
+        "age_reference_date": date(today.year, today.month, 1),
+    }
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+def new_round():
+    form = RoundForm()
+    status = 200
+    if request.method == "GET":
+        form.fill_defaults(_new_round_defaults())
+        form.form_token.data = secrets.token_urlsafe(24)
+    elif form.validate_on_submit():
+        values, errors = form.read_values()
+        if errors:
+            _add_errors(form, errors)
+            status = 400
+        else:
+            try:
+                round_ = rounds_service.create_round(_actor(), values, form.form_token.data or "")
+            except rounds_service.AlreadyCreated as exc:
+                flash(exc.message, "info")
+                return redirect(url_for("staff.round_detail", round_id=exc.round_id))
+            except ValidationFailed as exc:
+                _add_errors(form, exc.errors or {"title": exc.message})
+                status = 400
+            else:
+                flash(f"The round “{round_.title}” was created as a draft. Residents cannot see it yet.", "success")
+                return redirect(url_for("staff.round_detail", round_id=round_.id))
+    else:
+        status = 400
+    return render_template("staff/round_form.html", form=form, round=None, locked=(), status_message=None,
+                           field_labels=rounds_service.FIELD_LABELS), status
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+def edit_round(round_id: int):
+    round_ = _round_or_404(round_id)
+    locked = rounds_service.locked_fields(round_)
+    form = RoundForm()
+    status = 200
+    stale_message = None
+    if request.method == "GET":
+        form.fill_from(round_)
+    else:
+        # Locked fields are shown as text, so they are not posted; one that is posted
+        # anyway (by hand) goes to the service, which refuses any change to it.
+        posted = set(request.form.keys())
+        only = {
+            name for name in rounds_service.ROUND_FIELDS
+            if name not in locked or any(i in posted for i in FORM_INPUTS[name])
+        }
+        if form.validate_on_submit():
+            values, errors = form.read_values(only)
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            if errors:
+                _add_errors(form, errors)
+                status = 400
+            else:
+                try:
+                    updated = rounds_service.update_round(round_.id, _actor(), version, values)
+                except StaleEdit as exc:
+                    stale_message = exc.message
+                    round_ = _round_or_404(round_id)
+                    locked = rounds_service.locked_fields(round_)
+                    form = RoundForm(formdata=None)
+                    form.fill_from(round_)
+                    status = 409
+                except (ValidationFailed, LockedField) as exc:
+                    _add_errors(form, exc.errors or {"title": exc.message})
+                    status = 409 if isinstance(exc, LockedField) else 400
+                else:
+                    flash(f"Your changes to “{updated.title}” were saved.", "success")
+                    return redirect(url_for("staff.round_detail", round_id=updated.id))
+        else:
+            status = 400
+    return render_template("staff/round_form.html", form=form, round=round_, locked=locked,
+                           status_message=stale_message, field_labels=rounds_service.FIELD_LABELS), status
+
+
+@bp.route("/rounds/<int:round_id>/phase/<target>", methods=["GET", "POST"])
+def phase_move(round_id: int, target: str):
+    round_ = _round_or_404(round_id)
+    try:
+        target_phase = Phase(target)
+    except ValueError:
+        abort(404)
+    form = PhaseMoveForm()
+    error = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                moved = rounds_service.move_phase(round_.id, _actor(), target_phase.value, form.expected_phase.data or None)
+            except PhaseError as exc:
+                error = exc.message
+                status = 409
+                round_ = _round_or_404(round_id)
+            else:
+                flash(f"“{moved.title}” is now in the phase “{target_phase.label}”.", "success")
+                return redirect(url_for("staff.round_detail", round_id=moved.id))
+        else:
+            status = 400
+            error = "This form has expired. Please try again."
+    # What stands in the way of the move, shown instead of the button.
+    problem = None
+    current = round_.phase_enum
+    if current.next != target_phase:
+        if current.is_at_least(target_phase):
+            problem = f"This round is already in “{current.label}”."
+        elif current.next is None:
+            problem = "The results are published. This round cannot move any further."
+        else:
+            problem = (
+                f"A round only moves forward one phase at a time. From “{current.label}” "
+                f"the next phase is “{current.next.label}”."
+            )
+    else:
+        problem = rounds_service.phase_move_problem(round_, target_phase)
+    form.expected_phase.data = round_.phase
+    return render_template(
+        "staff/phase_move.html",
+        round=round_,
+        target=target_phase,
+        effect=PHASE_MOVE_EFFECTS.get(target_phase, ""),
+        form=form,
+        error=error,
+        problem=problem if problem != error else None,
+    ), status
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@bp.route("/audit")
+def audit_log():
+    round_id = request.args.get("round", "")
+    action = request.args.get("action", "")
+    page = request.args.get("page", "1")
+    page_data = rounds_service.audit_page(
+        round_id=int(round_id) if round_id.isdigit() else None,
+        action=action or None,
+        page=int(page) if page.isdigit() else 1,
+    )
+    return render_template(
+        "staff/audit.html",
+        page=page_data,
+        rounds=rounds_service.all_rounds(),
+        actions=rounds_service.audit_actions(),
+        selected_round=round_id if round_id.isdigit() else "",
+        selected_action=action,
+        field_labels=rounds_service.FIELD_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- staff accounts (administrators)
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+def accounts():
+    _require_admin()
+    form = StaffAccountForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = staff_accounts.create_staff(
+                    actor=_actor(), email=form.email.data or "", name=form.name.data or "",
+                    password=form.password.data or "", admin=bool(form.admin.data),
+                )
+            except ValidationFailed as exc:
+                for name, message in (exc.errors or {"email": exc.message}).items():
+                    field = getattr(form, name, form.email)
+                    field.errors = list(field.errors) + [message]
+                status = 400
+            else:
+                flash(f"{user.name} can now sign in with {user.email}.", "success")
+                return redirect(url_for("staff.accounts"))
+        else:
+            status = 400
+    return render_template("staff/accounts.html", form=form, staff=staff_accounts.list_staff(),
+                           action_form=ActionForm()), status
+
+
+def _account_action(user_id: int, action):
+    _require_admin()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        user = action(actor=_actor(), user_id=user_id)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return None
+    return user
+
+
+@bp.route("/accounts/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_account(user_id: int):
+    user = _account_action(user_id, staff_accounts.deactivate_staff)
+    if user is not None:
+        flash(f"{user.name}'s account is switched off and they have been signed out.", "success")
+    return redirect(url_for("staff.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reactivate", methods=["POST"])
+def reactivate_account(user_id: int):
+    user = _account_action(user_id, staff_accounts.reactivate_staff)
+    if user is not None:
+        flash(f"{user.name}'s account is switched on again. They can sign in with their password.", "success")
+    return redirect(url_for("staff.accounts"))
