@@ -90,3 +90,6 @@ def demo_if_empty_command() -> None:
         click.echo(load_demo())
     else:
         click.echo("The database already has data; the demo was not loaded.")
+
+
+from pb.results.commands import verify_command; pb_cli.add_command(verify_command)  # noqa: E402,E702

@@ -1,0 +1,37 @@
+"""`flask pb verify ROUND_ID`: check a round's published count against the data, independently."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("verify")
+@click.argument("round_id", type=int)
+@with_appcontext
+def verify_command(round_id: int) -> None:
+    """Re-count a round from its ballots file and check it matches the published result.
+
+    Checks: the ballots file regenerated from the database has the SHA-256 the count recorded;
+    the voter roll counts as many voters as there are ballots; every receipt matches its ballot's
+    ranking and nonce; and counting the ballots file again funds the same projects at the same
+    cost. Exits 0 when everything matches, 1 on any mismatch, 2 when the round does not exist.
+    """
+    from pb.extensions import db
+    from pb.models import Round
+    from pb.services.counting import verify_round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        click.echo(f"Error: there is no round {round_id}.", err=True)
+        sys.exit(2)
+    click.echo(f"Verifying round {round_.id}: {round_.title} ({round_.phase_enum.label})")
+    checks = verify_round(round_)
+    for check in checks:
+        click.echo(f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        click.echo(f"Verification FAILED: {len(failed)} of {len(checks)} checks did not match.", err=True)
+        sys.exit(1)
+    click.echo(f"Verified: all {len(checks)} checks match.")

@@ -1,0 +1,66 @@
+"""Staff: count a closed round, check the preview, compare the two rules, then go on to publish.
+
+Every /staff URL is staff-only (enforced for the whole prefix). While voting is open nobody,
+staff included, sees counts: the page refuses with 403 and says why.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from pb.domain.phases import Phase
+from pb.results.charts import Bar, score_bar_chart
+from pb.results.forms import CountForm
+from pb.services import counting, rounds_query
+from pb.services.errors import DomainError, NotFound
+
+bp = Blueprint("results_staff", __name__, url_prefix="/staff")
+
+
+@bp.route("/rounds/<int:round_id>/count", methods=["GET", "POST"])
+def count(round_id: int):
+    try:
+        round_ = rounds_query.get_round(round_id)
+    except NotFound:
+        abort(404)
+    if not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
+        body = render_template("results_staff/not_yet.html", round=round_)
+        return body, 403
+    form = CountForm()
+    if form.validate_on_submit():
+        try:
+            result = counting.count_round(round_, current_user._get_current_object())
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"The votes were counted: {len(result.funded)} projects funded from "
+                  f"{result.ballot_count:,} ballots.", "success")
+        return redirect(url_for("results_staff.count", round_id=round_id))
+
+    result = counting.published_count(round_) or counting.latest_count(round_)
+    explanation = comparison = chart = None
+    problem = None
+    if result is not None:
+        explanation = counting.explain(round_, result)
+        chart = score_bar_chart(
+            [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
+            title=f"Scores of the projects in {round_.title}",
+        )
+        try:
+            comparison = counting.compare_rules(round_)
+        except DomainError as exc:
+            problem = exc.message
+    proposals = {p.id: p for p in counting.shortlisted_proposals(round_)}
+    return render_template(
+        "results_staff/count.html",
+        round=round_,
+        form=form,
+        result=result,
+        explanation=explanation,
+        comparison=comparison,
+        comparison_problem=problem,
+        proposals=proposals,
+        turnout=counting.turnout(round_),
+        chart=chart,
+        published=round_.phase == Phase.RESULTS_PUBLISHED,
+    )

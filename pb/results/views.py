@@ -1,0 +1,124 @@
+"""Published results: the results page, a printable version, open data downloads and the receipt checker.
+
+Nothing here shows anything before a round's results are published: a draft round is a plain
+404, any other unpublished round a 404 page that says the results are not published yet.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from pb.domain.phases import Phase
+from pb.models import Round
+from pb.results.charts import Bar, score_bar_chart
+from pb.results.forms import ReceiptForm
+from pb.services import counting, rounds_query
+from pb.services.errors import NotFound, ValidationFailed
+
+bp = Blueprint("results", __name__)
+
+
+def _published_round(round_id: int) -> tuple[Round, object]:
+    """The round and its published count, or a 404 (saying results are not out yet when the round is public)."""
+    try:
+        round_ = rounds_query.get_public_round(round_id)
+    except NotFound:
+        abort(404)
+    result = counting.published_count(round_)
+    if result is None:
+        abort(_not_published(round_))
+    return round_, result
+
+
+def _not_published(round_: Round):
+    body = render_template("results/not_published.html", round=round_)
+    return Response(body, status=404)
+
+
+def _download(text: str | bytes, filename: str, mimetype: str) -> Response:
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _page_context(round_: Round, result) -> dict:
+    explanation = counting.explain(round_, result)
+    chart = score_bar_chart(
+        [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
+        title=f"Scores of the projects in {round_.title}",
+    )
+    return {
+        "round": round_,
+        "result": result,
+        "explanation": explanation,
+        "turnout": counting.turnout(round_),
+        "chart": chart,
+    }
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results(round_id: int):
+    round_, result = _published_round(round_id)
+    return render_template("results/results.html", **_page_context(round_, result))
+
+
+@bp.route("/rounds/<int:round_id>/results/print")
+def printable(round_id: int):
+    round_, result = _published_round(round_id)
+    return render_template("results/print.html", **_page_context(round_, result))
+
+
+@bp.route("/rounds/<int:round_id>/results/ballots.csv")
+def ballots_csv(round_id: int):
+    round_, _ = _published_round(round_id)
+    return _download(counting.ballots_csv(round_), f"round-{round_.id}-ballots.csv", "text/csv")
+
+
+@bp.route("/rounds/<int:round_id>/results/ballots.pb")
+def ballots_pb(round_id: int):
+    round_, result = _published_round(round_id)
+    return _download(counting.pabulib_text(round_, result), f"round-{round_.id}.pb", "text/plain")
+
+
+@bp.route("/rounds/<int:round_id>/results/results.csv")
+def results_csv(round_id: int):
+    round_, result = _published_round(round_id)
+    return _download(counting.results_csv(round_, result), f"round-{round_.id}-results.csv", "text/csv")
+
+
+@bp.route("/rounds/<int:round_id>/results/steps.json")
+def steps_json(round_id: int):
+    round_, result = _published_round(round_id)
+    return _download(counting.steps_json(round_, result), f"round-{round_.id}-steps.json", "application/json")
+
+
+@bp.route("/receipt")
+@bp.route("/rounds/<int:round_id>/receipt")
+def receipt_check(round_id: int | None = None):
+    """Is my ballot among the counted ones? A GET form: it changes nothing."""
+    round_ = None
+    if round_id is not None:
+        try:
+            round_ = rounds_query.get_public_round(round_id)
+        except NotFound:
+            abort(404)
+        if round_.phase != Phase.RESULTS_PUBLISHED:
+            return _not_published(round_)
+    form = ReceiptForm(request.args)
+    check = None
+    status = 200
+    if "code" in request.args:
+        try:
+            if round_ is None:
+                code, found_round = counting.find_receipt_round(form.code.data)
+                if found_round is not None and found_round.phase != Phase.RESULTS_PUBLISHED:
+                    return _not_published(found_round)
+                if found_round is None:
+                    check = counting.ReceiptCheck(code, False, [])
+                else:
+                    round_ = found_round
+            if check is None:
+                check = counting.check_receipt(round_, form.code.data)
+        except ValidationFailed as exc:
+            form.code.errors = [exc.message]
+            status = 400
+    return render_template("results/receipt.html", form=form, round=round_, check=check), status

@@ -1,0 +1,221 @@
+"""count_round and friends on the seeded round, with numbers checked by hand (see conftest)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from pb.models import AuditEvent, CountResult, Round, User
+from pb.services import counting, rounds
+from pb.services.errors import PhaseError
+from tests.results.conftest import seed_round
+
+
+def _count(seeded):
+    round_ = db.session.get(Round, seeded.round_id)
+    staff = db.session.get(User, seeded.staff_id)
+    return round_, counting.count_round(round_, staff)
+
+
+def test_greedy_count_by_hand(app_ctx):
+    s = seed_round()
+    round_, result = _count(s)
+    ids = s.ids
+    assert result.rule == "greedy"
+    assert result.funded == [ids["C"], ids["A"]]
+    assert result.total_cost_pence == 900_000
+    assert result.ballot_count == 10
+    assert result.scores == {str(ids["A"]): 16, str(ids["B"]): 12, str(ids["C"]): 17, str(ids["D"]): 9,
+                             str(ids["E"]): 0}
+    assert str(s.refused_id) not in result.scores
+    assert result.params["threshold"] == 0
+    assert result.params["points"] == [3, 2, 1]
+    assert not result.is_published
+    # The stored hash is the SHA-256 of the exact ballots file bytes.
+    assert result.ballots_sha256 == counting.sha256_hex(counting.ballots_csv(round_))
+
+    explanation = counting.explain(round_, result)
+    reasons = {s.letter(r.proposal.id): r.reason for r in explanation.funded + explanation.not_funded}
+    assert [s.letter(r.proposal.id) for r in explanation.funded] == ["C", "A"]
+    assert [s.letter(r.proposal.id) for r in explanation.not_funded] == ["B", "D", "E"]
+    assert reasons["C"] == "Funded: it had the highest score, and its cost of £5,000 fitted in the money left."
+    assert "2nd highest score" in reasons["A"] and "£4,000" in reasons["A"]
+    assert reasons["B"] == "Not enough money left after higher-scoring projects: needed £3,000, £1,000 left."
+    assert reasons["D"] == "Not enough money left after higher-scoring projects: needed £2,000, £1,000 left."
+    assert reasons["E"] == "No votes: nobody chose this project."
+    assert explanation.allocated_pence == 900_000 and explanation.left_over_pence == 100_000
+    firsts = {s.letter(r.proposal.id): r.first_preferences for r in explanation.projects_by_score}
+    assert firsts == {"A": 4, "C": 3, "B": 2, "D": 1, "E": 0}
+    assert explanation.step_lines == [
+        "Community lunch club (£5,000, 17 points) funded. £5,000 left.",
+        "Tea dance at the town hall (£4,000, 16 points) funded. £1,000 left.",
+        "Chair yoga in the park (£3,000, 12 points) not funded: it needed £3,000 but only £1,000 was left.",
+        "Gardening group tools (£2,000, 9 points) not funded: it needed £2,000 but only £1,000 was left.",
+        "Book swap shelf (£1,000) not funded: nobody chose it.",
+    ]
+
+
+def test_count_is_audited(app_ctx):
+    s = seed_round()
+    round_, result = _count(s)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.counted")).one()
+    assert event.round_id == s.round_id and event.actor_id == s.staff_id
+    assert event.details["count_id"] == result.id
+    assert event.details["funded"] == [s.ids["C"], s.ids["A"]]
+    assert event.details["ballots_sha256"] == result.ballots_sha256
+
+
+def test_threshold_gives_below_threshold_reason(app_ctx):
+    s = seed_round(score_threshold=10)
+    round_, result = _count(s)
+    assert result.funded == [s.ids["C"], s.ids["A"]]
+    explanation = counting.explain(round_, result)
+    reasons = {s.letter(r.proposal.id): r.reason for r in explanation.not_funded}
+    assert reasons["D"] == "Below the minimum score of 10: it had 9 points."
+    assert reasons["B"].startswith("Not enough money left")
+
+
+def test_recount_gives_the_same_result(app_ctx):
+    s = seed_round()
+    _, first = _count(s)
+    _, second = _count(s)
+    assert second.id != first.id
+    for attr in ("rule", "params", "funded", "total_cost_pence", "scores", "steps", "ballot_count", "ballots_sha256"):
+        assert getattr(first, attr) == getattr(second, attr), attr
+    assert counting.latest_count(db.session.get(Round, s.round_id)).id == second.id
+
+
+def test_equal_shares_count(app_ctx):
+    """Equal shares (add1u, £1 steps); each of the 10 voters starts with £1,000.
+
+    Round 1, price per point of support (cost / points when every supporter can pay):
+    C £5,000/17, A £4,000/16, B £3,000/12, D £2,000/9; per unit of utility C is cheapest, so C.
+    The 4 A,C,B voters have paid 2 × £294.12 and the 2 C,A,D voters 3 × £294.12, so A's six
+    supporters hold 4 × £411.76 + 2 × £117.65 = £1,882 < £4,000: A can never be afforded.
+    B's supporters hold £4,647 ≥ £3,000 and D's £3,235 ≥ £2,000, so both are funded: C, B, D,
+    the whole £10,000. Greedy funds C, A instead, which the comparison reports.
+    """
+    s = seed_round(counting_rule="equal-shares", completion="add1u")
+    round_, result = _count(s)
+    assert result.rule == "equal-shares"
+    assert result.params["completion"] == "add1u" and result.params["unit"] == 100
+    assert result.funded == [s.ids["C"], s.ids["B"], s.ids["D"]]
+    assert result.total_cost_pence == 1_000_000
+    explanation = counting.explain(round_, result)
+    reasons = {s.letter(r.proposal.id): r.reason for r in explanation.funded + explanation.not_funded}
+    assert reasons["C"] == "Funded with equal shares: its 7 supporters could pay its £5,000 from their shares."
+    assert reasons["B"] == "Funded with equal shares: its 7 supporters could pay its £3,000 from their shares."
+    assert reasons["A"] == ("Its supporters could not pay for it with their equal shares, and the money left over "
+                            "afterwards was not enough: needed £4,000, £0 left.")
+    assert reasons["E"] == "No votes: nobody chose this project."
+    assert explanation.step_lines[0].startswith("Each voter's equal share started at £1,000. It was raised by £1 ")
+    assert explanation.step_lines[1] == (
+        "Equal shares, round 1: Community lunch club (£5,000, 17 points) funded. Its 7 supporters paid £294.12 "
+        "for each point they gave it. £5,000 left.")
+
+    comparison = counting.compare_rules(round_)
+    assert comparison.current.rule == "equal-shares" and comparison.other.rule == "greedy"
+    assert comparison.only_current == [s.ids["B"], s.ids["D"]] and comparison.only_other == [s.ids["A"]]
+    assert not comparison.same
+
+
+def test_equal_shares_without_completion_explains_unaffordable(app_ctx):
+    # Without completion, C, D, B are bought; A's five supporters (the C,A voters) spent everything on C.
+    s = seed_round(counting_rule="equal-shares", completion="none",
+                   plan=[(("C", "A"), 5), (("B",), 1), (("D", "B"), 4)])
+    round_, result = _count(s)
+    assert result.funded == [s.ids["C"], s.ids["D"], s.ids["B"]]
+    explanation = counting.explain(round_, result)
+    reasons = {s.letter(r.proposal.id): r.reason for r in explanation.not_funded}
+    assert reasons["A"] == ("Its supporters could not pay for it with their equal shares: they had spent them on "
+                            "other funded projects (it needed £4,000).")
+
+
+def test_count_refused_while_voting_open_and_before(app_ctx):
+    for phase in (Phase.DRAFT, Phase.PROPOSALS_OPEN, Phase.PROPOSALS_CLOSED, Phase.VOTING_OPEN):
+        s = seed_round(phase=phase)
+        round_ = db.session.get(Round, s.round_id)
+        with pytest.raises(PhaseError, match="after voting has closed"):
+            counting.count_round(round_, None)
+        assert db.session.scalar(select(func.count()).select_from(CountResult)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "round.counted")) == 0
+
+
+def test_count_refused_after_publication_and_result_frozen(app_ctx):
+    s = seed_round()
+    round_, result = _count(s)
+    staff = db.session.get(User, s.staff_id)
+    rounds.move_phase(s.round_id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
+    round_ = db.session.get(Round, s.round_id)
+    assert counting.published_count(round_).id == result.id
+    assert db.session.get(CountResult, result.id).is_published
+    with pytest.raises(PhaseError, match="published"):
+        counting.count_round(round_, staff)
+    assert db.session.scalar(select(func.count()).select_from(CountResult)) == 1
+    # Publishing twice is refused and changes nothing.
+    with pytest.raises(PhaseError):
+        rounds.move_phase(s.round_id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
+    with pytest.raises(PhaseError):
+        rounds.move_phase(s.round_id, staff, Phase.RESULTS_PUBLISHED, None)
+    assert db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "results.published")) == 1
+
+
+def test_publishing_without_a_count_is_refused(app_ctx):
+    s = seed_round()
+    staff = db.session.get(User, s.staff_id)
+    with pytest.raises(PhaseError, match="Count the votes"):
+        rounds.move_phase(s.round_id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
+    round_ = db.session.get(Round, s.round_id)
+    db.session.refresh(round_)
+    assert round_.phase == Phase.VOTING_CLOSED
+    assert counting.published_count(round_) is None
+
+
+def test_no_ballots_is_a_clear_refusal(app_ctx):
+    s = seed_round(plan=[])
+    round_ = db.session.get(Round, s.round_id)
+    with pytest.raises(counting.CountingError, match="No ballots were cast"):
+        counting.count_round(round_, None)
+    assert db.session.scalar(select(func.count()).select_from(CountResult)) == 0
+
+
+def test_compare_rules_names_the_differences(app_ctx):
+    s = seed_round()
+    round_ = db.session.get(Round, s.round_id)
+    comparison = counting.compare_rules(round_)
+    assert comparison.current.rule == "greedy" and comparison.other.rule == "equal-shares"
+    assert comparison.current.funded == [s.ids["C"], s.ids["A"]]
+    assert comparison.other.funded == [s.ids["C"], s.ids["B"], s.ids["D"]]
+    assert comparison.only_current == [s.ids["A"]] and comparison.only_other == [s.ids["B"], s.ids["D"]]
+    assert not comparison.same
+    # Nothing stored.
+    assert db.session.scalar(select(func.count()).select_from(CountResult)) == 0
+
+
+def test_compare_refused_while_voting_open(app_ctx):
+    s = seed_round(phase=Phase.VOTING_OPEN)
+    with pytest.raises(PhaseError):
+        counting.compare_rules(db.session.get(Round, s.round_id))
+
+
+def test_ballots_csv_is_sorted_by_receipt_with_clear_columns(app_ctx):
+    s = seed_round()
+    round_ = db.session.get(Round, s.round_id)
+    text = counting.ballots_csv(round_).decode()
+    lines = text.splitlines()
+    assert lines[0] == "receipt,nonce,rank_1,rank_2,rank_3"
+    receipts = [line.split(",")[0] for line in lines[1:]]
+    assert receipts == sorted(s.receipts) and len(receipts) == 10
+    rows = counting.parse_ballots_csv(text.encode())
+    by_receipt = {row.receipt: row.ranking for row in rows}
+    for receipt, letters in zip(s.receipts, s.rankings):
+        assert by_receipt[receipt] == [str(s.ids[x]) for x in letters]
+
+
+def test_turnout_by_channel(app_ctx):
+    s = seed_round()
+    t = counting.turnout(db.session.get(Round, s.round_id))
+    assert (t.online, t.paper, t.total, t.eligible) == (8, 2, 10, 10)
+    assert t.share(t.total) == "100.0%" and t.share(t.paper) == "20.0%"
