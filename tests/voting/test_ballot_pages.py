@@ -1,0 +1,351 @@
+"""The resident's ballot pages: choose, review, cast, receipt, and every refusal."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from pb.models import Ballot, Round, User, VoterRoll, VotingCode
+from tests import factories
+from tests.conftest import empty_all_tables, make_app
+from tests.voting.conftest import counts, make_voting_setup, ranks
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _set_phase(app, round_id, phase):
+    with app.app_context():
+        db.session.get(Round, round_id).phase = phase
+        db.session.commit()
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, setup):
+    response = client.get(f"/rounds/{setup.round_id}/vote")
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_ballot_page_lists_every_shortlisted_project_and_one_select_per_rank(voter_client, setup, app):
+    response = voter_client.get(f"/rounds/{setup.round_id}/vote")
+    assert response.status_code == 200
+    html = _html(response)
+    assert html.count("<h1") == 1
+    assert "<h1>Choose your 3 favourite projects</h1>" in html
+    assert "Your 1st choice gets 3 points, your 2nd choice 2 points and your 3rd choice 1 point." in html
+    assert "<title>Choose projects – " in html
+    for pid, title in setup.titles.items():
+        assert title in html
+        assert f'<option value="{pid}">' in html
+        assert f"/rounds/{setup.round_id}/proposals/{pid}" in html
+    assert "Summary of project" in html and "£1,000" in html
+    assert "Refused idea" not in html and "Elsewhere" not in html
+    for n, word in [(1, "1st"), (2, "2nd"), (3, "3rd")]:
+        assert f'<label class="label" for="rank{n}">Your {word} choice' in html
+        assert f'<select class="input rank-select" id="rank{n}" name="rank{n}"' in html
+    assert 'id="rank4"' not in html
+    # No inline script or style: the page works with JavaScript off.
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag
+    assert " style=" not in html and " onclick=" not in html
+
+
+def test_review_page_states_the_choices_in_plain_english(voter_client, setup):
+    p = setup.projects
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(p[2], p[0]))
+    assert response.status_code == 200
+    html = _html(response)
+    assert "<h1>Check your choices</h1>" in html
+    assert re.search(r"<dt>Your 1st choice</dt>\s*<dd>Project Choir \(£1,000\)</dd>", html)
+    assert re.search(r"<dt>Your 2nd choice</dt>\s*<dd>Project Apple \(£1,000\)</dd>", html)
+    assert "Cast my vote" in html and "Change my choices" in html
+    assert "you cannot change it" in html
+
+
+def test_change_my_choices_goes_back_to_the_ballot_filled_in(voter_client, setup):
+    p = setup.projects
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote", data=ranks(p[2], p[0]))
+    assert response.status_code == 200
+    html = _html(response)
+    assert re.search(rf'id="rank1".*?<option value="{p[2]}" selected>', html, re.S)
+    assert re.search(rf'id="rank2".*?<option value="{p[0]}" selected>', html, re.S)
+    assert html.count(" selected>") == 2
+
+
+def test_a_gap_in_the_choices_moves_the_later_choice_up(voter_client, setup):
+    p = setup.projects
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/review", data={"rank1": "", "rank2": str(p[1])})
+    assert response.status_code == 200
+    assert re.search(r"<dt>Your 1st choice</dt>\s*<dd>Project Bench", _html(response))
+
+
+def test_cast_shows_the_receipt_and_what_happens_next(voter_client, setup, app):
+    with app.app_context():
+        r = db.session.get(Round, setup.round_id)
+        r.results_on = factories.date(2026, 7, 20)
+        db.session.commit()
+    p = setup.projects
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(p[0], p[1]))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/rounds/{setup.round_id}/vote/receipt")
+    html = _html(voter_client.get(response.headers["Location"]))
+    receipt = re.search(r'class="receipt-code"[^>]*>([0-9a-f]{64})<', html).group(1)
+    with app.app_context():
+        assert db.session.scalar(select(Ballot.receipt)) == receipt
+    assert "<h1>Your vote has been cast</h1>" in html
+    assert "20 July 2026" in html
+    assert f'href="/rounds/{setup.round_id}/receipt"' in html  # results.receipt_check
+    assert "cannot change your vote" in html
+    # The receipt page does not show how they voted (a printed receipt must not prove a vote to anyone).
+    assert "Project Apple" not in html
+    assert counts(app) == (1, 1)
+
+
+def test_second_vote_gets_the_already_voted_page_and_stores_nothing(voter_client, setup, app):
+    p = setup.projects
+    assert voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(p[0])).status_code == 303
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(p[1], p[2]))
+    assert response.status_code == 409
+    html = _html(response)
+    assert "<h1>You have already voted</h1>" in html
+    assert "You have already voted in this round. Each person can vote once." in html
+    assert counts(app) == (1, 1)
+    # The ballot page now says so too, instead of offering a second ballot.
+    response = voter_client.get(f"/rounds/{setup.round_id}/vote")
+    assert "You have already voted" in _html(response) and "rank1" not in _html(response)
+    # And so does the review step.
+    assert voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(p[1])).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("unknown id", "Your 1st choice is not one of the projects on this ballot"),
+        ("other round", "Your 2nd choice is not one of the projects on this ballot"),
+        ("refused", "Your 1st choice is not one of the projects on this ballot"),
+        ("duplicate", "Choose each project only once"),
+        ("too many", "You can choose up to 3 projects"),
+        ("not a number", "Your 1st choice is not one of the projects on this ballot"),
+        ("empty", "Choose your 1st choice"),
+        ("huge field number", "more choices than any round allows"),
+    ],
+)
+def test_tampered_hidden_fields_on_cast_are_refused_and_store_nothing(voter_client, setup, app, case, message):
+    p = setup.projects
+    data = {
+        "unknown id": ranks(424242),
+        "other round": ranks(p[0], setup.other_project),
+        "refused": ranks(setup.refused),
+        "duplicate": ranks(p[0], p[1], p[0]),
+        "too many": ranks(*p[:4]),
+        "not a number": {"rank1": "1 OR 1=1"},
+        "empty": {"rank1": ""},
+        "huge field number": {"rank1": str(p[0]), "rank51": str(p[1])},
+    }[case]
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=data)
+    assert response.status_code == 400
+    html = _html(response)
+    assert "There is a problem" in html and message in html
+    assert "<h1>Choose your 3 favourite projects</h1>" in html  # back on the ballot, to fix it
+    assert counts(app) == (0, 0)
+    # The same refusal at the review step.
+    assert voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=data).status_code == 400
+    assert counts(app) == (0, 0)
+
+
+def test_error_is_shown_next_to_the_field_it_is_about(voter_client, setup):
+    p = setup.projects
+    html = _html(voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(p[0], p[0])))
+    assert '<a href="#rank2">' in html
+    assert re.search(r'<p class="field-error" id="rank2-error">.*?Choose each project only once', html, re.S)
+    assert 'aria-invalid="true"' in html
+
+
+def test_post_after_voting_closed_is_refused(voter_client, setup, app):
+    assert voter_client.get(f"/rounds/{setup.round_id}/vote").status_code == 200
+    _set_phase(app, setup.round_id, Phase.VOTING_CLOSED)
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 409
+    assert "<h1>Voting has closed</h1>" in _html(response)
+    assert counts(app) == (0, 0)
+    response = voter_client.get(f"/rounds/{setup.round_id}/vote")
+    assert "Voting has closed" in _html(response) and "rank1" not in _html(response)
+
+
+def test_ballot_before_voting_opens(voter_client, app):
+    with app.app_context():
+        round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED)
+        rid = round_.id
+    html = _html(voter_client.get(f"/rounds/{rid}/vote"))
+    assert "Voting has not opened yet" in html
+
+
+def test_draft_round_ballot_does_not_exist(voter_client, app):
+    with app.app_context():
+        rid = factories.make_round(phase=Phase.DRAFT).id
+    assert voter_client.get(f"/rounds/{rid}/vote").status_code == 404
+    assert voter_client.post(f"/rounds/{rid}/vote/cast", data=ranks(1)).status_code in (404, 409)
+    assert counts(app) == (0, 0)
+
+
+def test_resident_without_eligibility_cannot_vote(client, auth, setup, app):
+    with app.app_context():
+        factories.make_resident(email="pending@example.net", status="pending")
+    auth.login("pending@example.net")
+    html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
+    assert "You cannot vote in this round" in html
+    assert "waiting for a member of staff to check it" in html
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 403
+    assert counts(app) == (0, 0)
+
+
+def test_staff_are_pointed_to_paper_voting(staff_client, setup, app):
+    html = _html(staff_client.get(f"/rounds/{setup.round_id}/vote"))
+    assert "Staff accounts cannot take part" in html
+    assert f"/staff/rounds/{setup.round_id}/paper" in html
+    assert staff_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0])).status_code == 403
+    assert counts(app) == (0, 0)
+
+
+def test_round_needing_exactly_two_choices(client, auth, app):
+    with app.app_context():
+        s = make_voting_setup(min_ranks=2, max_ranks=2)
+        factories.make_resident(email="two@example.net")
+    auth.login("two@example.net")
+    html = _html(client.get(f"/rounds/{s.round_id}/vote"))
+    assert "<h1>Choose your 2 favourite projects</h1>" in html and "Choose 2 different projects." in html
+    response = client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0]))
+    assert response.status_code == 400 and "Choose at least 2 projects" in _html(response)
+    assert client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(*s.projects[:2])).status_code == 303
+
+
+def test_receipt_page_without_a_vote_goes_to_the_ballot(voter_client, setup):
+    response = voter_client.get(f"/rounds/{setup.round_id}/vote/receipt")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/rounds/{setup.round_id}/vote")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.dictionaries(
+    st.one_of(st.sampled_from(["rank1", "rank2", "rank3", "rank4", "rank0", "rank12"]), st.text(max_size=6)),
+    st.one_of(st.text(max_size=8), st.integers(-5, 10**9).map(str)),
+    max_size=6,
+))
+def test_generated_form_posts_never_store_a_bad_ballot(voter_client, setup, app, form):
+    """Arbitrary form fields: either a valid ballot is stored (303) or a clear refusal (400), never a 5xx."""
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=form)
+    assert response.status_code in (303, 400, 409)
+    stored = counts(app)
+    if response.status_code == 400:
+        assert "There is a problem" in _html(response)
+    if stored == (1, 1):
+        with app.app_context():
+            ballot = db.session.scalar(select(Ballot))
+            ids = ballot.project_ids
+            db.session.remove()
+        assert 1 <= len(ids) <= 3 and len(set(ids)) == len(ids) and set(ids) <= set(setup.projects)
+    else:
+        assert stored == (0, 0)
+
+
+# ---------------------------------------------------------------- voting with a code
+
+
+def _code_for(app, round_id, **resident_kw):
+    from pb.services import voting_codes
+
+    with app.app_context():
+        staff = factories.make_staff()
+        resident = factories.make_resident(with_email=False, **resident_kw)
+        code = voting_codes.issue_code(staff, resident, db.session.get(Round, round_id))
+        return code, resident.id
+
+
+def test_vote_with_a_code_marks_the_code_used_and_the_voter_roll(client, setup, app):
+    code, resident_id = _code_for(app, setup.round_id)
+    response = client.post("/vote-with-code", data={"code": code})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/rounds/{setup.round_id}/vote")
+    html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
+    assert "Choose your 3 favourite projects" in html
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[4]))
+    assert response.status_code == 303
+    assert "receipt-code" in _html(client.get(response.headers["Location"]))
+    with app.app_context():
+        (roll,) = db.session.scalars(select(VoterRoll)).all()
+        assert (roll.user_id, roll.channel, roll.used_voting_code) == (resident_id, "online", True)
+        assert db.session.scalar(select(VotingCode.used_at)) is not None
+    # The code voter's session entry is gone: the next person at this computer starts afresh.
+    assert client.get(f"/rounds/{setup.round_id}/vote").status_code == 302
+    # And the code does not work again.
+    response = client.post("/vote-with-code", data={"code": code})
+    assert "already been used" in _html(response)
+    assert counts(app) == (1, 1)
+
+
+def test_code_used_in_another_tab_is_refused_at_cast(client, setup, app):
+    code, _ = _code_for(app, setup.round_id)
+    client.post("/vote-with-code", data={"code": code})
+    other = app.test_client()
+    other.post("/vote-with-code", data={"code": code})
+    assert other.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0])).status_code == 303
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[1]))
+    assert response.status_code == 409
+    assert counts(app) == (1, 1)
+
+
+def test_code_for_a_resident_who_voted_online_already_stores_nothing(client, auth, setup, app):
+    with app.app_context():
+        staff = factories.make_staff()
+        resident = factories.make_resident(email="both@example.net")
+        from pb.services import voting_codes
+
+        code = voting_codes.issue_code(staff, resident, db.session.get(Round, setup.round_id))
+    auth.login("both@example.net")
+    assert client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0])).status_code == 303
+    auth.logout()
+    client.post("/vote-with-code", data={"code": code})
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[1]))
+    assert response.status_code == 409
+    assert counts(app) == (1, 1)
+
+
+# ---------------------------------------------------------------- CSRF
+
+
+@pytest.fixture
+def csrf_app(migrated_database):
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    yield app
+    empty_all_tables(app)
+
+
+def test_cast_needs_the_csrf_token_from_the_form(csrf_app):
+    with csrf_app.app_context():
+        s = make_voting_setup()
+        factories.make_resident(email="csrf@example.net")
+    client = csrf_app.test_client()
+    html = _html(client.get("/sign-in"))
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/sign-in", data={"email": "csrf@example.net", "password": factories.PASSWORD, "csrf_token": token})
+    response = client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0]))
+    assert response.status_code == 400 and "This form has expired" in _html(response)
+    assert counts(csrf_app) == (0, 0)
+    html = _html(client.post(f"/rounds/{s.round_id}/vote/review",
+                             data={**ranks(s.projects[0]), "csrf_token": _token(client, s.round_id)}))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(f"/rounds/{s.round_id}/vote/cast", data={**ranks(s.projects[0]), "csrf_token": token})
+    assert response.status_code == 303
+    assert counts(csrf_app) == (1, 1)
+
+
+def _token(client, round_id):
+    html = _html(client.get(f"/rounds/{round_id}/vote"))
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
