@@ -20,7 +20,7 @@ def test_new_round_form_renders_with_defaults(staff_client):
     assert 'name="age_reference_date_day"' in html and 'name="age_reference_date_year"' in html
     assert 'name="form_token" type="hidden" value="' in html
     assert '<input checked class="radio-input" id="counting_rule-0" name="counting_rule" type="radio" value="greedy">' in html
-    assert 'value="Health and wellbeing' in html or ">Health and wellbeing" in html
+    assert "Health and wellbeing\nArts and culture" in html
     assert "<script>" not in html and 'style="' not in html
 
 
