@@ -9,6 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+try:  # WTForms 3.3 names its choices; older versions take (value, label) pairs
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # pragma: no cover
+
+    def _Choice(value, label):
+        return (value, label)
+
+
 DATE_PART = {"spellcheck": "false"}
 
 
@@ -36,8 +44,8 @@ class RegisterForm(_PersonFields):
     how = RadioField(
         "How would you like to vote?",
         choices=[
-            ("password", "Online, with my email address and a password"),
-            ("code", "I will get a voting code from staff (no email or password needed)"),
+            _Choice("password", "Online, with my email address and a password"),
+            _Choice("code", "I will get a voting code from staff (no email or password needed)"),
         ],
         default="password",
         validate_choice=False,
@@ -59,6 +67,10 @@ class VotingCodeForm(FlaskForm):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         self.code.errors = list(self.code.errors) + list(errors.values())
+
+
+def round_choice(round_id: int, label: str):
+    return _Choice(round_id, label)
 
 
 class IssueCodeForm(FlaskForm):

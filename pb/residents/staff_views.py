@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCodeForm, RefuseForm
+from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCodeForm, RefuseForm, round_choice
 from pb.services import residents as residents_service
 from pb.services import voting_codes
 from pb.services.errors import DomainError, NotFound
@@ -134,7 +134,7 @@ def issue_code(user_id: int):
     user = _resident_or_404(user_id)
     rounds = voting_codes.issuable_rounds()
     form = IssueCodeForm()
-    form.round_id.choices = [(r.id, f"{r.title} ({r.phase_enum.label})") for r in rounds]
+    form.round_id.choices = [round_choice(r.id, f"{r.title} ({r.phase_enum.label})") for r in rounds]
     if request.method == "GET":
         form.issued_count.data = str(voting_codes.codes_issued_count(user))
     if form.validate_on_submit():

@@ -171,7 +171,9 @@ def find_usable_code(text: str | None) -> VotingCode:
         )
     if not is_well_formed(code):
         raise not_recognised()
-    row = db.session.scalar(select(VotingCode).where(VotingCode.code_hash == code_hash(code)))
+    row = db.session.scalar(
+        select(VotingCode).where(VotingCode.code_hash == code_hash(code)).execution_options(populate_existing=True)
+    )
     if row is None or row.user_id is None:
         raise not_recognised()
     _check_usable(row)
@@ -210,7 +212,7 @@ def _check_usable(row: VotingCode) -> None:
 
 def get_code_voter(code_id: int, round_id: int) -> tuple[VotingCode, User]:
     """The code and resident behind a `session["code_voter"]` entry, if still usable in this round."""
-    row = db.session.get(VotingCode, code_id)
+    row = db.session.get(VotingCode, code_id, populate_existing=True) if isinstance(code_id, int) else None
     if row is None or row.user_id is None:
         raise not_recognised()
     if row.round_id != round_id:
@@ -234,7 +236,6 @@ def mark_code_used(code: VotingCode) -> None:
         update(VotingCode)
         .where(VotingCode.id == code.id, VotingCode.used_at.is_(None), VotingCode.revoked_at.is_(None))
         .values(used_at=datetime.now(timezone.utc))
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise CodeAlreadyUsed(

@@ -1,0 +1,62 @@
+"""Fixtures and helpers for the residents area tests."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.models import AuditEvent, User
+from tests import factories
+
+GOOD_PASSWORD = "purple kettle garden"
+
+
+def registration(**overrides) -> dict[str, str]:
+    """A complete registration form, as a browser posts it (online, with a password)."""
+    data = {
+        "name": "Margaret Okafor",
+        "dob_day": "27",
+        "dob_month": "3",
+        "dob_year": "1948",
+        "postcode": "E8 1AB",
+        "phone": "",
+        "how": "password",
+        "email": "margaret@example.org",
+        "password": GOOD_PASSWORD,
+        "password_confirm": GOOD_PASSWORD,
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def dob_fields(born: date) -> dict[str, str]:
+    return {"dob_day": str(born.day), "dob_month": str(born.month), "dob_year": str(born.year)}
+
+
+def users(app) -> list[User]:
+    with app.app_context():
+        return list(db.session.scalars(select(User).where(User.role == "resident").order_by(User.id)))
+
+
+def audit_actions(app) -> list[tuple[str, dict]]:
+    with app.app_context():
+        return [(e.action, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def error_messages(html: str) -> list[str]:
+    """The messages in the error summary at the top of a page."""
+    return [m.strip() for m in re.findall(r'<li><a href="#[^"]*">([^<]+)</a></li>', html)]
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+@pytest.fixture
+def voting_round(app):
+    """A round open for voting: 50 or over on 1 June 2026, E2/E5/E8/E9/N16 accepted, E1/N1 shared."""
+    with app.app_context():
+        return factories.make_round(phase="voting_open", title="Connect Hackney 2026")

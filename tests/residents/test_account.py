@@ -1,0 +1,119 @@
+"""The resident's own page: details, status, rounds voted in, data export, deletion request."""
+from __future__ import annotations
+
+import json
+import secrets
+
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.models import AuditEvent, Ballot, User, VoterRoll
+from tests import factories
+from tests.residents.conftest import text_of
+
+
+def _cast(round_id: int, user_id: int | None, channel: str = "online", ranking: str = "1,2") -> Ballot:
+    """A voter-roll row and an anonymous ballot, as the voting service writes them."""
+    db.session.add(VoterRoll(round_id=round_id, user_id=user_id, channel=channel))
+    ballot = Ballot(key=secrets.token_hex(16), round_id=round_id, ranking=ranking, receipt=secrets.token_hex(32), nonce=secrets.token_hex(16))
+    db.session.add(ballot)
+    db.session.commit()
+    return ballot
+
+
+def test_account_needs_sign_in(client):
+    response = client.get("/account")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert client.get("/account/export.json").status_code == 302
+    assert client.post("/account/delete-request").status_code == 302
+
+
+def test_account_shows_details_status_rounds_voted_and_proposals(app, resident_client, resident_user):
+    with app.app_context():
+        voted = factories.make_round(phase="voting_open", title="Round I voted in")
+        factories.make_round(phase="voting_open", title="Round I did not vote in")
+        p1 = factories.make_proposal(voted)
+        p2 = factories.make_proposal(voted)
+        _cast(voted.id, resident_user.id, channel="paper", ranking=f"{p1.id},{p2.id}")
+        mine = factories.make_proposal(voted, title="Chair yoga in the library", status="submitted")
+        db.session.get(type(mine), mine.id).proposer_id = resident_user.id
+        db.session.commit()
+    page = text_of(resident_client.get("/account"))
+    assert "Your account" in page
+    assert resident_user.name in page and "E8 1AB" in page and "15 June 1950" in page
+    assert "Able to take part" in page
+    assert "Round I voted in" in page and "on paper, with staff" in page
+    assert "Round I did not vote in" not in page
+    assert "Chair yoga in the library" in page
+    assert "never how you voted" in page
+    assert "/account/export.json" in page
+
+
+def test_export_holds_details_and_rounds_voted_in_but_never_ballot_content(app, resident_client, resident_user):
+    with app.app_context():
+        round_ = factories.make_round(phase="voting_open", title="Connect Hackney 2026")
+        a = factories.make_proposal(round_, title="Lunch club")
+        b = factories.make_proposal(round_, title="Walking group")
+        ballot = _cast(round_.id, resident_user.id, ranking=f"{b.id},{a.id}")
+        mine = factories.make_proposal(round_, title="Chair yoga", status="submitted", contact="07700 900982")
+        db.session.get(type(mine), mine.id).proposer_id = resident_user.id
+        db.session.commit()
+        receipt, nonce, key = ballot.receipt, ballot.nonce, ballot.key
+    response = resident_client.get("/account/export.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    data = json.loads(text)
+    assert data["details"]["name"] == resident_user.name
+    assert data["details"]["email"] == "resident@example.org"
+    assert data["details"]["date_of_birth"] == "1950-06-15"
+    assert data["details"]["postcode"] == "E8 1AB"
+    assert data["eligibility"]["status"] == "eligible"
+    assert data["rounds_voted_in"] == [
+        {"round_id": round_.id, "round": "Connect Hackney 2026", "channel": "online", "used_voting_code": False}
+    ]
+    assert [p["title"] for p in data["proposals"]] == ["Chair yoga"]
+    # Never how they voted: no ranking, receipt, nonce or ballot key, and no project they ranked.
+    for secret in (receipt, nonce, key, f"{b.id},{a.id}", "Lunch club", "Walking group"):
+        assert secret not in text
+    assert "ranking" not in text and "receipt" not in text
+    assert "password" not in json.dumps(data["details"]).replace("has_password", "")
+
+
+def test_export_is_only_ever_the_signed_in_residents_own(app, client, auth, resident_user):
+    with app.app_context():
+        other = factories.make_resident(email="other@example.org", name="Other Person")
+    auth.login(other.email)
+    data = json.loads(client.get("/account/export.json").get_data(as_text=True))
+    assert data["details"]["name"] == "Other Person"
+    assert resident_user.name not in json.dumps(data)
+
+
+def test_deletion_request_is_recorded_and_audited(app, resident_client, resident_user):
+    confirm = resident_client.get("/account/delete-request")
+    assert confirm.status_code == 200
+    assert "Ask us to delete your details" in text_of(confirm)
+    # GET changes nothing.
+    with app.app_context():
+        assert db.session.get(User, resident_user.id).deletion_requested_at is None
+    response = resident_client.post("/account/delete-request")
+    assert response.status_code == 302
+    page = text_of(resident_client.get("/account"))
+    assert "We have your request" in page
+    assert "You asked us to delete your details on" in page
+    with app.app_context():
+        assert db.session.get(User, resident_user.id).deletion_requested_at is not None
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resident.deletion_requested")))
+        assert len(events) == 1 and events[0].details == {"resident_id": resident_user.id}
+    # Asking twice records it once.
+    resident_client.post("/account/delete-request")
+    with app.app_context():
+        assert len(list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resident.deletion_requested")))) == 1
+
+
+def test_nav_links_to_the_account_register_and_code_pages(client, app, resident_user, auth):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/register"' in html and 'href="/vote-with-code"' in html
+    auth.login(resident_user.email)
+    assert 'href="/account"' in client.get("/").get_data(as_text=True)
