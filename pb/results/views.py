@@ -110,6 +110,8 @@ def receipt_check(round_id: int | None = None):
         try:
             if round_ is None:
                 code, found_round = counting.find_receipt_round(form.code.data)
+                if found_round is not None and found_round.phase == Phase.DRAFT:
+                    found_round = None
                 if found_round is not None and found_round.phase != Phase.RESULTS_PUBLISHED:
                     return _not_published(found_round)
                 if found_round is None:

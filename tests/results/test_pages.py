@@ -1,0 +1,152 @@
+"""The public results page, its printable version, the downloads and the receipt checker."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+
+from pb.extensions import db
+from pb.models import CountResult, Round
+from tests.results.conftest import TITLES
+
+
+def _row_for(html: str, title: str) -> str:
+    """The table row whose header cell names the project."""
+    match = re.search(r"<tr>\s*<th scope=\"row\">(?:<a [^>]*>)?" + re.escape(title) + r".*?</tr>", html, re.S)
+    assert match, f"no row for {title}"
+    return match.group(0)
+
+
+def test_results_page_headline_and_every_project_with_its_reason(client, seeded):
+    response = client.get(f"/rounds/{seeded.round_id}/results")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Results: " in html and html.count("<h1") == 1
+    # Headline
+    assert "<dt>Money to share</dt><dd>£10,000</dd>" in html
+    assert "<dt>Money given to projects</dt><dd>£9,000</dd>" in html
+    assert "<dt>Money left over</dt><dd>£1,000</dd>" in html
+    assert "<dt>Projects funded</dt><dd>2 of 5</dd>" in html
+    assert "<dt>Ballots cast</dt><dd>10</dd>" in html
+    # Funded, with amount, score and reason
+    funded = html[html.index('id="funded"'):html.index('id="not-funded"')]
+    lunch = _row_for(funded, TITLES["C"])
+    assert "£5,000" in lunch and ">17<" in lunch and "it had the highest score" in lunch
+    tea = _row_for(funded, TITLES["A"])
+    assert "£4,000" in tea and ">16<" in tea and "2nd highest score" in tea
+    # Every other shortlisted project with the reason it was not funded
+    not_funded = html[html.index('id="not-funded"'):html.index('id="scores"')]
+    assert "Not enough money left after higher-scoring projects: needed £3,000, £1,000 left." in _row_for(not_funded, TITLES["B"])
+    assert "Not enough money left after higher-scoring projects: needed £2,000, £1,000 left." in _row_for(not_funded, TITLES["D"])
+    assert "No votes" in _row_for(not_funded, TITLES["E"])
+    assert "Refused idea" not in html
+    # Chart: inline SVG with role and label, no style attributes anywhere (CSP), and a table of the same numbers.
+    assert '<svg class="chart" role="img" aria-label="' in html
+    assert "style=" not in html
+    assert "<script>" not in html
+    scores = html[html.index('id="scores"'):html.index('id="turnout"')]
+    assert re.search(re.escape(TITLES["A"]) + r"</th><td class=\"num\">16</td><td class=\"num\">4</td><td>Yes</td>", scores)
+    assert re.search(re.escape(TITLES["E"]) + r"</th><td class=\"num\">0</td><td class=\"num\">0</td><td>No</td>", scores)
+    # Turnout by channel, as counts and shares of the 10 eligible residents
+    turnout = html[html.index('id="turnout"'):html.index('id="how"')]
+    assert re.search(r"Online</th><td class=\"num\">8</td><td class=\"num\">80.0%</td>", turnout)
+    assert re.search(r"staff</th><td class=\"num\">2</td><td class=\"num\">20.0%</td>", turnout)
+    # How the count worked, one line per step
+    how = html[html.index('id="how"'):]
+    assert how.count("<li>") >= 5
+    assert "Community lunch club (£5,000, 17 points) funded. £5,000 left." in how
+    # The ballots file's SHA-256 is shown
+    result_hash = hashlib.sha256(client.get(f"/rounds/{seeded.round_id}/results/ballots.csv").data).hexdigest()
+    assert result_hash in html
+
+
+def test_printable_version(client, seeded):
+    response = client.get(f"/rounds/{seeded.round_id}/results/print")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="printable"' in html
+    assert "Not enough money left after higher-scoring projects: needed £3,000, £1,000 left." in html
+    assert "Use your browser&#39;s Print command" in html or "Use your browser's Print command" in html
+
+
+def test_ballots_csv_download(client, seeded):
+    response = client.get(f"/rounds/{seeded.round_id}/results/ballots.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["receipt", "nonce", "rank_1", "rank_2", "rank_3"]
+    assert [r[0] for r in rows[1:]] == sorted(seeded.receipts)
+    with client.application.app_context():
+        stored = db.session.query(CountResult).one()
+        assert hashlib.sha256(response.data).hexdigest() == stored.ballots_sha256
+
+
+def test_results_csv_and_steps_json(client, seeded):
+    text = client.get(f"/rounds/{seeded.round_id}/results/results.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["title"] for r in rows] == [TITLES[x] for x in "CABDE"]
+    assert rows[0]["funded"] == "yes" and rows[0]["funding_order"] == "1" and rows[0]["cost_pounds"] == "5000.00"
+    assert rows[2]["funded"] == "no" and rows[2]["reason"].startswith("Not enough money left")
+    data = json.loads(client.get(f"/rounds/{seeded.round_id}/results/steps.json").data)
+    assert data["rule"] == "greedy"
+    assert data["funded"] == [str(seeded.ids["C"]), str(seeded.ids["A"])]
+    assert len(data["steps"]) == 5 and data["steps"][2]["reason"] == "not_enough_money"
+    assert len(data["explanation"]) == 5
+
+
+def test_receipt_checker_finds_a_counted_ballot(client, seeded):
+    receipt = seeded.receipts[0]  # A, C, B
+    response = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": receipt})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Counted</h1>" in html
+    assert f"1st choice: {TITLES['A']}" in html and f"2nd choice: {TITLES['C']}" in html
+    assert f"3rd choice: {TITLES['B']}" in html
+
+
+def test_receipt_checker_trims_spaces_and_ignores_case(client, seeded):
+    receipt = seeded.receipts[4]
+    typed = "  " + " ".join(receipt[i:i + 8] for i in range(0, 64, 8)).upper() + " "
+    html = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": typed}).get_data(as_text=True)
+    assert "<h1>Counted</h1>" in html and f"1st choice: {TITLES['C']}" in html
+
+
+def test_receipt_checker_without_a_round_finds_the_ballot(client, seeded):
+    html = client.get("/receipt", query_string={"code": seeded.receipts[9]}).get_data(as_text=True)
+    assert "<h1>Counted</h1>" in html and f"1st choice: {TITLES['C']}" in html
+
+
+def test_receipt_checker_not_found(client, seeded):
+    unknown = "0" * 64
+    for url in (f"/rounds/{seeded.round_id}/receipt", "/receipt"):
+        response = client.get(url, query_string={"code": unknown})
+        assert response.status_code == 200
+        assert "<h1>Receipt code not found</h1>" in response.get_data(as_text=True)
+
+
+def test_receipt_checker_malformed_codes(client, seeded):
+    for code in ("", "abc", "g" * 64, seeded.receipts[0] + "0", "<script>"):
+        response = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": code})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, code
+        assert "There is a problem" in html
+        assert ("Enter your receipt code" in html) or ("64 characters" in html)
+        assert "<h1>Counted</h1>" not in html
+
+
+def test_receipt_form_page(client, seeded):
+    response = client.get(f"/rounds/{seeded.round_id}/receipt")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<label class="label" for="code">Your receipt code</label>' in html
+    assert client.get("/receipt").status_code == 200
+
+
+def test_results_page_links_from_a_published_round(client, seeded):
+    with client.application.app_context():
+        assert db.session.get(Round, seeded.round_id).phase == "results_published"
+    html = client.get(f"/rounds/{seeded.round_id}").get_data(as_text=True)
+    assert f"/rounds/{seeded.round_id}/results" in html

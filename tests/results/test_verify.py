@@ -1,0 +1,69 @@
+"""`flask pb verify ROUND_ID` re-checks a published count, and catches a tampered ballot."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from pb.extensions import db
+from tests.results.conftest import seed_round
+
+
+def _raw(app, sql: str, **params) -> None:
+    """Change the database behind pb's back (the ORM refuses to change ballot rows), as an intruder would."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+
+def test_verify_passes_on_a_published_round(runner, seeded):
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 0, result.output
+    for name in ("ballots file hash", "voter roll = ballots", "receipts", "re-count"):
+        assert f"OK    {name}" in result.output
+    assert "10 on the voter roll, 10 ballots stored, 10 counted" in result.output
+    assert "Verified: all 5 checks match." in result.output
+
+
+def test_verify_catches_a_ballot_whose_ranking_was_changed(app, runner, seeded):
+    # Turn one "C" ballot into an "A" ballot directly in the database.
+    receipt = seeded.receipts[9]
+    _raw(app, "UPDATE ballots SET ranking = :r WHERE receipt = :receipt",
+         r=str(seeded.ids["A"]), receipt=receipt)
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  ballots file hash" in result.output
+    assert "FAIL  receipts" in result.output and "1 ballot(s) do not match" in result.output
+    assert "Verification FAILED" in result.output
+
+
+def test_verify_catches_a_changed_outcome_and_an_extra_ballot(app, runner, seeded):
+    # A ballot slipped in without a voter-roll row, with a valid receipt of its own.
+    import secrets
+
+    from pb.services.ballots import receipt_for
+
+    nonce = secrets.token_hex(16)
+    ranking = [seeded.ids["B"]]
+    _raw(app, "INSERT INTO ballots (key, round_id, ranking, receipt, nonce) VALUES (:k, :r, :rk, :rc, :n)",
+         k=secrets.token_hex(16), r=seeded.round_id, rk=str(ranking[0]),
+         rc=receipt_for(seeded.round_id, ranking, nonce), n=nonce)
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1
+    assert "FAIL  voter roll = ballots" in result.output
+    assert "10 on the voter roll, 11 ballots stored, 10 counted" in result.output
+
+
+def test_verify_catches_a_changed_published_result(app, runner, seeded):
+    _raw(app, "UPDATE count_results SET funded = :f", f=f"[{seeded.ids['C']}, {seeded.ids['B']}]")
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1
+    assert "FAIL  re-count" in result.output
+    assert "OK    receipts" in result.output
+
+
+def test_verify_unknown_and_uncounted_rounds(app, runner):
+    result = runner.invoke(args=["pb", "verify", "99999"])
+    assert result.exit_code == 2 and "there is no round 99999" in result.output
+    with app.app_context():
+        s = seed_round()
+    result = runner.invoke(args=["pb", "verify", str(s.round_id)])
+    assert result.exit_code == 1 and "has not been counted" in result.output
