@@ -541,6 +541,37 @@ class RoundFigures:
     def ballots_total(self) -> int:
         return sum(self.ballots_by_channel.values())
 
+    @property
+    def proposals_text(self) -> str:
+        """"5 in all: 2 waiting for review, 3 shortlisted" or "None yet"."""
+        if not self.proposals_total:
+            return "None yet"
+        parts = [
+            f"{self.proposals_by_status[status]} {label}"
+            for status, label in PROPOSAL_STATUS_WORDS
+            if self.proposals_by_status.get(status)
+        ]
+        return f"{self.proposals_total} in all: " + ", ".join(parts)
+
+    @property
+    def ballots_text(self) -> str:
+        """"12 (10 online, 2 on paper)" or "None yet": counts only, never how anyone voted."""
+        if not self.ballots_total:
+            return "None yet"
+        return (
+            f"{self.ballots_total} ({self.ballots_by_channel.get('online', 0)} online, "
+            f"{self.ballots_by_channel.get('paper', 0)} on paper)"
+        )
+
+
+PROPOSAL_STATUS_WORDS = (
+    (ProposalStatus.SUBMITTED, "waiting for review"),
+    (ProposalStatus.CHANGES_REQUESTED, "changes requested"),
+    (ProposalStatus.SHORTLISTED, "shortlisted"),
+    (ProposalStatus.REFUSED, "not shortlisted"),
+    (ProposalStatus.WITHDRAWN, "withdrawn"),
+)
+
 
 def all_rounds() -> list[Round]:
     return list(db.session.scalars(select(Round).order_by(Round.id.desc())))
