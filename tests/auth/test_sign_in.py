@@ -59,3 +59,30 @@ def test_deactivated_account_cannot_sign_in(app, client, staff_user):
     response = client.post("/sign-in", data={"email": staff_user.email, "password": factories.PASSWORD})
     assert response.status_code == 400
     assert "switched off" in response.get_data(as_text=True)
+
+
+def test_copied_resident_cookie_is_dead_after_sign_out(app, resident_user):
+    first = app.test_client()
+    response = first.post("/sign-in", data={"email": resident_user.email, "password": factories.PASSWORD})
+    assert response.headers["Location"].endswith("/")
+    cookie = first.get_cookie("session")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/account").status_code == 200
+    assert thief.get("/account/export.json").status_code == 200
+    first.post("/sign-out")
+    assert first.get("/account").status_code == 302
+    # The copied cookie no longer opens the account page or the data download.
+    for path in ("/account", "/account/export.json"):
+        response = thief.get(path)
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_sign_in_starts_a_fresh_session(app, resident_user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    client.post("/sign-in", data={"email": resident_user.email, "password": factories.PASSWORD})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("_user_id", "").startswith(f"{resident_user.id}:")

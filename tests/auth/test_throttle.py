@@ -1,0 +1,156 @@
+"""Throttling of sign-in, registration and voting-code entry, across requests.
+
+Each test builds its own app with RATELIMIT_ENABLED=True and small limits. Flask-Limiter's
+extension object is shared by every app in the process, so these tests make no other app
+while they send requests.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pytest
+
+from pb.extensions import limiter
+from tests import factories
+from tests.conftest import PROJECT_ROOT, empty_all_tables, make_app
+
+SMALL_LIMITS = {
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PB_LIMIT_SIGN_IN_PER_ACCOUNT": "3 per minute",
+    "PB_LIMIT_SIGN_IN_PER_IP": "6 per minute",
+    "PB_LIMIT_REGISTER_PER_IP": "4 per minute",
+    "PB_LIMIT_REGISTER_PER_ACCOUNT": "3 per minute",
+    "PB_LIMIT_CODE_PER_IP": "3 per minute",
+}
+
+
+@pytest.fixture
+def limited_app(migrated_database):
+    app = make_app(migrated_database, **SMALL_LIMITS)
+    with app.app_context():
+        factories.make_resident(email="ann@example.org")
+        factories.make_resident(email="bob@example.org")
+    yield app
+    empty_all_tables(app)
+
+
+def client_from(app, ip: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def sign_in(client, email, password=factories.PASSWORD):
+    return client.post("/sign-in", data={"email": email, "password": password})
+
+
+def test_wrong_passwords_for_one_account_are_throttled_with_a_plain_page(limited_app):
+    for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):  # spread over addresses: it is the account that counts
+        assert sign_in(client_from(limited_app, ip), "ann@example.org", "wrong password").status_code == 400
+    response = sign_in(client_from(limited_app, "10.0.0.4"), "ANN@example.org ", factories.PASSWORD)
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Too many attempts" in page and "Please wait a few minutes" in page
+    assert "Traceback" not in page
+    # Another account is not affected.
+    assert sign_in(client_from(limited_app, "10.0.0.4"), "bob@example.org").status_code == 302
+
+
+def test_right_password_first_time_is_never_throttled(limited_app):
+    client = client_from(limited_app, "10.0.1.1")
+    for _ in range(10):  # well past both limits
+        assert sign_in(client, "ann@example.org").status_code == 302
+        client.post("/sign-out")
+
+
+def test_failed_sign_ins_from_one_address_are_throttled_across_accounts(limited_app):
+    client = client_from(limited_app, "10.0.2.1")
+    for n in range(6):
+        assert sign_in(client, f"nobody{n}@example.org", "wrong password").status_code == 400
+    assert sign_in(client, "ann@example.org").status_code == 429
+    # The same account from another address still works.
+    assert sign_in(client_from(limited_app, "10.0.2.2"), "ann@example.org").status_code == 302
+
+
+def test_looking_at_the_sign_in_page_is_not_counted(limited_app):
+    client = client_from(limited_app, "10.0.3.1")
+    for _ in range(20):
+        assert client.get("/sign-in").status_code == 200
+
+
+def test_registration_attempts_are_throttled_per_address(limited_app):
+    client = client_from(limited_app, "10.0.4.1")
+    for n in range(4):
+        response = client.post("/register", data={"name": f"Person {n}", "postcode": "nowhere"})
+        assert response.status_code == 400
+    response = client.post("/register", data={"name": "Person 9", "postcode": "nowhere"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_failed_registrations_for_one_email_are_throttled_from_any_address(limited_app):
+    for n in range(3):
+        response = client_from(limited_app, f"10.0.5.{n}").post("/register", data={"email": "same@example.org", "postcode": "bad"})
+        assert response.status_code == 400
+    response = client_from(limited_app, "10.0.5.9").post("/register", data={"email": "same@example.org", "postcode": "bad"})
+    assert response.status_code == 429
+
+
+def test_wrong_voting_codes_are_throttled_per_address(limited_app):
+    client = client_from(limited_app, "10.0.6.1")
+    for _ in range(3):
+        assert client.post("/vote-with-code", data={"code": "AAAA-AAAA-AAAA"}).status_code == 400
+    assert client.post("/vote-with-code", data={"code": "CCCC-CCCC-CCCC"}).status_code == 429
+    # Someone else at another address can still enter their code.
+    assert client_from(limited_app, "10.0.6.2").post("/vote-with-code", data={"code": "AAAA-AAAA-AAAA"}).status_code == 400
+
+
+REDIS_URL = os.environ.get("PB_TEST_REDIS_URL")
+
+WORKER_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from tests.conftest import make_app
+    app = make_app({db!r}, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI={redis!r},
+                   PB_LIMIT_SIGN_IN_PER_ACCOUNT="3 per minute", PB_LIMIT_SIGN_IN_PER_IP="100 per minute")
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.0.1"
+    codes = [client.post("/sign-in", data={{"email": {email!r}, "password": "wrong password"}}).status_code for _ in range(3)]
+    print(",".join(map(str, codes)))
+    """
+)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="PB_TEST_REDIS_URL is not set (CI sets it to a Redis database for tests)")
+def test_workers_share_counters_through_redis(migrated_database):
+    """Two processes, as two gunicorn workers: failures in one are counted in the other."""
+    email = f"shared-{uuid.uuid4().hex[:12]}@example.org"  # fresh counters on every run
+    app = make_app(
+        migrated_database,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        PB_LIMIT_SIGN_IN_PER_ACCOUNT="3 per minute",
+        PB_LIMIT_SIGN_IN_PER_IP="100 per minute",
+    )
+    try:
+        with app.app_context():
+            factories.make_resident(email=email)
+        here = client_from(app, "10.9.0.2")
+        # This worker has seen no failure for the account: the right password works.
+        assert sign_in(here, email).status_code == 302
+        here.post("/sign-out")
+        script = WORKER_SCRIPT.format(root=str(PROJECT_ROOT), db=migrated_database, redis=REDIS_URL, email=email)
+        other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
+        assert other.returncode == 0, other.stderr[-2000:]
+        assert other.stdout.strip().splitlines()[-1] == "400,400,400"
+        # The other worker's three failures count here too.
+        assert sign_in(here, email).status_code == 429
+    finally:
+        limiter.reset()  # the test database in Redis keeps nothing for the next run
+        empty_all_tables(app)
