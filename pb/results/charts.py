@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 FUNDED_FILL = "#00703c"  # green, 5.9:1 on white
 NOT_FUNDED_FILL = "#505a5f"  # dark grey, 7:1 on white
@@ -34,34 +34,37 @@ def _truncate(text: str, limit: int = 70) -> str:
 
 
 def score_bar_chart(bars: list[Bar], *, title: str, unit: str = "points") -> Markup:
-    """A horizontal bar chart, one bar per project, longest first as given."""
+    """A horizontal bar chart, one bar per project, in the order given.
+
+    Built from constant Markup templates whose `.format` escapes every value (project titles
+    are typed by residents).
+    """
     height = TOP + ROW_HEIGHT * max(1, len(bars)) + 8
     biggest = max((b.value for b in bars), default=0) or 1
     span = WIDTH - LEFT - LABEL_ROOM
     funded_count = sum(1 for b in bars if b.funded)
     label = (f"{title}. {len(bars)} projects; {funded_count} funded. "
              "The same numbers are in the table below the chart.")
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
-        f'font-family="Arial, Helvetica, sans-serif">',
-        f"<title>{escape(title)}</title>",
-        # Legend
-        f'<rect x="{LEFT}" y="6" width="18" height="18" fill="{FUNDED_FILL}"/>',
-        f'<text x="{LEFT + 26}" y="21" font-size="17" fill="{TEXT_FILL}">Funded</text>',
-        f'<rect x="{LEFT + 120}" y="6" width="18" height="18" fill="{NOT_FUNDED_FILL}"/>',
-        f'<text x="{LEFT + 146}" y="21" font-size="17" fill="{TEXT_FILL}">Not funded</text>',
-    ]
+    svg = Markup(
+        '<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'xmlns="http://www.w3.org/2000/svg" font-family="Arial, Helvetica, sans-serif"><title>{title}</title>'
+    ).format(label=label, w=WIDTH, h=height, title=title)
+    svg += Markup(
+        '<rect x="{x}" y="6" width="18" height="18" fill="{funded}"/>'
+        '<text x="{x1}" y="21" font-size="17" fill="{ink}">Funded</text>'
+        '<rect x="{x2}" y="6" width="18" height="18" fill="{other}"/>'
+        '<text x="{x3}" y="21" font-size="17" fill="{ink}">Not funded</text>'
+    ).format(x=LEFT, x1=LEFT + 26, x2=LEFT + 120, x3=LEFT + 146, funded=FUNDED_FILL, other=NOT_FUNDED_FILL,
+             ink=TEXT_FILL)
     for i, bar in enumerate(bars):
         y = TOP + i * ROW_HEIGHT
         width = max(2, round(span * bar.value / biggest)) if bar.value else 0
-        fill = FUNDED_FILL if bar.funded else NOT_FUNDED_FILL
         words = f"{bar.value:,} {unit}" + (" – funded" if bar.funded else "")
-        parts.append(f'<text x="{LEFT}" y="{y + 16}" font-size="17" font-weight="bold" fill="{TEXT_FILL}">'
-                     f"{escape(_truncate(bar.label))}</text>")
+        svg += Markup('<text x="{x}" y="{y}" font-size="17" font-weight="bold" fill="{ink}">{text}</text>').format(
+            x=LEFT, y=y + 16, ink=TEXT_FILL, text=_truncate(bar.label))
         if width:
-            parts.append(f'<rect x="{LEFT}" y="{y + 24}" width="{width}" height="{BAR_HEIGHT}" fill="{fill}"/>')
-        parts.append(f'<text x="{LEFT + width + 8}" y="{y + 42}" font-size="17" fill="{TEXT_FILL}">'
-                     f"{escape(words)}</text>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+            svg += Markup('<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}"/>').format(
+                x=LEFT, y=y + 24, w=width, h=BAR_HEIGHT, fill=FUNDED_FILL if bar.funded else NOT_FUNDED_FILL)
+        svg += Markup('<text x="{x}" y="{y}" font-size="17" fill="{ink}">{text}</text>').format(
+            x=LEFT + width + 8, y=y + 42, ink=TEXT_FILL, text=words)
+    return svg + Markup("</svg>")
