@@ -389,17 +389,16 @@ def update_round(round_id: int, actor: User, version: int | None, values: dict[s
         if version is None or version != round_.version:
             raise StaleEdit(STALE_MESSAGE)
         locked = locked_fields(round_)
-        cleaned = clean_values(values, current=round_)
         refused = {
             name: f"{FIELD_LABELS[name]} cannot be changed after voting has opened"
             for name in locked
-            if name in values and cleaned[name] != getattr(round_, name)
+            if name in values and _would_change(round_, name, values[name])
         }
         if refused:
             raise LockedField(next(iter(refused.values())), errors=refused)
+        cleaned = clean_values({k: v for k, v in values.items() if k not in locked}, current=round_)
         for name in locked:
-            if name not in values:
-                cleaned[name] = getattr(round_, name)
+            cleaned[name] = getattr(round_, name)
         changes = {
             name: {"before": _shown(name, getattr(round_, name)), "after": _shown(name, value)}
             for name, value in cleaned.items()
@@ -412,6 +411,14 @@ def update_round(round_id: int, actor: User, version: int | None, values: dict[s
         round_.version = round_.version + 1
         audit.record(actor, "round.edited", round=round_, changes=changes)
     return round_
+
+
+def _would_change(round_: Round, name: str, value: Any) -> bool:
+    """True if `value`, read as the form would store it, differs from the round's."""
+    try:
+        return clean_values({name: value}, current=round_)[name] != getattr(round_, name)
+    except ValidationFailed:
+        return True
 
 
 def _shown(name: str, value: Any) -> Any:
