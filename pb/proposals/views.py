@@ -117,6 +117,8 @@ def show(round_id: int, proposal_id: int):
         is_proposer=service.is_proposer(user, proposal),
         published=service.reviews_are_published(proposal.round),
         can_edit=service.why_cannot_edit(user, proposal) is None,
+        can_withdraw=service.why_cannot_withdraw(user, proposal) is None,
+        status_label=service.public_status_label(proposal),
         merged_into=merged_into,
     )
 
@@ -243,7 +245,7 @@ def edit_review(round_id: int, proposal_id: int):
         abort(403)
     except DomainError as exc:
         return _cannot(round_, exc.message, exc.status_code, proposal=proposal)
-    flash("Your changes have been saved. The team will check your idea again.", "success")
+    flash("Your idea has been saved. If you changed it, the team will check it again.", "success")
     return redirect(url_for("proposals.mine"))
 
 
@@ -254,7 +256,7 @@ def withdraw(round_id: int, proposal_id: int):
     round_ = proposal.round
     form = ConfirmForm()
     if request.method == "GET":
-        problem = service.why_cannot_edit(_user(), proposal)
+        problem = service.why_cannot_withdraw(_user(), proposal)
         if problem:
             return _cannot(round_, problem, 409, proposal=proposal)
         return render_template("proposals/withdraw.html", round=round_, proposal=proposal, form=form)

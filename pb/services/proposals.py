@@ -256,6 +256,13 @@ def reviews_are_published(round_: Round) -> bool:
     return round_.phase_enum.is_at_least(Phase.VOTING_OPEN)
 
 
+def public_status_label(proposal: Proposal) -> str:
+    """Once voting opens, every idea not on the ballot reads "Not shortlisted"."""
+    if reviews_are_published(proposal.round) and proposal.status not in (ProposalStatus.SHORTLISTED, ProposalStatus.WITHDRAWN):
+        return ProposalStatus.REFUSED.label
+    return proposal.status_enum.label
+
+
 def visible_to(user: User | None, proposal: Proposal) -> bool:
     """Withdrawn ideas are seen only by their proposer and staff."""
     if proposal.status == ProposalStatus.WITHDRAWN:
@@ -390,25 +397,47 @@ def why_cannot_propose(user: User | None, round_: Round) -> str | None:
 
 
 def why_cannot_edit(user: User | None, proposal: Proposal) -> str | None:
-    """None when this person may change or withdraw the idea now, otherwise why not (for messages)."""
+    """None when this person may change the idea now, otherwise why not (in words for them).
+
+    The proposer changes their idea while the round is open for ideas. After it closes,
+    they can still answer the team when the team sent it back for changes, until voting opens.
+    """
     if not is_proposer(user, proposal):
         return "Only the person who sent in an idea can change it."
     round_ = proposal.round
     if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(round_):
         return FROZEN_MESSAGE
-    if round_.phase != Phase.PROPOSALS_OPEN:
-        return CLOSED_MESSAGE
     if proposal.status == ProposalStatus.WITHDRAWN:
         return "This idea has been withdrawn."
+    if proposal.status == ProposalStatus.CHANGES_REQUESTED and round_.phase == Phase.PROPOSALS_CLOSED:
+        return None
+    if round_.phase != Phase.PROPOSALS_OPEN:
+        return CLOSED_MESSAGE
     if proposal.status == ProposalStatus.REFUSED:
         return "This idea was not shortlisted, so it cannot be changed."
     return None
 
 
-def _check_can_edit(user: User, proposal: Proposal) -> None:
+def why_cannot_withdraw(user: User | None, proposal: Proposal) -> str | None:
+    """None when this person may withdraw the idea now (only while the round is open for ideas)."""
+    if not is_proposer(user, proposal):
+        return "Only the person who sent in an idea can withdraw it."
+    round_ = proposal.round
+    if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(round_):
+        return FROZEN_MESSAGE
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        return "This idea has already been withdrawn."
+    if round_.phase != Phase.PROPOSALS_OPEN:
+        return CLOSED_MESSAGE
+    if proposal.status == ProposalStatus.REFUSED:
+        return "This idea was not shortlisted, so there is nothing to withdraw."
+    return None
+
+
+def _check_allowed(user: User, proposal: Proposal, rule) -> None:
     if not is_proposer(user, proposal):
         raise NotAllowed("Only the person who sent in an idea can change or withdraw it.")
-    problem = why_cannot_edit(user, proposal)
+    problem = rule(user, proposal)
     if problem:
         raise PhaseError(problem)
 
@@ -423,6 +452,21 @@ def submit(user: User, round_id: int, form: dict[str, str | None]) -> Proposal:
         if reason:
             raise NotEligible(reason)
         data = validate(round_, form)
+        # A double click (or a resent form) must not create the idea twice: the proposer's row is
+        # locked so their submissions queue up, and an identical idea already sent is returned.
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        existing = db.session.scalars(
+            select(Proposal).where(
+                Proposal.round_id == round_.id,
+                Proposal.proposer_id == user.id,
+                Proposal.status != ProposalStatus.WITHDRAWN,
+                Proposal.title == data.title,
+                Proposal.cost_pence == data.cost_pence,
+            )
+        ).unique().all()
+        for proposal in existing:
+            if proposal.description == data.description and proposal.summary == data.summary:
+                return proposal
         proposal = Proposal(round_id=round_.id, proposer_id=user.id, status=ProposalStatus.SUBMITTED, **asdict(data))
         db.session.add(proposal)
         db.session.flush()
@@ -433,19 +477,22 @@ def edit(user: User, proposal_id: int, form: dict[str, str | None]) -> Proposal:
     """The proposer changes their idea; one sent back for changes goes back to the team to check."""
     with transaction():
         proposal = _locked_proposal(proposal_id)
-        _check_can_edit(user, proposal)
+        _check_allowed(user, proposal, why_cannot_edit)
         data = validate(proposal.round, form)
-        for key, value in asdict(data).items():
+        changed = {key: value for key, value in asdict(data).items() if getattr(proposal, key) != value}
+        for key, value in changed.items():
             setattr(proposal, key, value)
-        # Changed text needs checking again, whether staff asked for changes or had shortlisted it.
-        proposal.status = ProposalStatus.SUBMITTED
+        # Changed text needs checking again, whether staff asked for changes or had shortlisted it;
+        # an idea sent back for changes goes back to the team once the proposer saves it.
+        if changed or proposal.status == ProposalStatus.CHANGES_REQUESTED:
+            proposal.status = ProposalStatus.SUBMITTED
     return proposal
 
 
 def withdraw(user: User, proposal_id: int) -> Proposal:
     with transaction():
         proposal = _locked_proposal(proposal_id)
-        _check_can_edit(user, proposal)
+        _check_allowed(user, proposal, why_cannot_withdraw)
         proposal.status = ProposalStatus.WITHDRAWN
     return proposal
 

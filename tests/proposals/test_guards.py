@@ -139,3 +139,39 @@ def test_edit_of_a_proposal_in_the_wrong_round_is_not_found(resident_client, mak
     p = proposal_factory(open_round, status="submitted", proposer_id=resident_user.id)
     assert resident_client.get(f"/rounds/{other_round.id}/proposals/{p.id}/edit").status_code == 404
     assert resident_client.get(f"/rounds/{open_round.id}/proposals/999999/edit").status_code == 404
+
+
+def test_idea_sent_back_can_be_answered_after_ideas_close_until_voting_opens(
+    resident_client, make_round, resident_user, proposal_factory, get_proposal, good
+):
+    round_ = make_round(phase="proposals_closed")
+    p = proposal_factory(round_, status="changes_requested", proposer_id=resident_user.id, staff_note="Add a venue.")
+    base = f"/rounds/{round_.id}/proposals/{p.id}"
+    mine = resident_client.get("/proposals/mine").get_data(as_text=True)
+    assert f"{base}/edit" in mine and f"{base}/withdraw" not in mine
+    assert resident_client.get(f"{base}/edit").status_code == 200
+    saved = resident_client.post(f"{base}/edit/check", data={**good, "description": "At the Round Chapel.", "send": "1"})
+    assert saved.status_code == 302
+    after = get_proposal(p.id)
+    assert after.status == "submitted" and after.description == "At the Round Chapel."
+    # Once it is back with the team, the round's closed phase applies again.
+    assert resident_client.get(f"{base}/edit").status_code == 409
+    # Withdrawing stays a while-open action.
+    assert resident_client.post(f"{base}/withdraw").status_code == 409
+
+
+def test_idea_sent_back_cannot_be_changed_once_voting_opens(resident_client, make_round, resident_user, proposal_factory,
+                                                           get_proposal, good):
+    round_ = make_round(phase="voting_open")
+    p = proposal_factory(round_, status="changes_requested", proposer_id=resident_user.id, title="Too late")
+    response = resident_client.post(f"/rounds/{round_.id}/proposals/{p.id}/edit/check", data={**good, "send": "1"})
+    assert response.status_code == 409
+    assert get_proposal(p.id).title == "Too late"
+
+
+def test_saving_an_idea_sent_back_returns_it_to_the_team_even_unchanged(app_ctx):
+    round_ = factories.make_round(phase="proposals_open")
+    resident = factories.make_resident()
+    p = factories.make_proposal(round_, status="changes_requested", proposer_id=resident.id, staff_note="Check the cost")
+    service.edit(resident, p.id, service.form_values(p))
+    assert p.status == "submitted"

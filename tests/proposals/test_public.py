@@ -205,3 +205,18 @@ def test_pages_have_one_h1_and_unique_titles(client, auth, open_round, resident_
         assert html.count("<h1") == 1
         titles.add(html.split("<title>")[1].split("</title>")[0])
     assert len(titles) == len(pages)
+
+
+def test_idea_not_decided_before_voting_reads_not_shortlisted(client, make_round, proposal_factory):
+    round_ = make_round(phase="voting_open")
+    p = proposal_factory(round_, status="submitted", title="Undecided")
+    html = client.get(f"/rounds/{round_.id}/proposals/{p.id}").get_data(as_text=True)
+    assert ">Not shortlisted<" in html and ">Received<" not in html
+    assert "It was not shortlisted before voting opened." in html
+
+
+def test_printout_names_where_to_read_it_online(client, open_round, proposal_factory):
+    p = proposal_factory(open_round, status="submitted")
+    html = client.get(f"/rounds/{open_round.id}/proposals/{p.id}").get_data(as_text=True)
+    assert f'class="proposal-print-only">Connect Hackney community budget. Read this idea online at http://localhost/rounds/{open_round.id}/proposals/{p.id}' in html
+    assert '<div class="no-print"><a class="back-link"' in html

@@ -281,3 +281,25 @@ def test_review_step_works_with_csrf_protection(migrated_database, good):
         assert sent.status_code == 302
     finally:
         empty_all_tables(app)
+
+
+def test_sending_twice_creates_one_idea(resident_client, open_round, good, proposal_count):
+    first = _send(resident_client, open_round, good)
+    second = _send(resident_client, open_round, good)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert proposal_count() == 1
+    # A different idea from the same resident is still welcome.
+    assert _send(resident_client, open_round, {**good, "title": "Second idea"}).status_code == 302
+    assert proposal_count() == 2
+
+
+def test_saving_without_changes_keeps_the_status(resident_client, open_round, resident_user, proposal_factory, get_proposal):
+    from pb.services.proposals import form_values
+
+    p = proposal_factory(open_round, status="shortlisted", proposer_id=resident_user.id)
+    form = resident_client.get(f"/rounds/{open_round.id}/proposals/{p.id}/edit").get_data(as_text=True)
+    assert "If you change it, the team will need to check it again" in form
+    values = form_values(get_proposal(p.id))
+    resident_client.post(f"/rounds/{open_round.id}/proposals/{p.id}/edit/check", data={**values, "send": "1"})
+    assert get_proposal(p.id).status == "shortlisted"
