@@ -34,7 +34,7 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Ballot, CountResult, Proposal, ProposalStatus, Round, User, VoterRoll
 from pb.services import audit
-from pb.services.errors import DomainError, NotFound, PhaseError, ValidationFailed
+from pb.services.errors import DomainError, PhaseError, ValidationFailed
 from pb.services.transaction import transaction
 
 # add1 raises each voter's share by £1 at a time; the app counts in pence.
@@ -171,10 +171,11 @@ def _run(round_: Round, proposals: list[Proposal], rankings: list[list[str]], ru
 def count_round(round_: Round, actor: User | None) -> CountResult:
     """Count a closed round's ballots with its rule and store the result (a preview until published)."""
     with transaction():
-        # Read the phase inside the write transaction, so a count cannot race a publication.
-        round_ = db.session.get(Round, round_.id, populate_existing=True)
-        if round_ is None:
-            raise NotFound("There is no funding round with that number.")
+        # Read the phase inside the write transaction, under a shared row lock on PostgreSQL,
+        # so a count cannot race the publication (which takes the row FOR UPDATE).
+        from pb.services.rounds import lock_round
+
+        round_ = lock_round(round_.id, for_update=False)
         if round_.phase == Phase.RESULTS_PUBLISHED:
             raise PhaseError("The results of this round are published, so its count is final and cannot be run again.")
         if round_.phase != Phase.VOTING_CLOSED:
