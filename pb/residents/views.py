@@ -92,7 +92,7 @@ def account():
         voted=residents_service.rounds_voted_in(user),
         proposals=residents_service.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),
-        form=ConfirmForm(),
+        rounds=residents_service.rounds_to_take_part_in(user),
     )
 
 

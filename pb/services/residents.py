@@ -415,6 +415,14 @@ def rounds_voted_in(user: User) -> list[tuple[Round, VoterRoll]]:
     return [(r, v) for r, v in rows]
 
 
+def rounds_to_take_part_in(user: User) -> list[tuple[Round, str | None, bool]]:
+    """Open rounds for the account page: (round, why they cannot take part or None, voted already)."""
+    from pb.services.eligibility import why_cannot_take_part
+
+    voted = {r.id for r, _ in rounds_voted_in(user)}
+    return [(r, why_cannot_take_part(user, r), r.id in voted) for r in open_rounds()]
+
+
 def proposals_of(user: User) -> list[Proposal]:
     return list(db.session.scalars(select(Proposal).where(Proposal.proposer_id == user.id).order_by(Proposal.id)))
 

@@ -42,8 +42,9 @@ def test_account_shows_details_status_rounds_voted_and_proposals(app, resident_c
     assert "Your account" in page
     assert resident_user.name in page and "E8 1AB" in page and "15 June 1950" in page
     assert "Able to take part" in page
-    assert "Round I voted in" in page and "on paper, with staff" in page
-    assert "Round I did not vote in" not in page
+    voted_section = page.split("Rounds you have voted in")[1].split("<h2>")[0]
+    assert "Round I voted in" in voted_section and "on paper, with staff" in voted_section
+    assert "Round I did not vote in" not in voted_section
     assert "Chair yoga in the library" in page
     assert "never how you voted" in page
     assert "/account/export.json" in page
@@ -117,3 +118,19 @@ def test_nav_links_to_the_account_register_and_code_pages(client, app, resident_
     assert 'href="/register"' in html and 'href="/vote-with-code"' in html
     auth.login(resident_user.email)
     assert 'href="/account"' in client.get("/").get_data(as_text=True)
+
+
+def test_account_lists_open_rounds_with_what_the_resident_can_do(app, resident_client, resident_user):
+    with app.app_context():
+        voting = factories.make_round(phase="voting_open", title="Voting round")
+        done = factories.make_round(phase="voting_open", title="Already voted round")
+        factories.make_round(phase="voting_open", title="Elsewhere round", accepted_postcodes="N4", review_postcodes="")
+        factories.make_round(phase="draft", title="Draft round")
+        factories.make_round(phase="results_published", title="Finished round")
+        _cast(done.id, resident_user.id)
+    page = text_of(resident_client.get("/account"))
+    assert "Voting round" in page
+    assert f"/rounds/{voting.id}" in page
+    assert "You have voted in this round" in page
+    assert "E8 1AB is not in Hackney" in page
+    assert "Draft round" not in page and "Finished round" not in page
