@@ -116,16 +116,52 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     db.session.flush()
 
     def make_round(**kw) -> Round:
-        r = Round(
+        values = dict(
             area_name="Hackney", min_age=50, accepted_postcodes="\n".join(d for d in HACKNEY_DISTRICTS if d not in SHARED_DISTRICTS),
             review_postcodes="\n".join(SHARED_DISTRICTS), min_ranks=1, max_ranks=3, counting_rule="greedy",
             completion="add1u", min_project_cost_pence=50_000, max_project_cost_pence=800_000,
-            created_by_id=staff.id, **kw,
+            created_by_id=staff.id,
         )
+        values.update(kw)
+        r = Round(**values)
         db.session.add(r)
         db.session.flush()
         return r
 
+    def add_proposals(round_: Round, ideas, statuses) -> list[Proposal]:
+        made = []
+        for (title, summary, category, org, pounds), status in zip(ideas, statuses):
+            proposer = rng.choice(people)
+            notes = DEMO_STATUS_NOTES.get(status, {})
+            proposal = Proposal(
+                round_id=round_.id, title=title, summary=summary,
+                description=(f"{summary}\n\n{org} has run activities in Hackney for {rng.randint(2, 15)} years. "
+                             "The money pays for the room, a session leader, refreshments and travel help.\n\n"
+                             "Contact us through the Connect Hackney team if you would like to join in."),
+                cost_pence=pounds * 100, category=category, organisation=org, contact=fake.phone_number(),
+                proposer_id=proposer.id, status=status, **notes,
+            )
+            db.session.add(proposal)
+            made.append(proposal)
+        db.session.flush()
+        return made
+
+    # 1. A round with its results published (last year's fund).
+    published = make_round(
+        title="Connect Hackney Community Fund 2025",
+        description=("Last year residents aged 50 and over shared £30,000 of National Lottery money between "
+                     "the projects they liked best.\n\nEach voter chose up to 3 projects: 3 points for a 1st "
+                     "choice, 2 for a 2nd and 1 for a 3rd."),
+        budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today - timedelta(days=365),
+        proposals_open_on=today - timedelta(days=470), proposals_close_on=today - timedelta(days=440),
+        voting_open_on=today - timedelta(days=400), voting_close_on=today - timedelta(days=380),
+        results_on=today - timedelta(days=370),
+        proposals_opened_at=now - timedelta(days=470), proposals_closed_at=now - timedelta(days=440),
+        voting_opened_at=now - timedelta(days=400),
+    )
+    last_year = add_proposals(published, PROJECT_IDEAS[:14], [ProposalStatus.SHORTLISTED] * 12 + [ProposalStatus.REFUSED] * 2)
+
+    # 2. The round residents can vote in now.
     voting = make_round(
         title="Connect Hackney Community Fund 2026",
         description=("Connect Hackney has £50,000 of National Lottery money for projects that help people aged 50 "
@@ -138,23 +174,71 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
         proposals_opened_at=now - timedelta(days=60), proposals_closed_at=now - timedelta(days=30),
         voting_opened_at=now - timedelta(days=7),
     )
-    ideas = list(PROJECT_IDEAS)
-    for i, (title, summary, category, org, pounds) in enumerate(ideas):
-        status = ProposalStatus.SHORTLISTED if i < 20 else ProposalStatus.REFUSED
-        proposer = people[i]
-        db.session.add(Proposal(
-            round_id=voting.id, title=title, summary=summary,
-            description=(f"{summary}\n\n{org} has run activities in Hackney for {rng.randint(2, 15)} years. "
-                         f"The money pays for the room, a session leader, refreshments and travel help.\n\n"
-                         f"Contact us through the Connect Hackney team if you would like to join in."),
-            cost_pence=pounds * 100, category=category, organisation=org, contact=fake.phone_number(),
-            proposer_id=proposer.id, status=status,
-            refusal_reason=None if status == ProposalStatus.SHORTLISTED else
-            "This is already funded by the council's adult social care budget.",
-        ))
+    this_year = add_proposals(voting, PROJECT_IDEAS, [ProposalStatus.SHORTLISTED] * 20 + [ProposalStatus.REFUSED] * 2)
+
+    # 3. A round whose ideas are being reviewed: one proposal in every status.
+    review = make_round(
+        title="Stoke Newington Small Grants 2027",
+        description="Small grants of up to £2,000 for groups of older residents in Stoke Newington and Clapton.",
+        budget_pence=1_000_000, phase=Phase.PROPOSALS_CLOSED, age_reference_date=today + timedelta(days=120),
+        accepted_postcodes="N16\nE5", review_postcodes="N4", min_project_cost_pence=20_000,
+        max_project_cost_pence=200_000,
+        proposals_open_on=today - timedelta(days=40), proposals_close_on=today - timedelta(days=2),
+        voting_open_on=today + timedelta(days=30), voting_close_on=today + timedelta(days=60),
+        results_on=today + timedelta(days=70),
+        proposals_opened_at=now - timedelta(days=40), proposals_closed_at=now - timedelta(days=2),
+    )
+    small_ideas = [(t, s, c, o, min(p, 2000)) for (t, s, c, o, p) in PROJECT_IDEAS[12:22]]
+    add_proposals(review, small_ideas, [
+        ProposalStatus.SUBMITTED, ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
+        ProposalStatus.SHORTLISTED, ProposalStatus.REFUSED, ProposalStatus.WITHDRAWN, ProposalStatus.SUBMITTED,
+        ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
+    ])
     db.session.commit()
+
+    # Ballots go through the same service as real votes: one voter-roll row and one ballot each.
+    from pb.services.ballots import cast_ballot
+    from pb.services.counting import count_round
+    from pb.services.rounds import move_phase
+
+    def vote(round_: Round, projects: list[Proposal], voters: list[User]) -> int:
+        popularity = {p.id: rng.random() ** 2 + 0.05 for p in projects}
+        cast = 0
+        for voter in voters:
+            ids = list(popularity)
+            ranking: list[int] = []
+            for _ in range(rng.choice([1, 2, 3, 3, 3])):
+                weights = [popularity[i] for i in ids]
+                choice = rng.choices(ids, weights=weights)[0]
+                ids.remove(choice)
+                ranking.append(choice)
+            paper = rng.random() < 0.25
+            cast_ballot(round_, voter, ranking, channel="paper" if paper else "online",
+                        entered_by=staff if paper else None)
+            cast += 1
+        return cast
+
+    shortlisted_last = [p for p in last_year if p.status == ProposalStatus.SHORTLISTED]
+    last_year_voters = rng.sample(people, k=min(len(people), max(1, int(len(people) * 0.6))))
+    vote(published, shortlisted_last, last_year_voters)
+    move_phase(published.id, staff, Phase.VOTING_CLOSED, Phase.VOTING_OPEN)
+    count_round(published, staff)
+    move_phase(published.id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
+
+    shortlisted_now = [p for p in this_year if p.status == ProposalStatus.SHORTLISTED]
+    this_year_voters = rng.sample(people, k=min(len(people), max(1, int(len(people) * 0.4))))
+    cast_now = vote(voting, shortlisted_now, this_year_voters)
+
     return (
-        f"Demo loaded: {residents + 1} residents, round '{voting.title}' in voting with 20 shortlisted projects.\n"
+        f"Demo loaded: {residents + 1} residents; '{voting.title}' in voting with {len(shortlisted_now)} shortlisted "
+        f"projects and {cast_now} ballots so far; '{published.title}' with published results; "
+        f"'{review.title}' with ideas in review.\n"
         f"Staff sign-in: {STAFF_EMAIL} / {DEMO_PASSWORD}\n"
         f"Resident sign-in: {RESIDENT_EMAIL} / {DEMO_PASSWORD}"
     )
+
+
+DEMO_STATUS_NOTES = {
+    ProposalStatus.REFUSED: {"refusal_reason": "This is already paid for by the council's adult social care budget."},
+    ProposalStatus.CHANGES_REQUESTED: {"staff_note": "Please tell us where the sessions would take place and how many people could come."},
+}

@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import func, select
 
 from pb.extensions import db
-from pb.models import Proposal, ProposalStatus, Round, User
+from pb.models import Ballot, CountResult, Proposal, ProposalStatus, Round, User, VoterRoll
 from tests.conftest import PROJECT_ROOT, make_app
 
 
@@ -60,6 +60,19 @@ def test_demo_loads_realistic_data(app, runner):
         )
         assert shortlisted >= 20
         assert db.session.scalar(select(func.count()).select_from(User)) >= 60
+        # Proposals in every status, a round with published results, and ballots cast through the service.
+        statuses = set(db.session.scalars(select(Proposal.status).distinct()))
+        assert statuses == {s.value for s in ProposalStatus}
+        published = db.session.scalar(select(Round).where(Round.phase == "results_published"))
+        assert published is not None
+        ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == published.id))
+        roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == published.id))
+        assert ballots == roll > 0
+        count = db.session.scalar(select(CountResult).where(CountResult.round_id == published.id, CountResult.is_published))
+        assert count is not None and count.funded
+        # The demo resident has not voted in the voting round.
+        assert db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+            VoterRoll.round_id == voting.id, VoterRoll.user_id == resident.id)) == 0
 
 
 def test_demo_if_empty_does_not_load_twice(app, runner):
