@@ -12,8 +12,8 @@ This module is the only adapter between the database and the counting engine:
 - `check_receipt` finds a ballot by its receipt code; `verify_round` re-checks a published count.
 
 Amounts are pence everywhere in the database. The published pabulib file gives money in whole
-pounds (META ``unit`` GBP) so that equal shares' add1 step of one currency unit is the same £1 the
-app uses; if any amount has pence the file falls back to pence (``unit`` GBX) and says so.
+pounds (META ``currency`` GBP) so that equal shares' add1 step of one currency unit is the same £1
+the app uses; if any amount has pence the file falls back to pence (``currency`` GBX) and says so.
 """
 from __future__ import annotations
 
@@ -580,8 +580,9 @@ def _outcome_of(result: CountResult):
 def pabulib_text(round_: Round, result: CountResult) -> str:
     """The round as a pabulib file: META, PROJECTS (with ``selected``), and VOTES keyed by receipt code.
 
-    Money is in whole pounds (``unit`` GBP) when the budget and every cost are whole pounds, so
-    that ``python -m pb.tally`` steps equal shares by £1 as the app did; otherwise in pence (GBX).
+    Money is in whole pounds (META ``currency`` GBP) when the budget and every cost are whole
+    pounds, so that ``python -m pb.tally`` steps equal shares by £1 as the app did; otherwise in
+    pence (``currency`` GBX). As in pabulib, ``unit`` is the area (the round's area name).
     """
     from pb.tally import write_pabulib
 
@@ -595,16 +596,19 @@ def pabulib_text(round_: Round, result: CountResult) -> str:
     rankings = [[p for p in b.ranking.split(",") if p] for b in ballots]
     election = build_election(scaled, scaled_proposals, rankings)
     outcome = _outcome_of(result)
+    opened, closed = round_.voting_opened_at, round_.voting_closed_at
     meta = {
-        "description": f"{round_.title}" + (f", {round_.area_name}" if round_.area_name else ""),
+        "description": round_.title,
         "country": "United Kingdom",
-        "unit": "GBP" if in_pounds else "GBX",
-        "currency": "GBP" if in_pounds else "GBX (pence)",
-        "instance": str(round_.results_published_at.year if round_.results_published_at else ""),
-        "subunit": round_.area_name or "",
-        "comment": ("Amounts in pounds. Voter ids are receipt codes." if in_pounds
-                    else "Amounts in pence. Voter ids are receipt codes."),
+        "unit": round_.area_name or "",
+        "instance": str((round_.results_published_at or closed or round_.created_at).year),
+        "date_begin": opened.strftime("%d.%m.%Y") if opened else "",
+        "date_end": closed.strftime("%d.%m.%Y") if closed else "",
         "language": "en",
+        "currency": "GBP" if in_pounds else "GBX",
+        "comment": ("Amounts in whole pounds. Voter ids are the published receipt codes." if in_pounds else
+                    "Amounts in pence (GBX), because some amounts have pence. Voter ids are the published "
+                    "receipt codes."),
     }
     out = io.StringIO()
     write_pabulib(election, out, meta=meta, outcome=outcome, voter_ids=[b.receipt for b in ballots])
@@ -769,10 +773,14 @@ def verify_round(round_: Round) -> list[Check]:
             options.pop("unit", None)
         outcome = count(election, result.rule, **options)
         recount = [int(p) for p in outcome.funded]
-        same = recount == list(result.funded) and int(outcome.cost) == int(result.total_cost_pence)
+        same_scores = {str(k): int(v) for k, v in outcome.scores.items()} == {
+            str(k): int(v) for k, v in (result.scores or {}).items()}
+        same = (recount == list(result.funded) and int(outcome.cost) == int(result.total_cost_pence)
+                and same_scores)
         checks.append(Check("re-count", same,
                             f"Re-counting the ballots file funds {recount} costing {format_pence(outcome.cost)}; "
-                            f"the count recorded {list(result.funded)} costing {format_pence(result.total_cost_pence)}."))
+                            f"the count recorded {list(result.funded)} costing {format_pence(result.total_cost_pence)}"
+                            + ("." if same_scores else "; the projects' scores differ too.")))
     except (DomainError, TallyError) as exc:
         checks.append(Check("re-count", False, f"The ballots file could not be counted: {getattr(exc, 'message', exc)}"))
     return checks

@@ -46,7 +46,7 @@ def test_export_then_cli_reproduces_the_published_outcome(app, client, tmp_path,
     path, funded, s = _export(app, client, tmp_path, **CASES[rule])
     text = path.read_text()
     assert f"rule;{rule}" in text
-    assert "unit;GBP" in text and "budget;10000\n" in text  # whole pounds, so add1 steps by £1 as the app did
+    assert "currency;GBP" in text and "unit;Hackney" in text and "budget;10000\n" in text  # whole pounds, so add1 steps by £1 as the app did
     out = _run_cli(path)
     assert out["rule"] == rule
     assert out["selected"] == funded
@@ -81,5 +81,5 @@ def test_pence_amounts_are_written_in_pence(app, client, tmp_path):
     path = tmp_path / "pence.pb"
     path.write_bytes(client.get(f"/rounds/{s.round_id}/results/ballots.pb").data)
     text = path.read_text()
-    assert "unit;GBX" in text and "budget;1000000\n" in text
+    assert "currency;GBX" in text and "budget;1000000\n" in text
     assert _run_cli(path)["selected"] == funded

@@ -67,3 +67,17 @@ def test_verify_unknown_and_uncounted_rounds(app, runner):
         s = seed_round()
     result = runner.invoke(args=["pb", "verify", str(s.round_id)])
     assert result.exit_code == 1 and "has not been counted" in result.output
+
+
+def test_verify_catches_changed_scores(app, runner, seeded):
+    import json
+
+    with app.app_context():
+        from pb.models import CountResult
+
+        scores = dict(db.session.query(CountResult).one().scores)
+    scores[str(seeded.ids["E"])] = 5
+    _raw(app, "UPDATE count_results SET scores = :s", s=json.dumps(scores))
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1
+    assert "FAIL  re-count" in result.output and "scores differ" in result.output
