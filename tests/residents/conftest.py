@@ -11,7 +11,7 @@ from pb.extensions import db
 from pb.models import AuditEvent, User
 from tests import factories
 
-GOOD_PASSWORD = "purple kettle garden"
+GOOD_PASSWORD = "gravel lantern orchard"
 
 
 def registration(**overrides) -> dict[str, str]:

@@ -219,3 +219,10 @@ def test_outcome_page_without_a_registration_goes_back_to_the_form(client):
     response = client.get("/register/done")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/register")
+
+
+def test_the_example_password_on_the_page_is_refused(app, client, voting_round):
+    assert "purple kettle garden" in client.get("/register").get_data(as_text=True)
+    response = register(client, password="Purple Kettle Garden", password_confirm="Purple Kettle Garden")
+    assert response.status_code == 400
+    assert "too common" in text_of(response)
