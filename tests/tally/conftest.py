@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,27 @@ def pabulib() -> Path:
     return require_pabulib()
 
 
+class RealFiles(Mapping):
+    """The real files by name, each read (with pb's reader) the first time a test asks for it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.paths = {path.name: path for path in sorted(directory.glob("*.pb"))}
+        self.read: dict = {}
+
+    def __getitem__(self, name: str):
+        from pb.tally import read_pabulib
+
+        if name not in self.read:
+            self.read[name] = read_pabulib(self.paths[name])
+        return self.read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
 @pytest.fixture(scope="session")
-def project_root() -> Path:
-    return PROJECT_ROOT
+def real_files(pabulib: Path) -> RealFiles:
+    return RealFiles(pabulib)

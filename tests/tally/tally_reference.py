@@ -115,9 +115,22 @@ def _restricted(ref: Reference, keep) -> Instance:
     return instance
 
 
+def count_all(ref: Reference, *, unit: int = 1) -> dict[str, list[str]]:
+    """greedy, equal shares, add1 and add1u at once (add1u fills add1's result rather than recounting)."""
+    add1 = count(ref, "equal-shares", completion="add1", unit=unit)
+    return {
+        "greedy": count(ref, "greedy"),
+        "none": count(ref, "equal-shares", completion="none"),
+        "add1": add1,
+        "add1u": count(ref, "greedy", start=add1),
+    }
+
+
 def count(ref: Reference, rule: str, *, threshold: int = 0, completion: str = "none", unit: int = 1,
-          add1: str = "increment") -> list[str]:
+          add1: str = "increment", start: list[str] | None = None) -> list[str]:
     """Funded project ids per pabutools (in its selection order) for one of pb's rules.
+
+    ``start`` (greedy only) lists projects already funded, for add1u's fill.
 
     add1="increment" uses method_of_equal_shares(voter_budget_increment=unit); add1="exhaustion" uses
     exhaustion_by_budget_increase(budget_step=voters x unit, exhaustive_stop=True), pabutools' own add1.
@@ -129,7 +142,10 @@ def count(ref: Reference, rule: str, *, threshold: int = 0, completion: str = "n
     sat = satisfaction(ref)
     tie = tie_breaking(score)
     if rule == "greedy":
-        result = greedy_utilitarian_welfare(instance, profile, sat_class=sat, tie_breaking=tie)
+        initial = [p for name in start or () for p in instance if p.name == name]
+        result = greedy_utilitarian_welfare(
+            instance, profile, sat_class=sat, tie_breaking=tie, initial_budget_allocation=initial
+        )
     elif completion == "none":
         result = method_of_equal_shares(instance, profile, sat_class=sat, tie_breaking=tie)
     else:
