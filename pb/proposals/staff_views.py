@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from pb.domain.money import format_pence
 from pb.models import ProposalStatus
-from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, RefuseForm, StaffProposalForm
+from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, ProposalForm, RefuseForm, StaffProposalForm
 from pb.services import proposals as service
 from pb.services import rounds_query
 from pb.services.errors import DomainError, NotFound, ValidationFailed
@@ -204,3 +204,30 @@ def new_on_behalf(round_id: int):
             return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal.id))
     can_add = round_.phase in ("proposals_open", "proposals_closed")
     return render_template("proposals_staff/new.html", round=round_, form=form, can_add=can_add), status
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+def edit(round_id: int, proposal_id: int):
+    """Correct an idea's details; the proposer's own changes go through their review step instead."""
+    proposal = _proposal_or_404(round_id, proposal_id)
+    if request.method == "GET":
+        form = ProposalForm(formdata=None, data=service.form_values(proposal))
+    else:
+        form = ProposalForm()
+    form.set_categories(proposal.round)
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            service.staff_edit(_staff(), round_id, proposal.id, form.values())
+        except ValidationFailed as exc:
+            _add_errors(form, exc.errors)
+            status = 400
+        except DomainError as exc:
+            return _review_page(proposal, status=exc.status_code, problem=exc.message)
+        else:
+            flash(f"The details of “{form.title.data}” have been saved.", "success")
+            return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal.id))
+    return render_template(
+        "proposals_staff/edit.html", round=proposal.round, proposal=proposal, form=form,
+        editable=not service.reviews_are_published(proposal.round) and proposal.status in service.OPEN_STATUSES,
+    ), status

@@ -51,7 +51,7 @@ FROZEN_MESSAGE = (
 CLOSED_MESSAGE = "The round is no longer taking ideas, so ideas cannot be sent in, changed or withdrawn."
 REVIEW_OVER_MESSAGE = "Voting has opened, so ideas can no longer be reviewed or changed."
 
-_OPEN_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED)
+OPEN_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = re.compile(r"^[0-9 +()\-.]+$")
 
@@ -352,7 +352,7 @@ def merge_targets(proposal: Proposal) -> list[Proposal]:
             .where(
                 Proposal.round_id == proposal.round_id,
                 Proposal.id != proposal.id,
-                Proposal.status.in_([s.value for s in _OPEN_STATUSES]),
+                Proposal.status.in_([s.value for s in OPEN_STATUSES]),
             )
             .order_by(func.lower(Proposal.title), Proposal.id)
         ).unique()
@@ -558,6 +558,25 @@ def submit_on_behalf(actor: User, round_id: int, form: dict[str, str | None], pr
     return proposal
 
 
+def staff_edit(actor: User, round_id: int, proposal_id: int, form: dict[str, str | None]) -> Proposal:
+    """Staff correct an idea's details (a group's paper form, a typing slip) before voting opens.
+
+    The status stays as it is: staff made the change themselves. The audit row names the
+    fields changed. The cost is not changed here: adjust_cost asks for the reason.
+    """
+    with transaction():
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "changed")
+        data = validate(proposal.round, {**form, "amount": pence_to_pounds_text(proposal.cost_pence)})
+        changed = {key: value for key, value in asdict(data).items() if getattr(proposal, key) != value}
+        if not changed:
+            return proposal
+        details = {"proposal_id": proposal.id, "title": data.title, "fields": sorted(changed)}
+        for key, value in changed.items():
+            setattr(proposal, key, value)
+        audit.record(actor, "proposal.edited_by_staff", round=proposal.round, **details)
+    return proposal
+
+
 def shortlist(actor: User, round_id: int, proposal_id: int) -> Proposal:
     with transaction():
         proposal = _staff_action(
@@ -597,7 +616,7 @@ def request_changes(actor: User, round_id: int, proposal_id: int, note: str | No
 
 def refuse(actor: User, round_id: int, proposal_id: int, reason: str | None) -> Proposal:
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, _OPEN_STATUSES, "refused")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "refused")
         text = _required_text(reason, "reason", "Give the reason it is not shortlisted. The proposer and, once voting opens, everyone will see it.")
         before = proposal.status
         proposal.status = ProposalStatus.REFUSED
@@ -609,7 +628,7 @@ def refuse(actor: User, round_id: int, proposal_id: int, reason: str | None) -> 
 
 def adjust_cost(actor: User, round_id: int, proposal_id: int, amount: str | None, reason: str | None) -> Proposal:
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, _OPEN_STATUSES, "given a new cost")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "given a new cost")
         errors: dict[str, str] = {}
         new_cost = None
         try:
@@ -638,7 +657,7 @@ def merged_reason(target: Proposal) -> str:
 def merge(actor: User, round_id: int, proposal_id: int, into_id: int | str | None) -> tuple[Proposal, Proposal]:
     """Fold a near-identical idea into another: it is refused with "Merged into …" and points at the other."""
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, _OPEN_STATUSES, "merged")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "merged")
         try:
             target_id = int(str(into_id or "").strip())
         except ValueError:
@@ -650,7 +669,7 @@ def merge(actor: User, round_id: int, proposal_id: int, into_id: int | str | Non
         ).unique().scalar_one_or_none()
         if target is None or target.round_id != proposal.round_id:
             raise ValidationFailed("Choose an idea from this round to merge this one into", field="into")
-        if target.status not in _OPEN_STATUSES:
+        if target.status not in OPEN_STATUSES:
             raise ValidationFailed(
                 f"“{target.title}” is {target.status_enum.label.lower()}, so nothing can be merged into it", field="into"
             )

@@ -284,3 +284,30 @@ def test_proposal_from_another_round_is_not_found(staff_client, review_round, ma
     other = proposal_factory(make_round(phase="proposals_closed"), status="submitted")
     assert staff_client.get(_url(review_round, other)).status_code == 404
     assert staff_client.post(_url(review_round, other, "shortlist")).status_code == 404
+
+
+def test_staff_correct_the_details_of_an_idea(staff_client, review_round, proposal_factory, get_proposal, audit_rows, good):
+    p = proposal_factory(review_round, status="shortlisted", proposer_id=None, title="Lunch clb", cost_pence=300_000)
+    form = staff_client.get(_url(review_round, p, "edit")).get_data(as_text=True)
+    assert 'value="Lunch clb"' in form and "£3,000" in form
+    bad = staff_client.post(_url(review_round, p, "edit"), data={**good, "title": ""})
+    assert bad.status_code == 400 and 'id="title-error"' in bad.get_data(as_text=True)
+    assert get_proposal(p.id).title == "Lunch clb"
+    # The amount posted is ignored: the cost changes only with a reason, through "Change the cost".
+    ok = staff_client.post(_url(review_round, p, "edit"), data={**good, "title": "Lunch club", "amount": "10"})
+    assert ok.status_code == 302
+    after = get_proposal(p.id)
+    assert after.title == "Lunch club" and after.cost_pence == 300_000 and after.status == "shortlisted"
+    [row] = audit_rows("proposal.edited_by_staff")
+    assert row.details["proposal_id"] == p.id and "title" in row.details["fields"]
+    assert "cost_pence" not in row.details["fields"]
+
+
+def test_staff_cannot_correct_details_once_voting_opens(staff_client, make_round, proposal_factory, get_proposal, good):
+    voting = make_round(phase="voting_open")
+    p = proposal_factory(voting, status="shortlisted", title="On the ballot")
+    page = staff_client.get(_url(voting, p, "edit")).get_data(as_text=True)
+    assert "cannot be changed any more" in page and "Save the details" not in page
+    response = staff_client.post(_url(voting, p, "edit"), data={**good, "title": "Changed"})
+    assert response.status_code == 409
+    assert get_proposal(p.id).title == "On the ballot"
