@@ -1,0 +1,380 @@
+"""Benchmark: casting ballots through the real stack, against a bare Flask endpoint served the same way.
+
+    .venv/bin/python bench/cast_ballots.py [--clients 20] [--requests 2000] [--workers 4] [--threads 4]
+
+For each database (SQLite always; PostgreSQL when PB_BENCH_DATABASE_URL is set or a server
+answers at 127.0.0.1:5432) it:
+
+1. prepares a fresh database (migrations), a round open for voting with 20 shortlisted
+   projects, and one eligible resident per request;
+2. starts gunicorn on a loopback port with pb's production settings (PB_ENV=production,
+   CSRF on) and gives each client a signed-in session with its CSRF token — the cookie the
+   sign-in page would set, made with the app's own session serialiser, because signing in
+   (scrypt) is not what is measured here;
+3. casts one ballot per resident from N concurrent clients (keep-alive connections), timing
+   every POST /rounds/<id>/vote/cast;
+4. checks that the ballots and voter-roll rows stored equal the successful responses.
+
+The bare endpoint (bench/bare_app.py: a Flask app whose POST / reads the form and returns
+"ok") is served by the same gunicorn command line and loaded by the same clients, in the
+same run: its throughput is the ceiling of this machine, Python, gunicorn and the client.
+Targets: ballots/s at least 40% of the bare endpoint's requests/s, p99 under 250 ms with
+20 clients, nothing lost.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PROJECTS = 20
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, app: str, env: dict, workers: int, threads: int, logdir: Path):
+        self.port = free_port()
+        self.log = logdir / f"gunicorn-{self.port}.log"
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        args = [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                "--timeout", "120", "--backlog", "2048", "--error-logfile", str(self.log)]
+        if threads > 1:
+            args += ["--worker-class", "gthread", "--threads", str(threads)]
+        self.proc = subprocess.Popen(args + [app], cwd=ROOT, env={**os.environ, **env},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn for {app} exited:\n{self.log.read_text(errors='replace')}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn for {app} did not start:\n{self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---------------------------------------------------------------- load
+
+
+@dataclass
+class Job:
+    path: str
+    body: str
+    cookie: str | None
+
+
+@dataclass
+class Result:
+    label: str
+    requests: int
+    ok: int
+    other: dict
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies_ms)
+        if not xs:
+            return float("nan")
+        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def run_load(label: str, port: int, jobs: list[Job], clients: int, ok_status: int) -> Result:
+    """Send every job once from `clients` threads, each on its own keep-alive connection."""
+    lock = threading.Lock()
+    next_job = iter(range(len(jobs)))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start_gate = threading.Barrier(clients + 1)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        start_gate.wait()
+        while True:
+            with lock:
+                i = next(next_job, None)
+            if i is None:
+                break
+            job = jobs[i]
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            if job.cookie:
+                headers["Cookie"] = job.cookie
+            t0 = time.perf_counter()
+            for attempt in range(2):
+                try:
+                    conn.request("POST", job.path, body=job.body, headers=headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    conn.close()  # the server closed a kept-alive connection: reconnect once
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    if attempt:
+                        raise
+            elapsed = (time.perf_counter() - t0) * 1000
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            with lock:
+                latencies.append(elapsed)
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    ok = statuses.pop(ok_status, 0)
+    return Result(label, len(jobs), ok, statuses, seconds, latencies)
+
+
+# ---------------------------------------------------------------- pb data
+
+
+def pb_config(database_url: str, secret: str) -> dict:
+    return {"PB_ENV": "production", "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": database_url}
+
+
+def prepare(database_url: str, secret: str, voters: int):
+    """Migrate, create a voting round with 20 projects and `voters` residents; return (round id, project ids, cookies)."""
+    from flask import g, session
+    from flask_login import login_user
+    from flask_migrate import upgrade
+    from flask_wtf.csrf import generate_csrf
+    from sqlalchemy import insert, select
+
+    from pb import create_app
+    from pb.extensions import db
+    from pb.models import Proposal, Round, User
+
+    app = create_app(pb_config(database_url, secret))
+    with app.app_context():
+        upgrade()
+        round_ = Round(title="Benchmark round", description="", area_name="Hackney", budget_pence=10_000_000,
+                       phase="voting_open", age_reference_date=date(2026, 6, 1), min_age=50,
+                       accepted_postcodes="E8", min_ranks=1, max_ranks=3)
+        db.session.add(round_)
+        db.session.flush()
+        for n in range(PROJECTS):
+            db.session.add(Proposal(round_id=round_.id, title=f"Project {n + 1:02d}", summary="A project.",
+                                    description="A project.", cost_pence=100_000 + 5_000 * n, category="Learning",
+                                    status="shortlisted"))
+        db.session.commit()
+        round_id = round_.id
+        project_ids = list(db.session.scalars(select(Proposal.id).where(Proposal.round_id == round_id)))
+        rows = [dict(role="resident", name=f"Bench Voter {i}", name_key=f"bench voter {i}", email=f"bench{i}@example.net",
+                     date_of_birth=date(1950, 1, 1), postcode="E8 1AB", eligibility_status="eligible",
+                     session_token=secrets.token_hex(32), is_active_account=True,
+                     created_at=__import__("datetime").datetime.now(__import__("datetime").timezone.utc))
+                for i in range(voters)]
+        for chunk in range(0, len(rows), 1000):
+            db.session.execute(insert(User), rows[chunk:chunk + 1000])
+        db.session.commit()
+        users = list(db.session.scalars(select(User).where(User.email.like("bench%")).order_by(User.id)))
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies = []
+        for user in users:
+            with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+                g.pop("csrf_token", None)  # g lives in the app context, shared by these request contexts
+                login_user(user)
+                token = generate_csrf()
+                cookies.append((f"session={serializer.dumps(dict(session))}", token))
+        db.session.remove()
+        db.engine.dispose()
+    return round_id, project_ids, cookies
+
+
+def count_stored(database_url: str, secret: str, round_id: int) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from pb import create_app
+    from pb.extensions import db
+    from pb.models import Ballot, VoterRoll
+
+    app = create_app(pb_config(database_url, secret))
+    with app.app_context():
+        b = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
+        v = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_id))
+        db.session.remove()
+        db.engine.dispose()
+    return b, v
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("PB_BENCH_DATABASE_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return DEFAULT_PG
+    except OSError:
+        return None
+
+
+def pg_schema(base_url: str):
+    from sqlalchemy import create_engine, text
+
+    schema = f"pb_bench_{os.getpid()}"
+    engine_url = base_url.replace("postgresql://", "postgresql+psycopg://", 1) if base_url.startswith("postgresql://") else base_url
+    engine = create_engine(engine_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    sep = "&" if "?" in base_url else "?"
+
+    def drop():
+        engine = create_engine(engine_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+# ---------------------------------------------------------------- the run
+
+
+def bench_pb(label: str, database_url: str, args, logdir: Path) -> tuple[Result, tuple[int, int]]:
+    secret = secrets.token_hex(32)
+    warm = args.clients * 2
+    round_id, projects, cookies = prepare(database_url, secret, args.requests + warm)
+    rng = random.Random(2026)  # nosec B311 - benchmark rankings, not a secret
+    jobs = []
+    for cookie, token in cookies:
+        ranking = rng.sample(projects, 3)
+        body = urlencode({"csrf_token": token, **{f"rank{i + 1}": str(p) for i, p in enumerate(ranking)}})
+        jobs.append(Job(f"/rounds/{round_id}/vote/cast", body, cookie))
+    env = {"PB_BENCH_SECRET": secret, "PB_BENCH_DATABASE": database_url, "FLASK_DEBUG": "0",
+           "PYTHONPATH": str(ROOT)}
+    server = Gunicorn("bench.pb_wsgi:app", env, args.workers, args.threads, logdir)
+    try:
+        run_load("warm-up", server.port, jobs[:warm], args.clients, 303)
+        result = run_load(label, server.port, jobs[warm:], args.clients, 303)
+    finally:
+        server.stop()
+    stored = count_stored(database_url, secret, round_id)
+    # The warm-up's ballots are stored too; compare like with like.
+    return result, (stored[0] - warm, stored[1] - warm)
+
+
+def bench_bare(args, logdir: Path) -> Result:
+    body = urlencode({"csrf_token": "x" * 91, "rank1": "12", "rank2": "7", "rank3": "3"})
+    jobs = [Job("/", body, None) for _ in range(args.requests)]
+    server = Gunicorn("bench.bare_app:app", {"PYTHONPATH": str(ROOT)}, args.workers, args.threads, logdir)
+    try:
+        run_load("warm-up", server.port, jobs[: args.clients * 2], args.clients, 200)
+        return run_load("bare Flask endpoint", server.port, jobs, args.clients, 200)
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+
+    rows: list[tuple[Result, tuple[int, int] | None]] = []
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="pb-bench-") as tmp:
+        logdir = Path(tmp)
+        bare = bench_bare(args, logdir)
+        rows.append((bare, None))
+        sqlite_url = f"sqlite:///{logdir / 'bench.sqlite'}"
+        rows.append(bench_pb("pb cast ballot, SQLite", sqlite_url, args, logdir))
+        pg = None if args.no_postgres else postgres_url()
+        if pg:
+            url, drop = pg_schema(pg)
+            try:
+                rows.append(bench_pb("pb cast ballot, PostgreSQL", url, args, logdir))
+            finally:
+                drop()
+        for log in logdir.glob("gunicorn-*.log"):
+            text = log.read_text(errors="replace")
+            if "Traceback" in text or "database is locked" in text:
+                failures.append(f"server errors in {log.name}:\n{text[-2000:]}")
+
+    print(f"\nbench/cast_ballots.py: {args.requests} requests from {args.clients} concurrent clients, "
+          f"gunicorn {args.workers} workers x {args.threads} threads, {os.cpu_count()} CPUs\n")
+    header = f"{'':30} {'ok':>6} {'other':>10} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'vs bare':>8} {'stored':>8}"
+    print(header)
+    print("-" * len(header))
+    for result, stored in rows:
+        ratio = result.rate / bare.rate if bare.rate else 0
+        other = ",".join(f"{k}:{v}" for k, v in sorted(result.other.items())) or "-"
+        stored_text = "-" if stored is None else f"{stored[0]}"
+        print(f"{result.label:30} {result.ok:>6} {other:>10} {result.rate:>8.0f} {result.pct(50):>7.1f} "
+              f"{result.pct(95):>7.1f} {result.pct(99):>7.1f} {ratio:>7.0%} {stored_text:>8}")
+        if stored is not None:
+            if stored != (result.ok, result.ok):
+                failures.append(f"{result.label}: {result.ok} successes but {stored[0]} ballots and "
+                                f"{stored[1]} voter-roll rows stored")
+            if ratio < 0.40:
+                failures.append(f"{result.label}: {ratio:.0%} of the bare endpoint's throughput (target 40%)")
+            if result.pct(99) > 250 and args.clients <= 20:
+                failures.append(f"{result.label}: p99 {result.pct(99):.0f} ms (target under 250 ms)")
+            if result.other:
+                failures.append(f"{result.label}: unexpected responses {result.other}")
+    print()
+    if failures:
+        print("MISSED:\n  " + "\n  ".join(failures))
+        return 1
+    print("All targets met: throughput >= 40% of bare, p99 < 250 ms, ballots stored = successful responses.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""pb as bench/cast_ballots.py serves it: production settings, the database and secret key from the
+benchmark (passed as PB_BENCH_DATABASE and PB_BENCH_SECRET so the run never touches a real deployment's)."""
+import os
+
+from pb import create_app
+
+app = create_app({
+    "PB_ENV": "production",
+    "SECRET_KEY": os.environ["PB_BENCH_SECRET"],
+    "SQLALCHEMY_DATABASE_URI": os.environ["PB_BENCH_DATABASE"],
+})
