@@ -283,3 +283,55 @@ def test_vote_with_code_page_explains_what_to_type(client):
     assert "Vote with a code" in page
     assert 'for="code"' in page
     assert "12 letters and numbers" in page
+
+
+def test_a_code_casts_one_ballot_and_then_says_it_was_used(app, staff_client, setup):
+    """The whole path through the voting area: enter the code, vote, and the code is spent."""
+    with app.app_context():
+        project = factories.make_proposal(db.session.get(Round, setup["open"]))
+    code = issue_through_staff_page(staff_client, setup["resident"], setup["open"])
+    voter = app.test_client()
+    ballot_url = voter.post("/vote-with-code", data={"code": code}).headers["Location"]
+    assert voter.get(ballot_url).status_code == 200
+    cast = voter.post(f"/rounds/{setup['open']}/vote/cast", data={"rank1": str(project.id)})
+    assert cast.status_code == 303
+    with app.app_context():
+        row = db.session.scalar(select(VotingCode))
+        roll = db.session.scalar(select(VoterRoll))
+        assert row.used_at is not None
+        assert roll.user_id == setup["resident"] and roll.used_voting_code
+    again = app.test_client().post("/vote-with-code", data={"code": code})
+    assert again.status_code == 400
+    assert "already been used" in text_of(again)
+
+
+def test_two_simultaneous_uses_of_one_code_succeed_once(app, setup):
+    """Both requests have read the code as unused; the conditional UPDATE lets only one through."""
+    import threading
+
+    from pb.services.transaction import transaction
+
+    with app.app_context():
+        code = _issue(setup)
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[str] = []
+
+    def use():
+        with app.app_context():
+            row = voting_codes.find_usable_code(code)
+            barrier.wait()
+            try:
+                with transaction():
+                    voting_codes.mark_code_used(row)
+                outcomes.append("used")
+            except CodeAlreadyUsed:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=use) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["refused", "used"]
