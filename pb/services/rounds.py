@@ -20,7 +20,7 @@ from pb.domain.money import format_pence
 from pb.domain.phases import Phase
 from pb.domain.postcodes import parse_postcode_rules
 from pb.extensions import db
-from pb.models import AuditEvent, CountResult, EligibilityStatus, Proposal, ProposalStatus, Role, Round, User, VoterRoll
+from pb.models import AuditEvent, CountResult, EligibilityStatus, PaperEntry, Proposal, ProposalStatus, Role, Round, User, VoterRoll
 from pb.services import audit
 from pb.services.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import transaction
@@ -499,9 +499,43 @@ def phase_move_problem(round_: Round, target: Phase) -> str | None:
                 f"Voting needs at least 2 shortlisted projects; this round has {shortlisted}. "
                 "Review and shortlist project ideas first."
             )
+        if shortlisted < round_.min_ranks:
+            return (
+                f"Voters must choose at least {round_.min_ranks} projects, so at least {round_.min_ranks} "
+                f"must be shortlisted; this round has {shortlisted}. Shortlist more ideas or change "
+                "the fewest choices."
+            )
     if target == Phase.RESULTS_PUBLISHED and latest_count(round_) is None:
         return "Count the votes before publishing the results."
     return None
+
+
+def phase_move_notes(round_: Round, target: Phase) -> list[str]:
+    """Things staff should know before confirming a move that is allowed."""
+    notes: list[str] = []
+    if target == Phase.VOTING_OPEN:
+        waiting = db.session.scalar(
+            select(func.count()).select_from(Proposal).where(
+                Proposal.round_id == round_.id,
+                Proposal.status.in_([ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED]),
+            )
+        ) or 0
+        if waiting:
+            notes.append(
+                f"{waiting} project {'idea has' if waiting == 1 else 'ideas have'} not been shortlisted or "
+                "refused yet. Only shortlisted projects will be on the ballot."
+            )
+    if target == Phase.VOTING_CLOSED:
+        half_keyed = db.session.scalar(
+            select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_.id)
+        ) or 0
+        if half_keyed:
+            notes.append(
+                f"{half_keyed} paper {'ballot has' if half_keyed == 1 else 'ballots have'} been typed in once "
+                f"and {'is' if half_keyed == 1 else 'are'} waiting for a second member of staff. "
+                f"If you close voting now, {'it' if half_keyed == 1 else 'they'} will not be counted."
+            )
+    return notes
 
 
 def shortlisted_count(round_id: int) -> int:

@@ -204,6 +204,7 @@ def phase_move(round_id: int, target: str):
         form=form,
         error=error,
         problem=problem if problem != error else None,
+        notes=rounds_service.phase_move_notes(round_, target_phase) if not problem else [],
     ), status
 
 

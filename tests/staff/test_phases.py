@@ -201,3 +201,36 @@ def test_round_page_offers_exactly_one_move(app, staff_client):
 
     assert set(re.findall(rf"/staff/rounds/{round_id}/phase/(\w+)", html)) == {"voting_open"}
     assert "Move to “Voting open”" in html
+
+
+def test_voting_needs_as_many_shortlisted_projects_as_the_fewest_choices(app, staff_client):
+    with app.app_context():
+        round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED, min_ranks=3, max_ranks=3)
+        factories.make_proposal(round_, status=ProposalStatus.SHORTLISTED)
+        factories.make_proposal(round_, status=ProposalStatus.SHORTLISTED)
+        round_id = round_.id
+    response = _move(staff_client, round_id, Phase.VOTING_OPEN, "proposals_closed")
+    assert response.status_code == 409
+    assert "Voters must choose at least 3 projects" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Round, round_id).phase == Phase.PROPOSALS_CLOSED
+
+
+def test_confirmation_pages_warn_about_unreviewed_ideas_and_half_keyed_paper_ballots(app, staff_client):
+    from pb.models import PaperEntry
+
+    with app.app_context():
+        review = factories.make_round(phase=Phase.PROPOSALS_CLOSED)
+        factories.make_proposal(review, status=ProposalStatus.SHORTLISTED)
+        factories.make_proposal(review, status=ProposalStatus.SHORTLISTED)
+        factories.make_proposal(review, status=ProposalStatus.SUBMITTED)
+        voting = factories.make_round(phase=Phase.VOTING_OPEN, paper_double_entry=True)
+        resident = factories.make_resident()
+        db.session.add(PaperEntry(round_id=voting.id, user_id=resident.id, ranking="1"))
+        db.session.commit()
+        ids = (review.id, voting.id)
+    html = staff_client.get(f"/staff/rounds/{ids[0]}/phase/voting_open").get_data(as_text=True)
+    assert "1 project idea has not been shortlisted or refused yet" in html
+    assert 'name="expected_phase"' in html  # a warning, not a refusal
+    html = staff_client.get(f"/staff/rounds/{ids[1]}/phase/voting_closed").get_data(as_text=True)
+    assert "1 paper ballot has been typed in once and is waiting for a second member of staff" in html
