@@ -1,0 +1,185 @@
+"""Accessibility checks run on every page the browser journeys reach.
+
+- axe-core (the copy bundled in the axe-playwright-python package, injected with
+  page.evaluate so the site's Content-Security-Policy is not loosened) for the
+  WCAG 2.0, 2.1 and 2.2 A and AA rules; any violation fails the test.
+- pb's own structure rules from shared/UX.md: one h1, a page-specific <title>,
+  a skip link to the main landmark, and a visible <label> for every form field.
+- Reflow at 200% zoom: at 640 CSS pixels wide nothing scrolls sideways.
+
+`Auditor` keeps a session-wide record of the distinct pages checked (by URL pattern
+and heading), so a page seen in several journeys is run through axe once.
+
+axe cannot run in a page with JavaScript switched off (its timers never fire), so a page
+reached without JavaScript is checked by serving its exact HTML to a second, JavaScript-on
+tab with pb.js blocked: axe then sees what the no-JavaScript visitor sees.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from axe_playwright_python.base import AXE_SCRIPT
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+_LABELS_JS = """
+() => {
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 1 && r.height > 1 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const skip = ['hidden', 'submit', 'button', 'reset', 'image'];
+  const problems = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (skip.includes((el.getAttribute('type') || '').toLowerCase())) continue;
+    if (el.closest('[hidden]') || el.getClientRects().length === 0) continue;
+    const labels = Array.from(el.labels || []);
+    if (!labels.some(shown)) problems.push(el.outerHTML.slice(0, 200));
+  }
+  return problems;
+}
+"""
+
+_STRUCTURE_JS = """
+() => ({
+  title: document.title,
+  lang: document.documentElement.getAttribute('lang'),
+  h1s: Array.from(document.querySelectorAll('h1')).map(h => h.textContent.trim().replace(/\\s+/g, ' ')),
+  main: !!document.querySelector('main#main'),
+  skip: !!document.querySelector('a.skip-link[href="#main"]'),
+  errorSummary: !!document.querySelector('.error-summary'),
+})
+"""
+
+_REFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def url_pattern(url: str) -> str:
+    """/rounds/12/proposals/3 -> /rounds/<n>/proposals/<n>; long tokens -> <token>."""
+    path = urlsplit(url).path or "/"
+    parts = []
+    for part in path.split("/"):
+        if part.isdigit():
+            parts.append("<n>")
+        elif len(part) >= 16 and re.fullmatch(r"[A-Za-z0-9_\-]+", part) and re.search(r"\d", part):
+            parts.append("<token>")
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']} <{v.get('helpUrl', '')}>")
+        for node in v["nodes"][:10]:
+            lines.append(f"    at {', '.join(str(t) for t in node['target'])}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"       {summary[:300]}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Auditor:
+    screenshots: Path
+    browser: object = None  # the session's Chromium, for checking pages reached without JS
+    checked: dict[tuple, str] = field(default_factory=dict)
+    no_js_contexts: set = field(default_factory=set)
+
+    def mark_no_js(self, context) -> None:
+        """Record that `context` was made with java_script_enabled=False."""
+        self.no_js_contexts.add(id(context))
+
+    # -- the checks -------------------------------------------------------------------
+    def check(self, page, *, axe: bool = True) -> dict:
+        """Check the page now showing: structure, labels, and axe (once per distinct page)."""
+        page.wait_for_load_state("load")
+        info = page.evaluate(_STRUCTURE_JS)
+        where = f"{page.url} ({info['title']!r})"
+        assert info["lang"] == "en-GB", f"<html lang> is {info['lang']!r} on {where}"
+        assert len(info["h1s"]) == 1, f"expected exactly one <h1>, found {info['h1s']} on {where}"
+        assert info["main"] and info["skip"], f"missing the skip link or <main id=main> on {where}"
+        title = info["title"]
+        assert title.endswith(" – pb") and not title.startswith(" – "), f"title {title!r} on {where}"
+        problems = page.evaluate(_LABELS_JS)
+        assert not problems, f"form fields without a visible <label> on {where}:\n" + "\n".join(problems)
+
+        pattern = url_pattern(page.url)
+        h1 = re.sub(r"\d+", "<n>", info["h1s"][0])
+        no_js = id(page.context) in self.no_js_contexts
+        key = (pattern, h1, info["errorSummary"], no_js)
+        if axe and key not in self.checked:
+            if no_js:
+                self.run_axe_without_js(page, where)
+            else:
+                self.run_axe(page, where)
+            self.checked[key] = title
+        return info
+
+    def run_axe_without_js(self, page, where: str) -> None:
+        url, html = page.url, page.content()
+        context = self.browser.new_context(viewport=page.viewport_size)
+        try:
+            shadow = context.new_page()
+            shadow.route("**/static/pb.js*", lambda route: route.abort())
+            shadow.route(url, lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html))
+            shadow.goto(url)
+            self.run_axe(shadow, where + " without JavaScript")
+        finally:
+            context.close()
+
+    def run_axe(self, page, where: str = "") -> None:
+        page.evaluate(AXE_SCRIPT)
+        result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+        violations = result["violations"]
+        assert not violations, (
+            f"axe found {len(violations)} WCAG 2.2 AA violation(s) on {where or page.url}:\n"
+            + format_violations(violations)
+        )
+
+    def visit(self, page, url: str, *, expect_status: int | None = 200, axe: bool = True) -> dict:
+        """Go to `url` and check the page that arrives."""
+        response = page.goto(url)
+        if expect_status is not None:
+            assert response is not None and response.status == expect_status, (
+                f"GET {url} answered {response.status if response else None}, expected {expect_status}"
+            )
+        return self.check(page, axe=axe)
+
+    def check_reflow(self, page) -> None:
+        """200% zoom on a 1280px screen is a 640px-wide viewport: nothing may scroll sideways."""
+        before = page.viewport_size
+        page.set_viewport_size({"width": 640, "height": 900})
+        try:
+            scroll_width, inner_width = page.evaluate(_REFLOW_JS)
+            assert scroll_width <= inner_width, (
+                f"{page.url} scrolls sideways at 640px wide (content {scroll_width}px > {inner_width}px)"
+            )
+        finally:
+            if before:
+                page.set_viewport_size(before)
+
+    def screenshot(self, page, name: str) -> Path:
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        path = self.screenshots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    # -- the record -------------------------------------------------------------------
+    def pages(self) -> list[str]:
+        return sorted(
+            f"{p}  [{h1}]{'  (with errors)' if err else ''}{'  (no JavaScript)' if no_js else ''}"
+            for (p, h1, err, no_js) in self.checked
+        )
+
+    def write_summary(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"{len(self.checked)} distinct pages passed axe ({', '.join(AXE_TAGS)}):", *self.pages()]
+        path.write_text("\n".join(lines) + "\n")

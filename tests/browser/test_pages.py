@@ -1,0 +1,103 @@
+"""Every public and staff page that needs no journey to reach it, checked in Chromium:
+axe (WCAG 2.2 AA), one h1, a page title, visible labels, and no sideways scrolling at 200% zoom."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from tests import factories
+from tests.browser import ui
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+@pytest.fixture(scope="module")
+def reference_round(live_server):
+    """A public round to look at. The journeys make their own rounds through the staff console;
+    this one only exists so the round page can be checked before any journey runs."""
+    app = make_app(live_server.database_url)
+    with app.app_context():
+        round_ = factories.make_round(
+            phase=Phase.PROPOSALS_CLOSED,
+            title="Reference round for page checks",
+            voting_open_on=date(2026, 9, 1),
+            results_on=date(2026, 10, 1),
+        )
+        round_id = round_.id
+        db.session.remove()
+        db.engine.dispose()
+    return round_id
+
+
+def test_public_pages_pass_axe_and_reflow(page, auditor, reference_round):
+    for url, heading in [
+        ("/", "Decide how community money is spent"),
+        ("/how-it-works", "How community budgeting works"),
+        ("/accessibility", "Accessibility statement"),
+        (f"/rounds/{reference_round}", "Reference round for page checks"),
+        ("/sign-in", "Sign in"),
+    ]:
+        auditor.visit(page, url)
+        assert ui.h1(page) == heading
+        auditor.check_reflow(page)
+    auditor.visit(page, "/")
+    auditor.screenshot(page, "home")
+
+
+def test_accessibility_statement_says_how_we_test(page, auditor):
+    auditor.visit(page, "/accessibility")
+    text = page.locator("main").inner_text()
+    assert "axe" in text and "WCAG" in text and "200%" in text
+    assert "keyboard" in text and "JavaScript" in text
+    # How to ask for help or another format.
+    assert "another format" in text and "020 7923 1962" in text
+
+
+def test_sign_in_errors_are_summarised_and_linked(page, auditor):
+    auditor.visit(page, "/sign-in")
+    ui.submit(page, auditor, "Sign in")
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Enter your email address")
+    expect(summary).to_contain_text("Enter your password")
+    # Each message links to its field.
+    summary.get_by_role("link", name="Enter your email address").click()
+    expect(page.get_by_label("Email address")).to_be_focused()
+
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    ui.submit(page, auditor, "Sign in")
+    expect(page.locator(".error-summary")).to_be_visible()
+    auditor.check_reflow(page)
+
+
+def test_error_pages(page, auditor):
+    auditor.visit(page, "/no-such-page", expect_status=404)
+    auditor.check_reflow(page)
+    expect(page.get_by_role("link", name="Go to the home page")).to_be_visible()
+
+
+def test_staff_console(page, auditor, accounts):
+    # Anonymous visitors to /staff are sent to sign in first.
+    page.goto("/staff/")
+    assert "/sign-in" in page.url
+    ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
+    assert page.url.endswith("/staff/")
+    auditor.check_reflow(page)
+    ui.sign_out(page, auditor)
+
+
+def test_pages_work_without_javascript(new_context, auditor, accounts):
+    context = new_context(java_script_enabled=False)
+    auditor.mark_no_js(context)
+    page = context.new_page()
+    auditor.visit(page, "/")
+    auditor.visit(page, "/sign-in")
+    ui.submit(page, auditor, "Sign in")
+    expect(page.locator(".error-summary")).to_contain_text("Enter your email address")
+    ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
+    ui.sign_out(page, auditor)
