@@ -87,6 +87,7 @@ def review_queue(round_id: int):
         statuses=list(ProposalStatus),
         reviews_open=not service.reviews_are_published(round_),
         can_add=round_.phase in ("proposals_open", "proposals_closed"),
+        shortlisted_total=sum(p.cost_pence for p in service.shortlisted_proposals(round_)),
     )
 
 

@@ -583,14 +583,16 @@ def shortlist(actor: User, round_id: int, proposal_id: int) -> Proposal:
             actor, round_id, proposal_id,
             (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.REFUSED), "shortlisted",
         )
-        if proposal.merged_into_id is not None:
-            raise PhaseError("This idea was merged into another one, so it cannot be shortlisted on its own.")
         before = proposal.status
+        # Shortlisting a merged idea undoes the merge (a mistaken merge can be put right).
+        was_merged_into = proposal.merged_into_id
         proposal.status = ProposalStatus.SHORTLISTED
         proposal.refusal_reason = None
         proposal.staff_note = None
+        proposal.merged_into_id = None
         audit.record(actor, "proposal.shortlisted", round=proposal.round, proposal_id=proposal.id,
-                     title=proposal.title, before=before, cost_pence=proposal.cost_pence)
+                     title=proposal.title, before=before, cost_pence=proposal.cost_pence,
+                     was_merged_into=was_merged_into)
     return proposal
 
 

@@ -311,3 +311,25 @@ def test_staff_cannot_correct_details_once_voting_opens(staff_client, make_round
     response = staff_client.post(_url(voting, p, "edit"), data={**good, "title": "Changed"})
     assert response.status_code == 409
     assert get_proposal(p.id).title == "On the ballot"
+
+
+def test_queue_sums_the_shortlist_against_the_budget(staff_client, review_round, proposal_factory):
+    proposal_factory(review_round, status="shortlisted", cost_pence=250_000)
+    proposal_factory(review_round, status="shortlisted", cost_pence=120_050)
+    proposal_factory(review_round, status="submitted", cost_pence=999_00)
+    html = staff_client.get(f"/staff/rounds/{review_round.id}/proposals").get_data(as_text=True)
+    assert "Shortlisted: 2 projects asking for £3,700.50 in total, against a budget of £10,000." in html
+    assert "1 idea is waiting for a decision." in html
+
+
+def test_a_mistaken_merge_is_undone_by_shortlisting(staff_client, review_round, idea, proposal_factory, get_proposal, audit_rows):
+    keep = proposal_factory(review_round, status="submitted", title="Other idea")
+    staff_client.post(_url(review_round, idea, "merge"), data={"into": str(keep.id), "confirm": "yes"})
+    assert get_proposal(idea.id).merged_into_id == keep.id
+    page = staff_client.get(_url(review_round, idea)).get_data(as_text=True)
+    assert "This undoes the merge." in page
+    staff_client.post(_url(review_round, idea, "shortlist"))
+    after = get_proposal(idea.id)
+    assert after.status == "shortlisted" and after.merged_into_id is None and after.refusal_reason is None
+    [row] = audit_rows("proposal.shortlisted")
+    assert row.details["was_merged_into"] == keep.id and row.details["before"] == "refused"
