@@ -57,6 +57,9 @@ class Config:
         "PB_CONTACT", "Call the Connect Hackney team on 020 7923 1962 (Monday to Friday, 10am to 4pm)"
     )
     PB_TIMEZONE = "Europe/London"
+    # The site's public address (e.g. https://vote.example.org.uk), printed on voting-code letters.
+    # Empty: taken from the request, which behind a proxy may not be the address residents use.
+    PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "")
     ALLOW_DEMO = True
     DEBUG = False
     TESTING = False

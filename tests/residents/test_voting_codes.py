@@ -204,7 +204,7 @@ def test_staff_letter_has_code_round_address_and_steps(app, staff_client, setup)
     code = re.search(r"letter-code\">([A-Z0-9-]+)<", page).group(1)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
     assert "Your voting code for Open round" in page
-    assert "http://localhost/vote-with-code" in page
+    assert "localhost/vote-with-code" in page
     assert "How to vote" in page and "Type your code into the box" in page
     assert "shown only this once" in page
     assert response.headers["Cache-Control"] == "no-store"
@@ -335,3 +335,10 @@ def test_two_simultaneous_uses_of_one_code_succeed_once(app, setup):
     for t in threads:
         t.join(60)
     assert sorted(outcomes) == ["refused", "used"]
+
+
+def test_letter_prints_the_configured_public_address(app, staff_client, setup):
+    app.config["PB_PUBLIC_URL"] = "https://vote.connecthackney.org.uk/"
+    response = staff_client.post(f"/staff/residents/{setup['resident']}/code", data={"round_id": setup["open"], "issued_count": "0"})
+    assert "vote.connecthackney.org.uk/vote-with-code" in text_of(response)
+    assert "https://" not in re.search(r'letter-address">([^<]+)<', response.get_data(as_text=True)).group(1)
