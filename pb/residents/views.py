@@ -71,14 +71,17 @@ def vote_with_code():
     if form.validate_on_submit():
         try:
             code = voting_codes.find_usable_code(form.code.data)
+        except voting_codes.CodeNotRecognised as exc:
+            # Shown again as typed, so a slip ("O" for "0") can be spotted and corrected.
+            form.show_errors(exc.errors or {"code": exc.message})
         except DomainError as exc:
             form.show_errors(exc.errors or {"code": exc.message})
+            form.code.data = None  # a real code is not put back into the page
         else:
             session["code_voter"] = {"code_id": code.id, "round_id": code.round_id}
             if current_app.view_functions.get("voting.ballot"):
                 return redirect(url_for("voting.ballot", round_id=code.round_id))
             return redirect(url_for("main.round_page", round_id=code.round_id))
-    form.code.data = None  # a code is never echoed back into the page
     return render_template("residents/vote_with_code.html", form=form), 400 if form.errors else 200
 
 
