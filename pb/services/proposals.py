@@ -1,8 +1,10 @@
 """Project ideas: residents send them in, staff review and shortlist them, everyone can read them.
 
 Rules kept here (and so enforced even for a hand-made POST):
-- residents send in, change and withdraw ideas only while the round is open for ideas;
-- staff review (shortlist, send back, refuse, adjust the cost, merge) only before voting opens;
+- residents send in, change and withdraw ideas only while the round is open for ideas
+  (an idea the team sent back for changes can still be changed until voting opens);
+- staff review (shortlist, send back, refuse, adjust the cost, merge, correct details)
+  only before voting opens;
 - once voting opens a shortlisted idea is frozen: its text and cost are what people voted on;
 - only the resident who proposed an idea may change or withdraw it.
 """
@@ -32,15 +34,6 @@ NOTE_MAX = 2000
 
 # The form's fields, in the order they are asked and shown on the review page.
 FIELDS = ("title", "summary", "description", "amount", "category", "organisation", "contact")
-FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "description": "Description",
-    "amount": "Amount of money",
-    "category": "Category",
-    "organisation": "Who would run it",
-    "contact": "Contact phone or email",
-}
 
 SORTS = {"title": "Title (A to Z)", "cost": "Cost (lowest first)", "cost-desc": "Cost (highest first)"}
 
