@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
@@ -61,6 +61,7 @@ def registered():
     outcome = session.get("registration")
     if not outcome:
         return redirect(url_for("residents.register"))
+    g.no_store = True  # personal details: not kept in the browser's cache on a shared computer
     return render_template("residents/registered.html", outcome=outcome)
 
 

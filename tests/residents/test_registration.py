@@ -113,6 +113,7 @@ def test_voting_code_choice_needs_no_email_or_password(app, client, voting_round
     assert response.status_code == 302
     page = outcome_page(client)
     assert "will send you a letter with your own voting code" in page
+    assert client.get("/register/done").headers["Cache-Control"] == "no-store"
     [user] = users(app)
     assert user.password_hash is None and user.email is None
     assert user.phone == "020 7946 0000"
