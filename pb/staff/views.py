@@ -68,6 +68,14 @@ def round_detail(round_id: int):
     )
 
 
+def _form_labels() -> dict:
+    return {
+        "field_labels": rounds_service.FIELD_LABELS,
+        "counting_rules": rounds_service.COUNTING_RULES,
+        "completions": rounds_service.COMPLETIONS,
+    }
+
+
 def _new_round_defaults() -> dict:
     today = date.today()
     return {
@@ -108,7 +116,7 @@ def new_round():
     else:
         status = 400
     return render_template("staff/round_form.html", form=form, round=None, locked=(), status_message=None,
-                           field_labels=rounds_service.FIELD_LABELS), status
+                           **_form_labels()), status
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -153,7 +161,7 @@ def edit_round(round_id: int):
         else:
             status = 400
     return render_template("staff/round_form.html", form=form, round=round_, locked=locked,
-                           status_message=stale_message, field_labels=rounds_service.FIELD_LABELS), status
+                           status_message=stale_message, **_form_labels()), status
 
 
 @bp.route("/rounds/<int:round_id>/phase/<target>", methods=["GET", "POST"])

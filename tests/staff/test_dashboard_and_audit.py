@@ -82,10 +82,11 @@ def test_round_page_shows_rules_dates_counts_and_area_links(app, staff_client):
     assert "1 July 2026 at 12:00pm" in html  # UK summer time
     assert f'href="/staff/rounds/{round_id}/phase/voting_closed"' in html
     for endpoint, url in [("proposals_staff.review_queue", f"/staff/rounds/{round_id}/proposals"),
-                          ("voting_staff.paper", f"/staff/rounds/{round_id}/paper"),
-                          ("results_staff.count", f"/staff/rounds/{round_id}/count")]:
+                          ("voting_staff.paper", f"/staff/rounds/{round_id}/paper")]:
         if endpoint in app.view_functions:
             assert f'href="{url}"' in html
+    # The count page is offered only once voting has closed.
+    assert f'href="/staff/rounds/{round_id}/count"' not in html
     assert f'href="/staff/audit?round={round_id}"' in html
 
 
