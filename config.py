@@ -43,6 +43,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("PB_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("PB_RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
+    # If the shared storage (Redis) is unreachable, keep throttling in each worker's memory
+    # rather than failing sign-in with an error page; it goes back to Redis when it returns.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Throttles (pb/residents/throttle.py); ";" separates several limits. Sign-in and code
     # entry count failed attempts only; registration counts every attempt per IP.
     PB_LIMIT_SIGN_IN_PER_IP = os.environ.get("PB_LIMIT_SIGN_IN_PER_IP", "20 per minute;100 per hour")

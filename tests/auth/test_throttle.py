@@ -154,3 +154,16 @@ def test_workers_share_counters_through_redis(migrated_database):
     finally:
         limiter.reset()  # the test database in Redis keeps nothing for the next run
         empty_all_tables(app)
+
+
+def test_unreachable_shared_storage_falls_back_to_memory_instead_of_failing(migrated_database):
+    """Redis down: sign-in still answers, and still throttles, from each worker's memory."""
+    app = make_app(migrated_database, **{**SMALL_LIMITS, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
+    try:
+        client = client_from(app, "10.0.7.1")
+        codes = [sign_in(client, "ann@example.org", "wrong password").status_code for _ in range(4)]
+        assert codes == [400, 400, 400, 429]
+    finally:
+        # The extension object outlives this app: forget that its storage was found dead.
+        limiter._storage_dead = False
+        empty_all_tables(app)
