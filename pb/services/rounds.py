@@ -327,6 +327,18 @@ def clean_values(values: dict[str, Any], current: Round | None = None) -> dict[s
     return out
 
 
+def problems(values: dict[str, Any], current: Round | None = None) -> dict[str, str]:
+    """What clean_values would refuse, as field -> message, without raising.
+
+    Lets a form that already found unreadable inputs show every other problem at once.
+    """
+    try:
+        clean_values(values, current)
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
 # ---------------------------------------------------------------- create and edit
 
 

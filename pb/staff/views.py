@@ -39,6 +39,14 @@ def _add_errors(form, errors: dict[str, str]) -> None:
             target.errors = list(target.errors) + [message]
 
 
+def _all_problems(values: dict, unreadable: dict[str, str], round_=None, locked=()) -> dict[str, str]:
+    """Unreadable inputs plus every other problem with what could be read, so staff
+    see all the messages at once rather than one batch per submit."""
+    readable = {k: v for k, v in values.items() if k not in locked}
+    others = rounds_service.problems(readable, round_)
+    return {**{k: m for k, m in others.items() if k not in unreadable}, **unreadable}
+
+
 # ---------------------------------------------------------------- dashboard and round pages
 
 
@@ -99,7 +107,7 @@ def new_round():
     elif form.validate_on_submit():
         values, errors = form.read_values()
         if errors:
-            _add_errors(form, errors)
+            _add_errors(form, _all_problems(values, errors))
             status = 400
         else:
             try:
@@ -140,7 +148,7 @@ def edit_round(round_id: int):
             values, errors = form.read_values(only)
             version = int(form.version.data) if (form.version.data or "").isdigit() else None
             if errors:
-                _add_errors(form, errors)
+                _add_errors(form, _all_problems(values, errors, round_, locked))
                 status = 400
             else:
                 try:

@@ -284,3 +284,20 @@ def test_unknown_round_is_404(staff_client):
     assert staff_client.get("/staff/rounds/999999").status_code == 404
     assert staff_client.get("/staff/rounds/999999/edit").status_code == 404
     assert staff_client.post("/staff/rounds/999999/edit", data={}).status_code == 404
+
+
+def test_all_problems_are_shown_at_once(app, staff_client):
+    data = round_form_data(title="", budget="0", min_age="130", accepted_postcodes="E8\nbad one",
+                           age_reference_date_day="31", age_reference_date_month="2")
+    response = staff_client.post("/staff/rounds/new", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for message in ("Enter a title for the round", "The budget must be more than £0",
+                    "Enter a minimum age between 0 and 120", "“bad one” is not a postcode",
+                    "Enter a real date as day, month and year"):
+        assert message in html
+    # The summary lists them in the order of the form, each linking to its input.
+    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    assert summary.index("#title") < summary.index("#budget") < summary.index("#min_age") < summary.index("#age_reference_date_day")
+    with app.app_context():
+        assert count_rows(Round) == 0
