@@ -237,10 +237,13 @@ def audit_log():
         action=action or None,
         page=int(page) if page.isdigit() else 1,
     )
+    all_rounds = rounds_service.all_rounds()
     return render_template(
         "staff/audit.html",
         page=page_data,
-        rounds=rounds_service.all_rounds(),
+        rounds=all_rounds,
+        round_titles={r.id: r.title for r in all_rounds},
+        phase_labels={p.value: p.label for p in Phase},
         actions=rounds_service.audit_actions(),
         selected_round=round_id if round_id.isdigit() else "",
         selected_action=action,

@@ -111,6 +111,16 @@ def test_audit_log_lists_newest_first_with_actor_details_and_london_time(app, st
     assert "10 January 2026 at 9:00am" in html  # GMT
     assert staff_user.name in html
     assert "<td>Budget</td><td>£10,000</td><td>£12,000</td>" in html
+    assert ">Audited round</a>" in html
+
+
+def test_audit_log_shows_phase_names(app, staff_client, staff_user):
+    with app.app_context():
+        round_ = factories.make_round()
+        actor = db.session.get(type(staff_user), staff_user.id)
+        _event(actor, "round.phase_moved", round_, **{"from": "draft", "to": "proposals_open"})
+    html = staff_client.get("/staff/audit").get_data(as_text=True)
+    assert "from: Draft (not public yet)" in html and "to: Open for project ideas" in html
 
 
 def test_audit_log_filters_by_round_and_action(app, staff_client, staff_user):
