@@ -54,7 +54,9 @@ class LiveServer:
 
     def log_tail(self, lines: int = 60) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            kept = [line for line in self.log_path.read_text(errors="replace").splitlines()
+                    if "GET /static/" not in line]
+            return "\n".join(kept[-lines:])
         except OSError:
             return "(no server log)"
 

@@ -1,0 +1,406 @@
+"""The whole pb process, end to end in Chromium, through the pages only.
+
+The journeys share one server and build on each other, so they run in this file's order:
+
+1. staff create a round and open it for ideas; a resident registers and sends in an idea;
+   staff add two more ideas, shortlist all three and open voting;
+2. a resident ranks three projects with the keyboard only, casts, gets a receipt, and is
+   refused a second ballot;
+5. the same without JavaScript, for another resident (it needs voting open, so it runs here);
+3. staff register a resident in person and issue a voting code, which is used to vote in a
+   fresh browser; staff key a paper ballot for another resident;
+4. staff close voting, preview the count and publish; the public results page shows the
+   funded projects, the receipt checker finds journey 2's receipt, and the ballots CSV
+   downloads with that receipt in it.
+
+Every page reached goes through the auditor (axe, structure, labels); the ballot and results
+pages are also checked at 200% zoom. Nothing is written to the database directly except the
+two staff accounts the server starts with.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import ui
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+RESIDENT_PASSWORD = "sunny allotment teapot 42"
+
+# The three shortlisted projects, in the order they were sent in (and appear on the ballot).
+PROJECTS = [
+    ("Friday lunch club in Clapton", "A hot lunch and company every Friday.", "£5,000", None),
+    ("Walking group for Hackney Marshes", "Weekly guided walks at an easy pace.", "4000", None),
+    ("Digital help drop-in", "Help with phones, tablets and online forms.", "£3,000.00", None),
+]
+LUNCH, WALKS, DIGITAL = (p[0] for p in PROJECTS)
+BUDGET = "£10,000"
+
+
+@dataclass
+class Journey:
+    """What the journeys hand on to each other."""
+
+    title: str = field(default_factory=lambda: f"Journeys {secrets.token_hex(3)}")
+    round_path: str = ""        # /rounds/<id> (public page)
+    staff_round_path: str = ""  # /staff/rounds/<id>
+    receipt: str = ""           # journey 2's receipt code
+    votes: list[list[str]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def journey() -> Journey:
+    return Journey()
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def staff_page(new_context, auditor, accounts) -> Page:
+    page = new_context().new_page()
+    ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
+    return page
+
+
+def open_staff_round(page: Page, auditor, journey: Journey) -> None:
+    """From anywhere in the console: the staff round page, by its link on the dashboard."""
+    auditor.visit(page, "/staff/")
+    ui.follow(page, auditor, journey.title, exact=True)
+    assert ui.h1(page) == journey.title
+
+
+def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
+    """Move the round on through its confirmation page."""
+    open_staff_round(page, auditor, journey)
+    ui.follow(page, auditor, f"Move to “{label}”")
+    expect(page.locator("h1")).to_have_text(f"Move “{journey.title}” to “{label}”?")
+    expect(page.locator("main")).to_contain_text("This cannot be undone")
+    ui.submit(page, auditor, f"Yes, move to “{label}”")
+    expect(page.locator(".flash-success")).to_contain_text(f"is now in the phase “{label}”")
+
+
+def register_resident(page: Page, auditor, name: str, email: str) -> None:
+    """Register online through the public registration page (aged 76, postcode in the area)."""
+    auditor.visit(page, "/")
+    ui.follow(page, auditor, "Register", exact=True)
+    page.get_by_label("Full name").fill(name)
+    page.locator("#dob_day").fill("15")
+    page.locator("#dob_month").fill("6")
+    page.locator("#dob_year").fill("1950")
+    page.get_by_label("Postcode").fill("E8 1AB")
+    page.get_by_label("Online, with my email address and a password").check()
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Create a password").fill(RESIDENT_PASSWORD)
+    page.get_by_label("Type your password again").fill(RESIDENT_PASSWORD)
+    ui.submit(page, auditor, "Register")
+    expect(page.locator("h1")).to_have_text("You are registered")
+
+
+def tab_to(page: Page, *, selector: str | None = None, text: str | None = None, limit: int = 150) -> None:
+    """Press Tab until the focused element matches, and check the focus can be seen."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(
+            """([selector, text]) => {
+                 const el = document.activeElement;
+                 if (!el || el === document.body) return false;
+                 if (selector && !el.matches(selector)) return false;
+                 if (text && el.textContent.trim() !== text) return false;
+                 return true;
+               }""",
+            [selector, text],
+        )
+        if found:
+            visible = page.evaluate(
+                """() => {
+                     const s = getComputedStyle(document.activeElement);
+                     const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+                     return outline || (s.boxShadow && s.boxShadow !== 'none');
+                   }"""
+            )
+            assert visible, f"keyboard focus on {selector or text!r} cannot be seen (no outline or shadow)"
+            return
+    raise AssertionError(f"Tab never reached {selector or text!r} on {page.url}")
+
+
+def pick_with_arrow_keys(page: Page, title: str) -> None:
+    """In the focused <select>, press the arrow keys until `title` is chosen."""
+    read = "() => { const s = document.activeElement; return s.options[s.selectedIndex].text; }"
+    for _ in range(20):
+        if page.evaluate(read).startswith(f"{title} ("):
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the arrow keys never reached {title!r}; last choice {page.evaluate(read)!r}")
+
+
+def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = False) -> str:
+    """From the round's public page: open the ballot, rank, review and cast with the keyboard only."""
+    tab_to(page, text="Vote now")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    auditor.check(page)
+    expect(page.locator("h1")).to_have_text("Choose your 3 favourite projects")
+    auditor.check_reflow(page)
+    if shots:
+        auditor.screenshot(page, "ballot")
+    for n, title in enumerate(titles, start=1):
+        tab_to(page, selector=f"#rank{n}")
+        pick_with_arrow_keys(page, title)
+    tab_to(page, text="Continue")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    auditor.check(page)
+    expect(page.locator("h1")).to_have_text("Check your choices")
+    rows = page.locator(".summary-list dd")
+    for n, title in enumerate(titles):
+        expect(rows.nth(n)).to_contain_text(title)
+    auditor.check_reflow(page)
+    if shots:
+        auditor.screenshot(page, "review")
+    tab_to(page, text="Cast my vote")
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    auditor.check(page)
+    expect(page.locator("h1")).to_have_text("Your vote has been cast")
+    receipt = page.locator(".receipt-code").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", receipt), receipt
+    auditor.check_reflow(page)
+    if shots:
+        auditor.screenshot(page, "receipt")
+    return receipt
+
+
+def go_to_round(page: Page, auditor, journey: Journey) -> None:
+    auditor.visit(page, "/")
+    ui.follow(page, auditor, journey.title, exact=True)
+    expect(page.locator("h1")).to_have_text(journey.title)
+
+
+def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str, titles: list[str],
+                   *, shots: bool = False) -> str:
+    """Journey 2 (and 5): register, vote with the keyboard, get a receipt, be refused a second ballot."""
+    register_resident(page, auditor, name, email)
+    go_to_round(page, auditor, journey)
+    receipt = vote_with_keyboard(page, auditor, titles, shots=shots)
+    journey.votes.append(titles)
+
+    # A second attempt: the round page's "Vote now" now leads to a refusal, not a ballot.
+    go_to_round(page, auditor, journey)
+    ui.follow(page, auditor, "Vote now")
+    expect(page.locator("h1")).to_have_text("You have already voted")
+    expect(page.locator("select")).to_have_count(0)
+    return receipt
+
+
+# ------------------------------------------------------------------------- the journeys
+
+
+def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, auditor, accounts, journey):
+    staff = staff_page(new_context, auditor, accounts)
+
+    # Create the round.
+    ui.follow(staff, auditor, "Create a new round")
+    staff.get_by_label("Title").fill(journey.title)
+    staff.get_by_label("Description").fill("Money for projects for people aged 50 and over.\n\nVote for your favourites.")
+    staff.get_by_label("Area name").fill("Hackney")
+    staff.get_by_label("Budget in pounds").fill(BUDGET)
+    staff.get_by_label("Accepted postcodes").fill("E5\nE8\nN16")
+    ui.submit(staff, auditor, "Create the round")
+    expect(staff.locator(".flash-success")).to_contain_text("was created as a draft")
+    journey.staff_round_path = re.sub(r"^https?://[^/]+", "", staff.url)
+    assert re.fullmatch(r"/staff/rounds/\d+", journey.staff_round_path)
+    journey.round_path = journey.staff_round_path.removeprefix("/staff")
+
+    move_phase(staff, auditor, journey, "Open for project ideas")
+
+    # A resident registers and sends in an idea, checking it (and changing it once) first.
+    resident = new_context().new_page()
+    register_resident(resident, auditor, "Margaret Okafor", "margaret@example.net")
+    go_to_round(resident, auditor, journey)
+    ui.follow(resident, auditor, "Send in an idea")
+    expect(resident.locator("h1")).to_have_text("Send in an idea for a project")
+    title, summary, amount, _ = PROJECTS[0]
+    resident.get_by_label("Title").fill("Lunch club")
+    resident.get_by_label("Summary in one line").fill(summary)
+    resident.get_by_label("Describe your idea").fill("A hot two-course lunch at the community hall.\n\nTransport for those who need it.")
+    resident.get_by_label("How much money is needed, in pounds").fill(amount)
+    resident.get_by_label("Category").select_option(index=1)
+    resident.get_by_label("Who would run it").fill("Clapton Friends")
+    ui.submit(resident, auditor, "Continue")
+    expect(resident.locator("h1")).to_have_text("Check your idea before sending it")
+    expect(resident.locator(".summary-list")).to_contain_text("£5,000")
+    ui.submit(resident, auditor, re.compile(r"^Change\s+title$"))
+    expect(resident.get_by_label("Title")).to_have_value("Lunch club")
+    resident.get_by_label("Title").fill(title)
+    ui.submit(resident, auditor, "Continue")
+    expect(resident.locator(".summary-list")).to_contain_text(title)
+    ui.submit(resident, auditor, "Send your idea")
+    expect(resident.locator("h1")).to_have_text("Your idea has been sent")
+
+    # Staff add two ideas sent in on paper, then shortlist all three.
+    open_staff_round(staff, auditor, journey)
+    ui.follow(staff, auditor, "Review project ideas")
+    for title, summary, amount, _ in PROJECTS[1:]:
+        ui.follow(staff, auditor, "Add an idea for a resident or group")
+        staff.get_by_label("Title").fill(title)
+        staff.get_by_label("Summary in one line").fill(summary)
+        staff.get_by_label("Describe your idea").fill(f"{summary}\n\nRun by volunteers.")
+        staff.get_by_label("How much money is needed, in pounds").fill(amount)
+        staff.get_by_label("Category").select_option(index=1)
+        staff.get_by_label("Who would run it").fill("Hackney Volunteers")
+        staff.get_by_label("Phone number or email address").fill("020 7000 0000")
+        ui.submit(staff, auditor, "Add this idea")
+        expect(staff.locator(".flash-success")).to_contain_text("has been added")
+        ui.submit(staff, auditor, "Shortlist this idea")
+        ui.follow(staff, auditor, "Back to the review queue")
+    ui.follow(staff, auditor, LUNCH, exact=True)
+    ui.submit(staff, auditor, "Shortlist this idea")
+    ui.follow(staff, auditor, "Back to the review queue")
+    expect(staff.locator("main")).to_contain_text("Shortlisted: 3 projects asking for £12,000")
+
+    move_phase(staff, auditor, journey, "Ideas being reviewed")
+    move_phase(staff, auditor, journey, "Voting open")
+
+    # The public sees the round open for voting, with the three projects.
+    visitor = new_context().new_page()
+    go_to_round(visitor, auditor, journey)
+    expect(visitor.locator("main")).to_contain_text("Voting open")
+    ui.follow(visitor, auditor, "Read the project ideas")
+    for title in (LUNCH, WALKS, DIGITAL):
+        expect(visitor.locator("main")).to_contain_text(title)
+    ui.follow(visitor, auditor, f"{WALKS}", exact=True)
+
+
+def test_journey_2_keyboard_only_vote_with_receipt(new_context, auditor, journey):
+    page = new_context().new_page()
+    journey.receipt = resident_votes(page, auditor, journey, "Winston Baptiste", "winston@example.net",
+                                     [LUNCH, WALKS, DIGITAL], shots=True)
+
+
+def test_journey_5_vote_without_javascript(new_context, auditor, journey):
+    context = new_context(java_script_enabled=False)
+    auditor.mark_no_js(context)
+    page = context.new_page()
+    resident_votes(page, auditor, journey, "Edna Kowalski", "edna@example.net", [LUNCH, DIGITAL, WALKS])
+
+
+def test_journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
+    staff = staff_page(new_context, auditor, accounts)
+
+    def register_in_person(name: str, phone: str) -> None:
+        auditor.visit(staff, "/staff/")
+        ui.follow(staff, auditor, "Residents", exact=True)
+        ui.follow(staff, auditor, "Register a resident in person")
+        staff.get_by_label("Full name").fill(name)
+        staff.locator("#dob_day").fill("2")
+        staff.locator("#dob_month").fill("11")
+        staff.locator("#dob_year").fill("1941")
+        staff.get_by_label("Postcode").fill("N16 0AA")
+        staff.get_by_label("Phone number (optional)").fill(phone)
+        ui.submit(staff, auditor, "Register resident")
+        expect(staff.locator(".flash-success")).to_contain_text(f"{name} is registered")
+        expect(staff.locator("h1")).to_contain_text(name)
+
+    # Registered at an event, then given a voting code letter.
+    register_in_person("Doris Achebe", "020 7000 1111")
+    ui.follow(staff, auditor, "Issue a voting code letter")
+    staff.get_by_label("Funding round").select_option(label=f"{journey.title} (Voting open)")
+    ui.submit(staff, auditor, "Issue code and show the letter")
+    expect(staff.locator("h1")).to_have_text(f"Your voting code for {journey.title}")
+    code = staff.locator(".letter-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
+
+    # Doris votes with the code on another computer, without signing in.
+    voter = new_context().new_page()
+    auditor.visit(voter, "/")
+    ui.follow(voter, auditor, "Vote with a code", exact=True)
+    voter.get_by_label("Your voting code").fill(code.lower().replace("-", ""))
+    ui.submit(voter, auditor, "Continue")
+    expect(voter.locator("h1")).to_have_text("Choose your 3 favourite projects")
+    voter.get_by_label("Your 1st choice").select_option(label=f"{WALKS} (£4,000)")
+    voter.get_by_label("Your 2nd choice").select_option(label=f"{LUNCH} (£5,000)")
+    ui.submit(voter, auditor, "Continue")
+    expect(voter.locator("h1")).to_have_text("Check your choices")
+    ui.submit(voter, auditor, "Cast my vote")
+    expect(voter.locator("h1")).to_have_text("Your vote has been cast")
+    journey.votes.append([WALKS, LUNCH])
+    # The code works once.
+    ui.follow(voter, auditor, "Vote with a code", exact=True)
+    voter.get_by_label("Your voting code").fill(code)
+    ui.submit(voter, auditor, "Continue")
+    expect(voter.locator(".error-summary")).to_be_visible()
+
+    # Another resident hands in a paper ballot; staff key it.
+    register_in_person("Albert Nwosu", "020 7000 2222")
+    open_staff_round(staff, auditor, journey)
+    ui.follow(staff, auditor, "Enter paper ballots")
+    staff.get_by_label("Name", exact=True).fill("Nwosu")
+    ui.submit(staff, auditor, "Search")
+    ui.follow(staff, auditor, "Enter ballot for Albert Nwosu")
+    staff.get_by_label("I have checked this person's identity").check()
+    staff.get_by_label("Your 1st choice").select_option(label=f"{DIGITAL} (£3,000)")
+    staff.get_by_label("Your 2nd choice").select_option(label=f"{LUNCH} (£5,000)")
+    staff.get_by_label("Your 3rd choice").select_option(label=f"{WALKS} (£4,000)")
+    ui.submit(staff, auditor, "Continue")
+    expect(staff.locator("h1")).to_have_text("Check the paper ballot for Albert Nwosu")
+    ui.submit(staff, auditor, "Store this ballot")
+    expect(staff.locator("h1")).to_have_text("The paper ballot for Albert Nwosu is stored")
+    expect(staff.locator(".receipt-code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    journey.votes.append([DIGITAL, LUNCH, WALKS])
+
+
+def test_journey_4_close_count_publish_and_check(new_context, auditor, accounts, journey):
+    assert journey.receipt, "journey 2 must have cast a ballot first"
+    staff = staff_page(new_context, auditor, accounts)
+    move_phase(staff, auditor, journey, "Voting closed, counting")
+
+    # Preview the count (staff only), then publish through the confirmation page.
+    open_staff_round(staff, auditor, journey)
+    ui.follow(staff, auditor, "Count the votes")
+    expect(staff.locator("main")).to_contain_text("4 ballots were cast (3 online, 1 on paper)")
+    ui.submit(staff, auditor, "Count the votes")
+    expect(staff.locator("h2.panel-title")).to_have_text("Preview: not public yet")
+    funded_rows = staff.locator("tbody tr", has=staff.locator(".tag-funded"))
+    expect(funded_rows).to_have_count(2)
+    ui.follow(staff, auditor, "Publish the results")
+    ui.submit(staff, auditor, "Yes, move to “Results published”")
+    expect(staff.locator(".flash-success")).to_contain_text("Results published")
+
+    # Points 3, 2, 1: lunch 3+3+2+2 = 10, walks 2+1+3+1 = 7, digital 1+2+0+3 = 6. Greedy funds
+    # lunch (£5,000) and walks (£4,000); digital (£3,000) no longer fits in the £10,000.
+    public = new_context().new_page()
+    go_to_round(public, auditor, journey)
+    ui.follow(public, auditor, "See the results")
+    expect(public.locator("h1")).to_have_text(f"Results: {journey.title}")
+    lead = public.locator("p.lead")
+    expect(lead).to_contain_text("2 projects will get £9,000 of the £10,000")
+    expect(lead).to_contain_text("4 people voted")
+    main = public.locator("main")
+    for title in (LUNCH, WALKS, DIGITAL):
+        expect(main).to_contain_text(title)
+    auditor.check_reflow(public)
+    auditor.screenshot(public, "results")
+
+    # The receipt checker finds journey 2's ballot, with its choices.
+    public.get_by_label("Your receipt code").fill(journey.receipt)
+    ui.submit(public, auditor, "Check my receipt")
+    expect(public.locator("h1")).to_have_text("Counted")
+    choices = public.locator("main ol.list li")
+    expect(choices).to_have_text([f"1st choice: {LUNCH}", f"2nd choice: {WALKS}", f"3rd choice: {DIGITAL}"])
+
+    # The anonymised ballots download as CSV, one row per ballot, journey 2's among them.
+    ui.follow(public, auditor, "Back to the results")
+    with public.expect_download() as download_info:
+        public.get_by_role("link", name="Ballots (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith("-ballots.csv")
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert len(rows) == 4
+    assert journey.receipt in {row["receipt"] for row in rows}
