@@ -269,3 +269,75 @@ def test_a_ballot_arriving_during_the_close_sees_voting_closed(app):
     ballot.join(20)
     assert not errors, errors
     assert seen == [Phase.VOTING_CLOSED]
+
+
+def _run_together(app, work, n: int = 2) -> list:
+    """Run `work()` in n threads started together; return each result or exception."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = work()
+            except Exception as exc:  # noqa: BLE001 - the test inspects what each got
+                results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_the_same_new_round_form_sent_twice_at_once_creates_one_round(app):
+    with app.app_context():
+        staff_id = factories.make_staff().id
+
+    def create():
+        return rounds.create_round(db.session.get(User, staff_id), dict(VALID), form_token="double-click").id
+
+    results = _run_together(app, create)
+    created = [r for r in results if isinstance(r, int)]
+    again = [r for r in results if isinstance(r, rounds.AlreadyCreated)]
+    assert len(created) == 1 and len(again) == 1, results
+    assert again[0].round_id == created[0]
+    with app.app_context():
+        assert _count(Round) == 1
+
+
+def test_the_same_phase_move_sent_twice_at_once_moves_once(app):
+    with app.app_context():
+        round_id = factories.make_round().id
+        staff_id = factories.make_staff().id
+
+    def move():
+        return rounds.move_phase(round_id, db.session.get(User, staff_id), "proposals_open", "draft").phase
+
+    results = _run_together(app, move)
+    assert sorted(type(r).__name__ for r in results) == ["PhaseError", "str"], results
+    with app.app_context():
+        assert db.session.get(Round, round_id).phase == Phase.PROPOSALS_OPEN
+        assert _count(AuditEvent) == 1
+
+
+def test_two_edits_from_the_same_version_at_once_save_one(app):
+    with app.app_context():
+        round_id = factories.make_round().id
+        staff_id = factories.make_staff().id
+    titles = iter(["Tab one", "Tab two"])
+    lock = threading.Lock()
+
+    def edit():
+        with lock:
+            title = next(titles)
+        return rounds.update_round(round_id, db.session.get(User, staff_id), 1, {"title": title}).title
+
+    results = _run_together(app, edit)
+    saved = [r for r in results if isinstance(r, str)]
+    assert len(saved) == 1 and sum(isinstance(r, StaleEdit) for r in results) == 1, results
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_.title == saved[0] and round_.version == 2
