@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from axe_playwright_python.base import AXE_SCRIPT
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations", "incomplete"]}
 
 _LABELS_JS = """
 () => {
@@ -90,6 +90,8 @@ class Auditor:
     screenshots: Path
     browser: object = None  # the session's Chromium, for checking pages reached without JS
     checked: dict[tuple, str] = field(default_factory=dict)
+    # Rules axe could not decide on a page ("needs review"), listed in the summary for a person.
+    needs_review: dict[tuple, list[str]] = field(default_factory=dict)
     no_js_contexts: set = field(default_factory=set)
 
     def mark_no_js(self, context) -> None:
@@ -116,13 +118,17 @@ class Auditor:
         key = (pattern, h1, info["errorSummary"], no_js)
         if axe and key not in self.checked:
             if no_js:
-                self.run_axe_without_js(page, where)
+                incomplete = self.run_axe_without_js(page, where)
             else:
-                self.run_axe(page, where)
+                incomplete = self.run_axe(page, where)
+                # Every distinct page, not only the ones the issue names, must reflow at 200%.
+                self.check_reflow(page)
             self.checked[key] = title
+            if incomplete:
+                self.needs_review[key] = incomplete
         return info
 
-    def run_axe_without_js(self, page, where: str) -> None:
+    def run_axe_without_js(self, page, where: str) -> list[str]:
         url, html = page.url, page.content()
         context = self.browser.new_context(viewport=page.viewport_size)
         try:
@@ -131,11 +137,12 @@ class Auditor:
             shadow.route(url, lambda route: route.fulfill(
                 status=200, content_type="text/html; charset=utf-8", body=html))
             shadow.goto(url)
-            self.run_axe(shadow, where + " without JavaScript")
+            return self.run_axe(shadow, where + " without JavaScript")
         finally:
             context.close()
 
-    def run_axe(self, page, where: str = "") -> None:
+    def run_axe(self, page, where: str = "") -> list[str]:
+        """Run axe; fail on any violation; return the rules it could not decide ("incomplete")."""
         page.evaluate(AXE_SCRIPT)
         result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
         violations = result["violations"]
@@ -143,6 +150,11 @@ class Auditor:
             f"axe found {len(violations)} WCAG 2.2 AA violation(s) on {where or page.url}:\n"
             + format_violations(violations)
         )
+        return [
+            f"{r['id']} at {', '.join(str(t) for n in r['nodes'][:3] for t in n['target'])}"
+            f"{' …' if len(r['nodes']) > 3 else ''}: {(r['nodes'][0].get('failureSummary') or '').splitlines()[-1].strip()}"
+            for r in result["incomplete"]
+        ]
 
     def visit(self, page, url: str, *, expect_status: int | None = 200, axe: bool = True) -> dict:
         """Go to `url` and check the page that arrives."""
@@ -182,4 +194,8 @@ class Auditor:
     def write_summary(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{len(self.checked)} distinct pages passed axe ({', '.join(AXE_TAGS)}):", *self.pages()]
+        if self.needs_review:
+            lines += ["", "Rules axe could not decide (check these by hand):"]
+            for (p, h1, _e, _j), rules in sorted(self.needs_review.items()):
+                lines += [f"{p}  [{h1}]:", *(f"    {rule}" for rule in rules)]
         path.write_text("\n".join(lines) + "\n")
