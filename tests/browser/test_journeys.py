@@ -86,10 +86,19 @@ def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text(f"is now in the phase “{label}”")
 
 
-def register_resident(page: Page, auditor, name: str, email: str) -> None:
+def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False) -> None:
     """Register online through the public registration page (aged 76, postcode in the area)."""
     auditor.visit(page, "/")
     ui.follow(page, auditor, "Register", exact=True)
+    if mistakes:
+        page.locator("#dob_day").fill("31")
+        page.locator("#dob_month").fill("2")
+        ui.submit(page, auditor, "Register")
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_visible()
+        expect(page).to_have_title(re.compile(r"^Error: "))
+        summary.locator("a").first.click()
+        expect(page.get_by_label("Full name")).to_be_focused()
     page.get_by_label("Full name").fill(name)
     page.locator("#dob_day").fill("15")
     page.locator("#dob_month").fill("6")
@@ -150,6 +159,13 @@ def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = 
     auditor.check_reflow(page)
     if shots:
         auditor.screenshot(page, "ballot")
+    # Continue without choosing: the error says what to do, and the ballot is still there.
+    tab_to(page, text="Continue")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    auditor.check(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#rank1")).to_have_attribute("aria-invalid", "true")
     for n, title in enumerate(titles, start=1):
         tab_to(page, selector=f"#rank{n}")
         pick_with_arrow_keys(page, title)
@@ -196,6 +212,8 @@ def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str,
     ui.follow(page, auditor, "Vote now")
     expect(page.locator("h1")).to_have_text("You have already voted")
     expect(page.locator("select")).to_have_count(0)
+    ui.follow(page, auditor, "Your account", exact=True)
+    expect(page.locator("main")).to_contain_text(journey.title)
     return receipt
 
 
@@ -207,6 +225,8 @@ def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_cont
 
     # Create the round.
     ui.follow(staff, auditor, "Create a new round")
+    ui.submit(staff, auditor, "Create the round")  # nothing typed: every problem is listed
+    expect(staff.locator(".error-summary")).to_be_visible()
     staff.get_by_label("Title").fill(journey.title)
     staff.get_by_label("Description").fill("Money for projects for people aged 50 and over.\n\nVote for your favourites.")
     staff.get_by_label("Area name").fill("Hackney")
@@ -222,10 +242,12 @@ def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_cont
 
     # A resident registers and sends in an idea, checking it (and changing it once) first.
     resident = new_context().new_page()
-    register_resident(resident, auditor, "Margaret Okafor", "margaret@example.net")
+    register_resident(resident, auditor, "Margaret Okafor", "margaret@example.net", mistakes=True)
     go_to_round(resident, auditor, journey)
     ui.follow(resident, auditor, "Send in an idea")
     expect(resident.locator("h1")).to_have_text("Send in an idea for a project")
+    ui.submit(resident, auditor, "Continue")
+    expect(resident.locator(".error-summary")).to_be_visible()
     title, summary, amount, _ = PROJECTS[0]
     resident.get_by_label("Title").fill("Lunch club")
     resident.get_by_label("Summary in one line").fill(summary)
@@ -243,6 +265,8 @@ def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_cont
     expect(resident.locator(".summary-list")).to_contain_text(title)
     ui.submit(resident, auditor, "Send your idea")
     expect(resident.locator("h1")).to_have_text("Your idea has been sent")
+    ui.follow(resident, auditor, "your ideas")
+    expect(resident.locator("main")).to_contain_text(title)
 
     # Staff add two ideas sent in on paper, then shortlist all three.
     open_staff_round(staff, auditor, journey)
@@ -282,6 +306,8 @@ def test_journey_2_keyboard_only_vote_with_receipt(new_context, auditor, journey
     page = new_context().new_page()
     journey.receipt = resident_votes(page, auditor, journey, "Winston Baptiste", "winston@example.net",
                                      [LUNCH, WALKS, DIGITAL], shots=True)
+    # Residents cannot open the staff console.
+    auditor.visit(page, "/staff/", expect_status=403)
 
 
 def test_journey_5_vote_without_javascript(new_context, auditor, journey):
@@ -394,6 +420,10 @@ def test_journey_4_close_count_publish_and_check(new_context, auditor, accounts,
     expect(public.locator("h1")).to_have_text("Counted")
     choices = public.locator("main ol.list li")
     expect(choices).to_have_text([f"1st choice: {LUNCH}", f"2nd choice: {WALKS}", f"3rd choice: {DIGITAL}"])
+    ui.follow(public, auditor, "Check another receipt code")
+    public.get_by_label("Your receipt code").fill("0" * 64)
+    ui.submit(public, auditor, "Check my receipt")
+    expect(public.locator("h1")).to_have_text("Receipt code not found")
 
     # The anonymised ballots download as CSV, one row per ballot, journey 2's among them.
     ui.follow(public, auditor, "Back to the results")
@@ -404,3 +434,11 @@ def test_journey_4_close_count_publish_and_check(new_context, auditor, accounts,
     rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
     assert len(rows) == 4
     assert journey.receipt in {row["receipt"] for row in rows}
+
+    # The printable results, and the site-wide receipt checker, which finds the round itself.
+    ui.follow(public, auditor, "Printable version of these results")
+    expect(public.locator("main")).to_contain_text(LUNCH)
+    auditor.visit(public, "/receipt")
+    public.get_by_label("Your receipt code").fill(journey.receipt)
+    ui.submit(public, auditor, "Check my receipt")
+    expect(public.locator("h1")).to_have_text("Counted")
