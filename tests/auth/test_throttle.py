@@ -77,10 +77,12 @@ def test_failed_sign_ins_from_one_address_are_throttled_across_accounts(limited_
     assert sign_in(client_from(limited_app, "10.0.2.2"), "ann@example.org").status_code == 302
 
 
-def test_looking_at_the_sign_in_page_is_not_counted(limited_app):
+def test_looking_at_the_pages_is_not_counted(limited_app):
     client = client_from(limited_app, "10.0.3.1")
     for _ in range(20):
         assert client.get("/sign-in").status_code == 200
+        assert client.get("/register").status_code == 200
+        assert client.get("/vote-with-code").status_code == 200
 
 
 def test_registration_attempts_are_throttled_per_address(limited_app):
