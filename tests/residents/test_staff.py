@@ -251,3 +251,22 @@ def test_deleted_resident_can_no_longer_sign_in(app, client, staff_user, auth):
     assert resident.get("/account").status_code == 302
     again = app.test_client().post("/sign-in", data={"email": "gone@example.org", "password": factories.PASSWORD})
     assert again.status_code == 400
+
+
+def test_resident_asks_for_deletion_and_staff_carry_it_out(app, resident_client, resident_user, staff_user):
+    resident_client.post("/account/delete-request")
+    staff = app.test_client()
+    staff.post("/sign-in", data={"email": staff_user.email, "password": factories.PASSWORD})
+    queue = text_of(staff.get("/staff/residents/pending"))
+    assert f"Delete {resident_user.name}" in queue
+    done = staff.post(f"/staff/residents/{resident_user.id}/delete")
+    assert done.status_code == 302
+    assert "details have been deleted" in text_of(staff.get(done.headers["Location"]))
+    with app.app_context():
+        assert db.session.get(User, resident_user.id) is None
+        events = {e.action: e for e in db.session.scalars(select(AuditEvent))}
+        # The resident's own request stays in the log, no longer pointing at anyone.
+        assert events["resident.deletion_requested"].actor_id is None
+        assert events["resident.deleted"].details["requested_by_resident"] is True
+    assert resident_user.name not in text_of(staff.get("/staff/residents/pending"))
+    assert resident_client.get("/account").status_code == 302
