@@ -136,6 +136,39 @@ def register_in_person():
     return render_template("residents_staff/register.html", form=form), 400 if form.errors else 200
 
 
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+def edit(user_id: int):
+    user = _resident_or_404(user_id)
+    form = InPersonForm()
+    if request.method == "GET":
+        form.name.data, form.postcode.data = user.name, user.postcode
+        form.phone.data, form.email.data = user.phone, user.email
+        if user.date_of_birth:
+            born = user.date_of_birth
+            form.dob_day.data, form.dob_month.data, form.dob_year.data = str(born.day), str(born.month), str(born.year)
+    if form.validate_on_submit():
+        try:
+            outcome = residents_service.update_details(
+                actor=_actor(),
+                user_id=user_id,
+                name=form.name.data,
+                dob_day=form.dob_day.data,
+                dob_month=form.dob_month.data,
+                dob_year=form.dob_year.data,
+                postcode=form.postcode.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                checked_id=form.checked_id.data,
+            )
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"name": exc.message})
+        else:
+            label = residents_service.status_label(outcome.status)
+            flash(f"{outcome.user.name}'s details are saved. {label}.", "success")
+            return redirect(url_for("residents_staff.resident", user_id=user_id))
+    return render_template("residents_staff/edit.html", user=user, form=form), 400 if form.errors else 200
+
+
 @bp.route("/<int:user_id>/code", methods=["GET", "POST"])
 def issue_code(user_id: int):
     user = _resident_or_404(user_id)

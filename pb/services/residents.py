@@ -327,6 +327,83 @@ def _duplicate(actor) -> DuplicateRegistration:
     return DuplicateRegistration(DUPLICATE_MESSAGE + current_app.config["PB_CONTACT"] + ".", field="name")
 
 
+def update_details(
+    *,
+    actor: User,
+    user_id: int,
+    name: str,
+    dob_day: str,
+    dob_month: str,
+    dob_year: str,
+    postcode: str,
+    phone: str | None = None,
+    email: str | None = None,
+    checked_id: bool = False,
+) -> Registration:
+    """Staff correct a resident's details. A changed date of birth or postcode is assessed
+    again against the open rounds (with `checked_id`, a shared district is approved at once)."""
+    errors: dict[str, str] = {}
+    name_c = _collect(errors, _check_name, name)
+    born = _collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year)
+    postcode_n = _collect(errors, check_postcode, postcode)
+    phone_c = _collect(errors, _check_phone, phone)
+    email_n = normalise_email(email)
+    if email_n and (len(email_n) > 254 or not EMAIL_SHAPE.match(email_n)):
+        errors["email"] = "Enter an email address in the right form, like name@example.org"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    key = name_key(name_c)
+    try:
+        with transaction():
+            user = get_resident(user_id)
+            other = db.session.scalar(
+                select(User.id).where(
+                    User.name_key == key, User.date_of_birth == born, User.postcode == postcode_n, User.id != user.id
+                )
+            )
+            if other is not None:
+                raise DuplicateRegistration(
+                    "Another resident is registered with this name, date of birth and postcode. "
+                    "Search for them: this may be the same person registered twice.",
+                    field="name",
+                )
+            if email_n and email_n != (user.email or ""):
+                holder = find_by_email(email_n)
+                if holder is not None and holder.id != user.id:
+                    raise ValidationFailed("Another account already uses this email address", field="email")
+            if not email_n and user.password_hash:
+                raise ValidationFailed(
+                    "This resident signs in with their email address, so it cannot be removed", field="email"
+                )
+            changed = [
+                field
+                for field, old, new in (
+                    ("name", user.name, name_c),
+                    ("date_of_birth", user.date_of_birth, born),
+                    ("postcode", user.postcode, postcode_n),
+                    ("phone", user.phone, phone_c),
+                    ("email", user.email, email_n),
+                )
+                if old != new
+            ]
+            user.name, user.name_key, user.date_of_birth = name_c, key, born
+            user.postcode, user.phone, user.email = postcode_n, phone_c, email_n
+            if "date_of_birth" in changed or "postcode" in changed or checked_id:
+                assessment = assess_against_open_rounds(born, postcode_n)
+                status, reason = assessment.status, assessment.reason
+                if checked_id and status == PENDING:
+                    status = ELIGIBLE
+                    reason = "A member of staff checked your details and approved your registration."
+                if (status, reason) != (user.eligibility_status, user.eligibility_reason):
+                    changed.append("eligibility")
+                user.eligibility_status, user.eligibility_reason = status, reason
+            if changed:
+                audit.record(actor, "resident.updated", resident_id=user.id, changed=changed)
+    except IntegrityError:
+        raise ValidationFailed("Those details clash with another resident's. Search for them first.", field="name") from None
+    return Registration(user=user, status=user.eligibility_status, reason=user.eligibility_reason or "", wants_code=False)
+
+
 # ---------------------------------------------------------------- staff review
 
 

@@ -31,7 +31,7 @@ def test_the_staff_resident_routes_are_all_walked(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("residents_staff.")}
     assert {"residents_staff.search", "residents_staff.register_in_person", "residents_staff.issue_code",
             "residents_staff.pending", "residents_staff.resident", "residents_staff.approve",
-            "residents_staff.refuse", "residents_staff.delete"} <= endpoints
+            "residents_staff.refuse", "residents_staff.delete", "residents_staff.edit"} <= endpoints
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_on_every_staff_resident_route(app, client):
@@ -270,3 +270,45 @@ def test_resident_asks_for_deletion_and_staff_carry_it_out(app, resident_client,
         assert events["resident.deleted"].details["requested_by_resident"] is True
     assert resident_user.name not in text_of(staff.get("/staff/residents/pending"))
     assert resident_client.get("/account").status_code == 302
+
+
+def test_staff_correct_details_and_eligibility_is_checked_again(app, staff_client):
+    with app.app_context():
+        factories.make_round(phase="voting_open")
+        person = factories.make_resident(name="Winston Benett", email=None, with_email=False)
+    form = staff_client.get(f"/staff/residents/{person.id}/edit").get_data(as_text=True)
+    assert 'value="Winston Benett"' in form and 'value="E8 1AB"' in form and 'value="1950"' in form
+    data = {"name": "Winston Bennett", **dob_fields(date(1950, 6, 15)), "postcode": "e1 6an", "phone": "", "email": ""}
+    response = staff_client.post(f"/staff/residents/{person.id}/edit", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        assert user.name == "Winston Bennett" and user.name_key == "winston bennett"
+        assert user.postcode == "E1 6AN" and user.eligibility_status == "pending"
+    staff_client.post(f"/staff/residents/{person.id}/edit", data={**data, "checked_id": "y"})
+    with app.app_context():
+        assert db.session.get(User, person.id).eligibility_status == "eligible"
+    actions = audit_actions(app)
+    assert actions[0] == ("resident.updated", {"resident_id": person.id, "changed": ["name", "postcode", "eligibility"]})
+    assert actions[1] == ("resident.updated", {"resident_id": person.id, "changed": ["eligibility"]})
+    assert "Bennett" not in str(actions) and "E1 6AN" not in str(actions)
+
+
+def test_staff_edit_refuses_clashes_and_bad_input(app, staff_client):
+    with app.app_context():
+        first = factories.make_resident(name="Ada Lovelace", email="ada@example.org")
+        second = factories.make_resident(name="Ada Byron", email="byron@example.org")
+    base = {"name": "Ada Byron", **dob_fields(date(1950, 6, 15)), "postcode": "E8 1AB", "phone": "", "email": "byron@example.org"}
+    clash = staff_client.post(f"/staff/residents/{second.id}/edit", data={**base, "name": "ada  LOVELACE"})
+    assert clash.status_code == 400 and "Another resident is registered with this name" in text_of(clash)
+    taken = staff_client.post(f"/staff/residents/{second.id}/edit", data={**base, "email": "ADA@example.org"})
+    assert taken.status_code == 400 and "Another account already uses this email address" in text_of(taken)
+    removed = staff_client.post(f"/staff/residents/{second.id}/edit", data={**base, "email": ""})
+    assert removed.status_code == 400 and "cannot be removed" in text_of(removed)
+    bad = staff_client.post(f"/staff/residents/{second.id}/edit", data={**base, "dob_day": "31", "dob_month": "4", "postcode": "XX"})
+    assert bad.status_code == 400
+    with app.app_context():
+        user = db.session.get(User, second.id)
+        assert (user.name, user.email, user.postcode) == ("Ada Byron", "byron@example.org", "E8 1AB")
+    assert audit_actions(app) == []
+    assert first.id != second.id
