@@ -49,13 +49,18 @@ class Run:
     """Equal shares at one per-voter budget."""
 
     per_voter: Fraction
+    remaining: np.ndarray  # each ballot group's money per voter at the end (float)
     rounds: list[FundedRound] = field(default_factory=list)
     cost: int = 0
-    money_left_by_project: dict[int, float] = field(default_factory=dict)
 
     @property
     def funded(self) -> list[int]:
         return [r.project for r in self.rounds]
+
+    def supporters_money(self, profile: Profile, c: int) -> float:
+        """What a project's supporters had left between them when the run ended."""
+        lo, hi = profile.sup_ptr[c], profile.sup_ptr[c + 1]
+        return float(np.dot(profile.sup_weight[lo:hi], self.remaining[profile.sup_group[lo:hi]]))
 
 
 @dataclass
@@ -94,14 +99,18 @@ class EqualShares:
         self.remaining = np.full(n_groups, self.bf)
         self.capped = np.zeros(n_groups, dtype=bool)  # voters who have spent everything
         self.in_funded = np.zeros(self.m + 1, dtype=bool)  # the extra slot answers for padding (-1)
-        self.q_exact: dict[int, Fraction] = {}
-        run = Run(per_voter=per_voter)
+        # Exact prices over one common denominator: q_c = price_num[c] / denominator, b = share_num / denominator.
+        # Sums of money then stay in integers until the end.
+        self.denominator = per_voter.denominator
+        self.share_num = per_voter.numerator
+        self.price_num = np.zeros(self.m, dtype=object)
+        run = Run(per_voter=per_voter, remaining=self.remaining)
 
         heap: list[tuple[float, int, int]] = []
         for c in range(self.m):
-            q = self._first_round_price(c)
-            if q is not None:
-                heap.append((float(q / pf.costs[c]), pf.tie_rank[c], c))
+            rho = self._first_round_rho(c)
+            if rho is not None:
+                heap.append((rho * (1 - REL_TOL), pf.tie_rank[c], c))
         heapq.heapify(heap)
 
         while heap:
@@ -110,32 +119,29 @@ class EqualShares:
                 break
             offer, q, poor = choice
             self._fund(run, offer, q, poor)
-
-        for c in range(self.m):
-            if not self.in_funded[c] and pf.scores[c] > 0:
-                lo, hi = pf.sup_ptr[c], pf.sup_ptr[c + 1]
-                money = float(np.dot(pf.sup_weight[lo:hi], self.remaining[pf.sup_group[lo:hi]]))
-                run.money_left_by_project[c] = money
         return run
 
-    def _first_round_price(self, c: int) -> Fraction | None:
-        """Exact q when every voter still holds the same share; None when the supporters cannot afford it."""
+    def _first_round_rho(self, c: int) -> float | None:
+        """rho while every voter still holds the same share; None when the supporters clearly cannot afford it.
+
+        Only a lower bound for the heap is needed here (the round itself re-prices exactly), so floats do.
+        """
         classes = self.profile.point_classes[c]  # (points, voters), most points first
-        if not classes:
-            return None
-        cost = self.profile.costs[c]
-        if self.b * sum(w for _, w in classes) < cost:
+        cost = float(self.profile.costs[c])
+        b = self.bf
+        if not classes or b * sum(w for _, w in classes) < cost * (1 - REL_TOL):
             return None
         poor_voters = 0
-        rich_points = sum(p * w for p, w in classes)
+        rich_points = float(sum(p * w for p, w in classes))
+        q = cost / rich_points
         for points, voters in classes:
-            q = (cost - self.b * poor_voters) / rich_points
-            if q * points <= self.b:
-                return q
+            q = (cost - b * poor_voters) / rich_points
+            if q * points <= b or rich_points == points * voters:
+                break
             # These voters cannot pay q x points: they pay their whole share.
             poor_voters += voters
             rich_points -= points * voters
-        return None  # unreachable: the affordability test above guarantees a price
+        return q / cost
 
     def _next_round(self, heap: list[tuple[float, int, int]]):
         """Pick this round's project: the lowest rho, found lazily (a project's rho never falls)."""
@@ -164,36 +170,35 @@ class EqualShares:
         lo, hi = int(pf.sup_ptr[c]), int(pf.sup_ptr[c + 1])
         groups = pf.sup_group[lo:hi]
         points = pf.sup_points[lo:hi]
-        weights = pf.sup_weight[lo:hi]
         wp = self.sup_wp[lo:hi]
-        rem = self.remaining[groups]
+        rem = self.remaining.take(groups)
+        money_each = pf.sup_weight[lo:hi] * rem
         cost = self.cost_f[c]
-        money = float(np.dot(weights, rem))
+        money = float(money_each.sum())
         if money < cost * (1 - REL_TOL):
             return None
         if money <= cost * (1 + REL_TOL):
             if self._exact_money(groups[~self.capped[groups]]) < pf.costs[c]:
                 return None
-        ratio = rem / points
         total_wp = self.score_f[c]
         q = cost / total_wp
-        poor = ratio < q
+        poor = rem < q * points
         n_poor = int(np.count_nonzero(poor))
         converged = n_poor == 0
         # Supporters short of q x points pay what they have, which raises q: repeat until nobody new is short.
         for _ in range(8):
             if converged:
                 break
-            rich_wp = total_wp - float(wp[poor].sum())
+            rich_wp = total_wp - float(np.add.reduce(wp, where=poor))
             if rich_wp <= 0:
                 break
-            q = (cost - float(np.dot(weights[poor], rem[poor]))) / rich_wp
-            new_poor = ratio < q
+            q = (cost - float(np.add.reduce(money_each, where=poor))) / rich_wp
+            new_poor = rem < q * points
             n_new = int(np.count_nonzero(new_poor))
             converged = n_new == n_poor
             poor, n_poor = new_poor, n_new
         if not converged:
-            q, poor = self._price_by_sorting(cost, ratio, weights * rem, wp)
+            q, poor = self._price_by_sorting(cost, rem / points, money_each, wp)
         return _Offer(c, q, q / cost, slice(lo, hi), groups, rem, poor)
 
     @staticmethod
@@ -236,7 +241,7 @@ class EqualShares:
             rich_wp = total_wp - wp_sure - sum(w * p for w, p, is_poor in zip(near_weights, near_points, near_poor) if is_poor)
             if rich_wp <= 0:
                 return self._exact_price_slowly(offer)
-            q = (cost - money) / rich_wp
+            q = Fraction(cost - money) / rich_wp
             updated = [r < q * p for r, p in zip(budgets, near_points)]
             if updated == near_poor:
                 break
@@ -263,7 +268,7 @@ class EqualShares:
         while True:
             money = sum(w * r for w, r, is_poor in zip(weights, budgets, poor) if is_poor)
             rich_wp = sum(w * p for w, p, is_poor in zip(weights, points, poor) if not is_poor)
-            q = (cost - money) / rich_wp
+            q = Fraction(cost - money) / rich_wp
             updated = [r < q * p for r, p in zip(budgets, points)]
             if updated == poor:
                 return q, np.asarray(poor, dtype=bool)
@@ -274,17 +279,16 @@ class EqualShares:
         if len(groups) == 0:
             return Fraction(0)
         pf = self.profile
-        total = self.b * int(pf.weights[groups].sum())
-        if self.q_exact:
-            rows = pf.ballots[groups]
-            mask = self.in_funded[rows]
-            if mask.any():
-                paid_points = (self.weights_f[groups][:, None] * self.ballot_points_f[None, :])[mask]
-                per_project = np.bincount(rows[mask], weights=paid_points, minlength=self.m)
-                for c, q in self.q_exact.items():
-                    if per_project[c]:
-                        total -= q * int(round(per_project[c]))
-        return total
+        total = self.share_num * int(pf.weights[groups].sum())
+        rows = pf.ballots[groups]
+        paid = self.in_funded[rows]
+        if paid.any():
+            # Points each funded project got from these voters; sums stay far below 2**53.
+            paid_points = (pf.weights[groups][:, None] * pf.rank_points[None, :])[paid]
+            per_project = np.bincount(rows[paid], weights=paid_points, minlength=self.m)
+            used = np.nonzero(per_project)[0]
+            total -= int(np.dot(self.price_num[used], per_project[used].round().astype(np.int64).astype(object)))
+        return Fraction(total, self.denominator)
 
     def _exact_budgets(self, groups: np.ndarray) -> list[Fraction]:
         """Exact money of each listed ballot group (per voter); voters with the same paid projects share it."""
@@ -294,11 +298,11 @@ class EqualShares:
         unique, inverse = np.unique(signature, axis=0, return_inverse=True)
         values = []
         for sig in unique:
-            value = self.b
+            value = self.share_num
             for rank, c in enumerate(sig):
                 if c >= 0:
-                    value -= self.q_exact[int(c)] * int(pf.rank_points[rank])
-            values.append(value)
+                    value -= self.price_num[c] * int(pf.rank_points[rank])
+            values.append(Fraction(value, self.denominator))
         capped = self.capped[groups]
         inverse = np.asarray(inverse).reshape(-1)
         return [Fraction(0) if capped[i] else values[inverse[i]] for i in range(len(groups))]
@@ -318,7 +322,13 @@ class EqualShares:
         rich_groups = groups[rich]
         self.remaining[rich_groups] = np.maximum(self.remaining[rich_groups] - float(q) * points[rich], 0.0)
         self.in_funded[c] = True
-        self.q_exact[c] = q
+        common = math.lcm(self.denominator, q.denominator)
+        if common != self.denominator:
+            scale = common // self.denominator
+            self.price_num *= scale
+            self.share_num *= scale
+            self.denominator = common
+        self.price_num[c] = q.numerator * (common // q.denominator)
         run.rounds.append(
             FundedRound(
                 project=c,
@@ -408,7 +418,7 @@ def equal_shares(profile: Profile, *, completion: str = "add1u", unit: Money = 1
             step.update(
                 reason="supporters_cannot_afford",
                 supporters=profile.supporters(c),
-                supporters_money_left=int(math.floor(run.money_left_by_project.get(c, 0.0) + 1e-6)),
+                supporters_money_left=int(math.floor(run.supporters_money(profile, c) + 1e-6)),
             )
         steps.append(step)
 

@@ -106,8 +106,8 @@ class _Reader:
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         try:
             for row in self.rows:
-                if not row or all(not cell.strip() for cell in row):
-                    continue
+                if not "".join(row).strip():
+                    continue  # blank line
                 yield self.rows.line_num, row
         except csv.Error as exc:
             raise TallyError(f"line {self.rows.line_num}: {exc}") from None
@@ -117,9 +117,12 @@ class _Reader:
         header: list[str] = []
         for line, row in self._records():
             title = row[0].strip().lower()
-            if title in SECTIONS and all(not cell.strip() for cell in row[1:]):
+            if title in SECTIONS and not "".join(row[1:]).strip():
                 section = self._start_section(title, section, line)
                 header = self._header(title, line)
+                if section == "votes":
+                    self._read_votes(header)
+                    break
                 continue
             if section is None:
                 raise TallyError(f"line {line}: expected the META section to start the file")
@@ -130,10 +133,8 @@ class _Reader:
                 )
             if section == "meta":
                 self._meta_row(row, line)
-            elif section == "projects":
-                self._project_row(dict(zip(header, row)), line)
             else:
-                self._vote_row(dict(zip(header, row)), line)
+                self._project_row(dict(zip(header, row)), line)
         for name in SECTIONS:
             if name not in self.section_lines:
                 raise TallyError(f"the file has no {name.upper()} section")
@@ -244,24 +245,51 @@ class _Reader:
 
     # ---- VOTES -----------------------------------------------------------------------------
 
-    def _vote_row(self, row: dict[str, str], line: int) -> None:
-        if not self.voter_ids:
-            self._vote_cache: dict[str, tuple[str, ...]] = {}
-            self._seen_voters: set[str] = set()
-            self._known = set(self.project_lines)
-        voter = row["voter_id"].strip()
-        if voter in self._seen_voters:
-            raise TallyError(f"line {line}: voter {voter!r} appears twice")
-        self._seen_voters.add(voter)
-        text = row["vote"].strip()
-        ballot = self._vote_cache.get(text)
-        if ballot is None:
-            ballot = self._parse_vote(text, line)
-            self._vote_cache[text] = ballot
-        if self.vote_type == "ordinal" and "points" in row and not _missing(row["points"]):
-            self._check_points(row["points"], len(ballot), line)
-        self.ballots.append(ballot)
-        self.voter_ids.append(voter)
+    def _read_votes(self, header: list[str]) -> None:
+        """The VOTES rows, to the end of the file. The hot loop of the reader, so it avoids per-row dicts."""
+        self._known = set(self.project_lines)
+        rows = self.rows
+        n_columns = len(header)
+        voter_at, vote_at = header.index("voter_id"), header.index("vote")
+        points_at = header.index("points") if self.vote_type == "ordinal" and "points" in header else None
+        parsed: dict[str, tuple[str, ...]] = {}  # identical vote texts are checked once
+        points_checked: set[tuple[str, int]] = set()
+        seen: set[str] = set()
+        ballots, voter_ids = self.ballots, self.voter_ids
+        try:
+            for row in rows:
+                if len(row) != n_columns or not row[voter_at].strip():
+                    if not "".join(row).strip():
+                        continue  # blank line
+                    self._bad_vote_row(row, header)
+                voter = row[voter_at].strip()
+                if voter in seen:
+                    raise TallyError(f"line {rows.line_num}: voter {voter!r} appears twice")
+                seen.add(voter)
+                text = row[vote_at].strip()
+                ballot = parsed.get(text)
+                if ballot is None:
+                    ballot = parsed[text] = self._parse_vote(text, rows.line_num)
+                if points_at is not None:
+                    points = row[points_at].strip()
+                    if not _missing(points) and (points, len(ballot)) not in points_checked:
+                        self._check_points(points, len(ballot), rows.line_num)
+                        points_checked.add((points, len(ballot)))
+                ballots.append(ballot)
+                voter_ids.append(voter)
+        except csv.Error as exc:
+            raise TallyError(f"line {rows.line_num}: {exc}") from None
+
+    def _bad_vote_row(self, row: list[str], header: list[str]) -> None:
+        line = self.rows.line_num
+        title = row[0].strip().lower()
+        if title in SECTIONS and not "".join(row[1:]).strip():
+            self._start_section(title, "votes", line)  # raises: every section has been seen
+        if len(row) != len(header):
+            raise TallyError(
+                f"line {line}: VOTES rows need {len(header)} fields ({';'.join(header)}), found {len(row)}"
+            )
+        raise TallyError(f"line {line}: vote without a voter_id")
 
     def _parse_vote(self, text: str, line: int) -> tuple[str, ...]:
         ballot = tuple(part.strip() for part in text.split(",")) if text else ()

@@ -158,3 +158,26 @@ def test_weights_are_the_same_as_repeated_ballots() -> None:
         a = count(grouped, "equal-shares", completion=completion)
         b = count(plain, "equal-shares", completion=completion)
         assert (a.funded, a.steps) == (b.funded, b.steps)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_exact_price_from_float_boundaries_equals_the_price_from_every_voters_exact_money(seed, monkeypatch) -> None:
+    """Each round's exact price, taken from the float split plus exact checks near the boundary, must equal
+    the price worked out from every supporter's exact money."""
+    from generate import random_election
+
+    checked = []
+    original = mes_module.EqualShares._exact_price
+
+    def both(self, offer):
+        fast = original(self, offer)
+        slow = self._exact_price_slowly(offer)
+        assert fast[0] == slow[0]
+        assert (fast[1] == slow[1]).all()
+        checked.append(fast[0])
+        return fast
+
+    monkeypatch.setattr(mes_module.EqualShares, "_exact_price", both)
+    e = random_election(seed, max_projects=12, max_voters=60, ties=seed % 2 == 0)
+    count(e, "equal-shares", completion="add1", unit=max(1, int(e.budget) // (e.voters * 5)))
+    assert checked
