@@ -51,8 +51,28 @@ def pending():
     return render_template(
         "residents_staff/pending.html",
         residents=residents_service.pending_residents(),
+        waiting=len(residents_service.waiting_for_a_round()),
+        has_open_round=bool(residents_service.open_rounds()),
         deletions=residents_service.deletion_requests(),
+        form=ConfirmForm(),
     )
+
+
+@bp.route("/pending/reassess", methods=["POST"])
+def reassess():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            counts = residents_service.reassess_waiting(_actor())
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"Checked again: {counts['eligible']} can take part, {counts['pending']} need you to review them, "
+                f"{counts['refused']} cannot take part.",
+                "success",
+            )
+    return redirect(url_for("residents_staff.pending"))
 
 
 @bp.route("/<int:user_id>")

@@ -449,6 +449,27 @@ def deletion_requests() -> list[User]:
     )
 
 
+def waiting_for_a_round() -> list[User]:
+    """Residents who registered while no round was open, so nothing has been checked yet."""
+    return [u for u in pending_residents() if u.eligibility_reason == NO_OPEN_ROUND.reason]
+
+
+def reassess_waiting(actor: User) -> dict[str, int]:
+    """Check residents who registered while no round was open against the rounds open now."""
+    counts = {ELIGIBLE: 0, PENDING: 0, REFUSED: 0}
+    with transaction():
+        if not open_rounds():
+            raise ValidationFailed("There is still no open round to check them against.")
+        for user in waiting_for_a_round():
+            if user.date_of_birth is None or not user.postcode:
+                continue
+            assessment = assess_against_open_rounds(user.date_of_birth, user.postcode)
+            user.eligibility_status, user.eligibility_reason = assessment.status, assessment.reason
+            counts[assessment.status] += 1
+        audit.record(actor, "resident.reassessed", **counts)
+    return counts
+
+
 def approve(actor: User, user_id: int, note: str | None = None) -> User:
     note = (note or "").strip()
     with transaction():

@@ -312,3 +312,25 @@ def test_staff_edit_refuses_clashes_and_bad_input(app, staff_client):
         assert (user.name, user.email, user.postcode) == ("Ada Byron", "byron@example.org", "E8 1AB")
     assert audit_actions(app) == []
     assert first.id != second.id
+
+
+def test_registrations_made_with_no_open_round_are_checked_when_one_opens(app, staff_client):
+    for n, (born, postcode) in enumerate([(date(1950, 1, 1), "E8 1AB"), (date(1950, 1, 1), "E1 6AN"), (date(1990, 1, 1), "E8 1AB")]):
+        response = app.test_client().post(
+            "/register",
+            data={"name": f"Early Person {n}", **dob_fields(born), "postcode": postcode, "how": "code", "phone": "020 7946 0000"},
+        )
+        assert response.status_code == 302
+    assert {u.eligibility_status for u in users(app)} == {"pending"}
+    page = text_of(staff_client.get("/staff/residents/pending"))
+    assert "3 people registered while no round was open" in page
+    assert "When a round opens" in page
+    refused = staff_client.post("/staff/residents/pending/reassess")
+    assert "still no open round" in text_of(staff_client.get(refused.headers["Location"]))
+    with app.app_context():
+        factories.make_round(phase="proposals_open")
+    response = staff_client.post("/staff/residents/pending/reassess")
+    assert "1 can take part, 1 need you to review them, 1 cannot take part" in text_of(staff_client.get(response.headers["Location"]))
+    assert [u.eligibility_status for u in users(app)] == ["eligible", "pending", "refused"]
+    assert ("resident.reassessed", {"eligible": 1, "pending": 1, "refused": 1}) in audit_actions(app)
+    assert "registered while no round was open" not in text_of(staff_client.get("/staff/residents/pending"))
