@@ -18,6 +18,8 @@ def _user():
 
 
 def _round_or_404(round_id: int):
+    if not service.is_valid_id(round_id):
+        abort(404)
     try:
         return rounds_query.get_public_round(round_id)
     except NotFound:

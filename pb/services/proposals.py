@@ -49,6 +49,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = re.compile(r"^[0-9 +()\-.]+$")
 
 
+# Ids are 32-bit integers; a longer number in an address is simply not found (SQLite would
+# otherwise raise OverflowError for numbers beyond 64 bits).
+MAX_ID = 2**31 - 1
+
+
+def is_valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 @dataclass(frozen=True)
 class ProposalData:
     """A checked idea, ready to save: text cleaned up, amount in pence."""
@@ -199,6 +208,8 @@ def _required_text(value: str | None, field: str, empty_message: str) -> str:
 def _locked_round(round_id: int) -> Round:
     """The round, read afresh inside the write transaction (and share-locked on PostgreSQL),
     so the phase checked is the phase at the moment of writing."""
+    if not is_valid_id(round_id):
+        raise NotFound("There is no funding round with that number.")
     round_ = db.session.execute(
         select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -209,6 +220,8 @@ def _locked_round(round_id: int) -> Round:
 
 def _locked_proposal(proposal_id: int, round_id: int | None = None) -> Proposal:
     """The proposal and its round, read afresh and locked (round first, as phase moves do)."""
+    if not is_valid_id(proposal_id) or (round_id is not None and not is_valid_id(round_id)):
+        raise NotFound("There is no project idea with that number.")
     if round_id is None:
         found = db.session.get(Proposal, proposal_id)
         if found is None:
@@ -228,6 +241,8 @@ def _locked_proposal(proposal_id: int, round_id: int | None = None) -> Proposal:
 
 def get_proposal(round_id: int, proposal_id: int) -> Proposal:
     """A proposal of a public round (no visibility check: see visible_to)."""
+    if not (is_valid_id(round_id) and is_valid_id(proposal_id)):
+        raise NotFound("There is no project idea with that number.")
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.round_id != round_id or proposal.round.phase == Phase.DRAFT:
         raise NotFound("There is no project idea with that number.")
@@ -368,7 +383,7 @@ def find_resident(text: str | None) -> User | None:
     if not text:
         return None
     if text.isdigit():
-        user = db.session.get(User, int(text))
+        user = db.session.get(User, int(text)) if is_valid_id(int(text)) else None
     else:
         user = db.session.scalar(select(User).where(func.lower(User.email) == text.lower()))
     if user is None or user.role != Role.RESIDENT:
@@ -657,6 +672,8 @@ def merge(actor: User, round_id: int, proposal_id: int, into_id: int | str | Non
             target_id = int(str(into_id or "").strip())
         except ValueError:
             raise ValidationFailed("Choose the idea to merge this one into", field="into") from None
+        if not is_valid_id(target_id):
+            raise ValidationFailed("Choose an idea from this round to merge this one into", field="into")
         if target_id == proposal.id:
             raise ValidationFailed("Choose a different idea: an idea cannot be merged into itself", field="into")
         target = db.session.execute(

@@ -220,3 +220,12 @@ def test_printout_names_where_to_read_it_online(client, open_round, proposal_fac
     html = client.get(f"/rounds/{open_round.id}/proposals/{p.id}").get_data(as_text=True)
     assert f'class="proposal-print-only">Connect Hackney community budget. Read this idea online at http://localhost/rounds/{open_round.id}/proposals/{p.id}' in html
     assert '<div class="no-print"><a class="back-link"' in html
+
+
+def test_huge_numbers_in_addresses_are_not_found(staff_client, open_round):
+    huge = "9" * 25
+    for url in (f"/rounds/{open_round.id}/proposals/{huge}", f"/rounds/{huge}/proposals",
+                f"/rounds/{huge}/proposals/1", f"/rounds/{open_round.id}/proposals/{huge}/edit",
+                f"/staff/rounds/{huge}/proposals", f"/staff/rounds/{open_round.id}/proposals/{huge}"):
+        assert staff_client.get(url).status_code == 404, url
+    assert staff_client.post(f"/staff/rounds/{open_round.id}/proposals/{huge}/shortlist").status_code == 404
