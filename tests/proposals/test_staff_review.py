@@ -333,3 +333,37 @@ def test_a_mistaken_merge_is_undone_by_shortlisting(staff_client, review_round, 
     assert after.status == "shortlisted" and after.merged_into_id is None and after.refusal_reason is None
     [row] = audit_rows("proposal.shortlisted")
     assert row.details["was_merged_into"] == keep.id and row.details["before"] == "refused"
+
+
+def test_review_actions_need_the_form_token(migrated_database):
+    """With CSRF protection on (as in production), a forged action changes nothing."""
+    import re
+
+    from tests.conftest import empty_all_tables, make_app
+
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    try:
+        with app.app_context():
+            factories.make_staff(email="csrf-staff@example.org")
+            round_ = factories.make_round(phase="proposals_closed")
+            p = factories.make_proposal(round_, status="submitted")
+        client = app.test_client()
+
+        def token(html):
+            return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+        client.post("/sign-in", data={"email": "csrf-staff@example.org", "password": factories.PASSWORD,
+                                      "csrf_token": token(client.get("/sign-in").get_data(as_text=True))})
+        url = f"/staff/rounds/{round_.id}/proposals/{p.id}"
+        assert client.post(url + "/shortlist").status_code == 400
+        with app.app_context():
+            from pb.extensions import db
+            from pb.models import Proposal
+
+            assert db.session.get(Proposal, p.id).status == "submitted"
+        page = client.get(url).get_data(as_text=True)
+        assert client.post(url + "/shortlist", data={"csrf_token": token(page)}).status_code == 302
+        with app.app_context():
+            assert db.session.get(Proposal, p.id).status == "shortlisted"
+    finally:
+        empty_all_tables(app)
