@@ -21,13 +21,13 @@ DATE_PART = {"spellcheck": "false"}
 
 
 class _PersonFields(FlaskForm):
-    name = StringField("Full name", validators=[Length(max=200)], render_kw={"autocomplete": "name", "spellcheck": "false"})
-    dob_day = StringField("Day", validators=[Length(max=4)], render_kw={"autocomplete": "bday-day", **DATE_PART})
-    dob_month = StringField("Month", validators=[Length(max=4)], render_kw={"autocomplete": "bday-month", **DATE_PART})
-    dob_year = StringField("Year", validators=[Length(max=6)], render_kw={"autocomplete": "bday-year", **DATE_PART})
-    postcode = StringField("Postcode", validators=[Length(max=20)], render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
-    email = EmailField("Email address (optional)", validators=[Optional(), Length(max=254)], render_kw={"autocomplete": "email", "spellcheck": "false"})
-    phone = StringField("Phone number (optional)", validators=[Length(max=40)], render_kw={"autocomplete": "tel", "type": "tel"})
+    name = StringField("Full name", validators=[Length(max=200, message="Your name must be 120 characters or fewer")], render_kw={"autocomplete": "name", "spellcheck": "false"})
+    dob_day = StringField("Day", validators=[Length(max=4, message="Enter the day as a number, for example 27")], render_kw={"autocomplete": "bday-day", **DATE_PART})
+    dob_month = StringField("Month", validators=[Length(max=4, message="Enter the month as a number, for example 3")], render_kw={"autocomplete": "bday-month", **DATE_PART})
+    dob_year = StringField("Year", validators=[Length(max=6, message="Enter the year in full, for example 1948")], render_kw={"autocomplete": "bday-year", **DATE_PART})
+    postcode = StringField("Postcode", validators=[Length(max=20, message="Enter a real UK postcode, for example E8 1AB")], render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
+    email = EmailField("Email address (optional)", validators=[Optional(), Length(max=254, message="Your email address must be 254 characters or fewer")], render_kw={"autocomplete": "email", "spellcheck": "false"})
+    phone = StringField("Phone number (optional)", validators=[Length(max=40, message="Enter a phone number, like 020 7946 0000")], render_kw={"autocomplete": "tel", "type": "tel"})
 
     # Service error keys -> the form field that shows the message.
     FIELD_FOR = {"date_of_birth": "dob_day"}
@@ -50,7 +50,7 @@ class RegisterForm(_PersonFields):
         default="password",
         validate_choice=False,
     )
-    password = PasswordField("Create a password", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
+    password = PasswordField("Create a password", validators=[Length(max=200, message="Your password must be 128 characters or fewer")], render_kw={"autocomplete": "new-password"})
     password_confirm = PasswordField("Type your password again", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
 
 
@@ -61,7 +61,7 @@ class InPersonForm(_PersonFields):
 class VotingCodeForm(FlaskForm):
     code = StringField(
         "Your voting code",
-        validators=[Length(max=60)],
+        validators=[Length(max=60, message="Type the 12 letters and numbers from your letter")],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
 

@@ -227,3 +227,12 @@ def test_the_example_password_on_the_page_is_refused(app, client, voting_round):
     response = register(client, password="Purple Kettle Garden", password_confirm="Purple Kettle Garden")
     assert response.status_code == 400
     assert "too common" in text_of(response)
+
+
+def test_very_long_input_gets_a_plain_message(app, client, voting_round):
+    response = register(client, name="A" * 300, postcode="E8 1AB" * 5)
+    assert response.status_code == 400
+    messages = error_messages(response.get_data(as_text=True))
+    assert "Your name must be 120 characters or fewer" in messages
+    assert "Enter a real UK postcode, for example E8 1AB" in messages
+    assert users(app) == []
