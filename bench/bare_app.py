@@ -1,4 +1,7 @@
 """The stack's ceiling for bench/cast_ballots.py: a bare Flask endpoint, served by gunicorn like pb."""
+import os
+import sys
+
 from flask import Flask, request
 
 app = Flask(__name__)
@@ -14,3 +17,7 @@ def bare():
 @app.get("/")
 def up():
     return "ok"
+
+# Optional for experiments: a shorter GIL switch interval for threaded workers.
+if os.environ.get("PB_BENCH_SWITCH_INTERVAL"):
+    sys.setswitchinterval(float(os.environ["PB_BENCH_SWITCH_INTERVAL"]))

@@ -1,6 +1,7 @@
 """cast_ballot: one ballot per resident, checked inside its transaction, anonymous, with a verifiable receipt."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -76,7 +77,9 @@ def test_unique_constraint_stops_a_second_ballot_even_when_the_check_is_skipped(
     """The application check is a courtesy; the voter roll's UNIQUE constraint is what holds."""
     voter = _voter()
     ballots.cast_ballot(s.round_id, voter, s.projects[:1], Channel.ONLINE)
-    monkeypatch.setattr(ballots, "has_voted", lambda round_id, user_id: False)
+    # A check that never finds the earlier vote.
+    real = ballots._ballot_state
+    monkeypatch.setattr(ballots, "_ballot_state", lambda conn, r, u: dataclasses.replace(real(conn, r, u), voted=False))
     with pytest.raises(AlreadyVoted):
         ballots.cast_ballot(s.round_id, voter, s.projects[1:2], Channel.ONLINE)
     assert len(db.session.scalars(select(Ballot)).all()) == 1
@@ -253,6 +256,12 @@ def test_read_ranking_from_form_fields():
         ballots.read_ranking({"rank999": "1"})
     with pytest.raises(InvalidRanking):
         ballots.read_ranking({"rank1": "1" * 40})
+    # Only ASCII digits are project numbers ("²" and "٣" are digits to str.isdigit).
+    for odd in ("²", "٣", "1.0", "+1", " 1 1"):
+        with pytest.raises(InvalidRanking):
+            ballots.read_ranking({"rank1": odd})
+    # Fields must be named exactly rank<N>.
+    assert ballots.read_ranking({"rank1x": "4", "xrank1": "5"}).ranking == []
 
 
 def test_nothing_logged_links_a_voter_to_a_ranking(app_ctx, s, caplog):
