@@ -175,7 +175,9 @@ def auditor(chromium):
     """The session-wide record of pages checked with axe."""
     auditor = a11y.Auditor(screenshots=SCREENSHOTS, browser=chromium)
     yield auditor
-    auditor.write_summary(PROJECT_ROOT / "test-output" / "axe-pages.txt")
+    # One summary per test process: xdist may run the browser tests in more than one.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    auditor.write_summary(PROJECT_ROOT / "test-output" / f"axe-pages{'-' + worker if worker else ''}.txt")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The whole pb process, end to end in Chromium, through the pages only.
 
-The journeys share one server and build on each other, so they run in this file's order:
+The journeys share one server and build on each other, so one test runs them in this order:
 
 1. staff create a round and open it for ideas; a resident registers and sends in an idea;
    staff add two more ideas, shortlist all three and open voting;
@@ -53,11 +53,6 @@ class Journey:
     staff_round_path: str = ""  # /staff/rounds/<id>
     receipt: str = ""           # journey 2's receipt code
     votes: list[list[str]] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def journey() -> Journey:
-    return Journey()
 
 
 # ------------------------------------------------------------------------- helpers
@@ -220,7 +215,7 @@ def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str,
 # ------------------------------------------------------------------------- the journeys
 
 
-def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, auditor, accounts, journey):
+def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, auditor, accounts, journey):
     staff = staff_page(new_context, auditor, accounts)
 
     # Create the round.
@@ -302,7 +297,7 @@ def test_journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_cont
     ui.follow(visitor, auditor, f"{WALKS}", exact=True)
 
 
-def test_journey_2_keyboard_only_vote_with_receipt(new_context, auditor, journey):
+def journey_2_keyboard_only_vote_with_receipt(new_context, auditor, accounts, journey):
     page = new_context().new_page()
     journey.receipt = resident_votes(page, auditor, journey, "Winston Baptiste", "winston@example.net",
                                      [LUNCH, WALKS, DIGITAL], shots=True)
@@ -310,14 +305,14 @@ def test_journey_2_keyboard_only_vote_with_receipt(new_context, auditor, journey
     auditor.visit(page, "/staff/", expect_status=403)
 
 
-def test_journey_5_vote_without_javascript(new_context, auditor, journey):
+def journey_5_vote_without_javascript(new_context, auditor, accounts, journey):
     context = new_context(java_script_enabled=False)
     auditor.mark_no_js(context)
     page = context.new_page()
     resident_votes(page, auditor, journey, "Edna Kowalski", "edna@example.net", [LUNCH, DIGITAL, WALKS])
 
 
-def test_journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
+def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
     staff = staff_page(new_context, auditor, accounts)
 
     def register_in_person(name: str, phone: str) -> None:
@@ -382,8 +377,7 @@ def test_journey_3_in_person_registration_voting_code_and_paper_ballot(new_conte
     journey.votes.append([DIGITAL, LUNCH, WALKS])
 
 
-def test_journey_4_close_count_publish_and_check(new_context, auditor, accounts, journey):
-    assert journey.receipt, "journey 2 must have cast a ballot first"
+def journey_4_close_count_publish_and_check(new_context, auditor, accounts, journey):
     staff = staff_page(new_context, auditor, accounts)
     move_phase(staff, auditor, journey, "Voting closed, counting")
 
@@ -442,3 +436,20 @@ def test_journey_4_close_count_publish_and_check(new_context, auditor, accounts,
     public.get_by_label("Your receipt code").fill(journey.receipt)
     ui.submit(public, auditor, "Check my receipt")
     expect(public.locator("h1")).to_have_text("Counted")
+
+
+# ------------------------------------------------------------------------- the test
+
+
+def test_journeys_end_to_end(new_context, auditor, accounts):
+    """The five journeys in order, as one test: each builds on the one before, so they must
+    run in one process on one server whatever way the suite is split between workers."""
+    journey = Journey()
+    for step in (
+        journey_1_staff_open_a_round_residents_propose_staff_shortlist,
+        journey_2_keyboard_only_vote_with_receipt,
+        journey_5_vote_without_javascript,
+        journey_3_in_person_registration_voting_code_and_paper_ballot,
+        journey_4_close_count_publish_and_check,
+    ):
+        step(new_context, auditor, accounts, journey)
