@@ -262,6 +262,19 @@ def _checked_round(round_id: int) -> Round:
     return round_
 
 
+def _end_read_only_transaction() -> None:
+    """End the read-only transaction the request opened (looking up who is signed in), keeping what it loaded.
+
+    transaction() would roll it back, which expires every loaded object, so the page's
+    later checks (is the signed-in user active?) would read the user again. Committing a
+    transaction that wrote nothing changes nothing and keeps them. cast_ballot reads the
+    voter's current state inside its own transaction in any case.
+    """
+    session = db.session()
+    if not wants_write_lock() and session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
 @contextmanager
 def sqlite_write_turn() -> Iterator[None]:
     """On SQLite, queue for the database's single write lock on an OS file lock.
@@ -315,7 +328,8 @@ def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel
     round_id = round if isinstance(round, int) else round.id
     if channel not in (Channel.ONLINE, Channel.PAPER):
         raise ValueError(f"unknown channel {channel!r}")
-    voter_id = inspect(voter).identity[0]  # without loading the (expired) row outside the transaction
+    voter_id = inspect(voter).identity[0]
+    _end_read_only_transaction()
     try:
         with sqlite_write_turn(), transaction():
             # This is the busiest path in pb, so its reads and writes are plain SQL on the
