@@ -8,10 +8,11 @@ Rounds end when no project's supporters can afford it.
 
 Speed and exactness. Budgets are tracked as float vectors over grouped ballots, which is fast, and
 also exactly: a voter who has never run out of money holds ``b - sum(q_c x points_c)`` over the
-projects they helped fund, and ``q_c`` is kept as a Fraction for every funded project. Whenever a
-float comparison is too close to call (two projects' rho, a voter's money against their share, a
-project's supporters' money against its cost) the decision is taken again with the exact values.
-Ties that remain exact go to the cheaper project, then the higher score, then the lower id.
+projects they helped fund, and every funded project's ``q_c`` is kept exactly (as integers over one
+common denominator, so sums of money stay integers). Whenever a float comparison is too close to
+call (two projects' rho, a voter's money against their share, a project's supporters' money against
+its cost) the decision is taken again with the exact values. Ties that remain exact go to the
+cheaper project, then the higher score, then the lower id.
 """
 from __future__ import annotations
 
@@ -85,14 +86,11 @@ class EqualShares:
         self.cost_f = np.asarray(profile.costs, dtype=np.float64)
         self.score_f = np.asarray(profile.scores, dtype=np.float64)
         self.sup_wp = profile.sup_weight * profile.sup_points
-        self.weights_f = profile.weights.astype(np.float64)
-        self.ballot_points_f = profile.rank_points.astype(np.float64)
 
     # ---- one run -----------------------------------------------------------------------------
 
     def run(self, per_voter: Fraction) -> Run:
         pf = self.profile
-        self.b = per_voter
         self.bf = float(per_voter)
         self.money_tol = REL_TOL * self.bf
         n_groups = len(pf.weights)
