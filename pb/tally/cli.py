@@ -97,7 +97,8 @@ def render_text(path: str, data: PabulibFile, outcome: Outcome) -> str:
         f"{path}",
         f"rule: {rule_name(outcome)}   budget: {money_json(outcome.budget)}   voters: {outcome.voters}",
     ]
-    header = f"{'':>4} {'project':<16} {'score':>9} {'cost':>12}  {'decision':<8} {'why / rho':<26} {'money left':>14}"
+    header = (f"{'':>4} {'stage':<6} {'project':<16} {'score':>9} {'cost':>12}  {'decision':<8} {'why / rho':<26} "
+              f"{'money left':>14}")
     lines += ["", header, "-" * len(header)]
     n = 0
     for step in outcome.steps:
@@ -113,7 +114,7 @@ def render_text(path: str, data: PabulibFile, outcome: Outcome) -> str:
             why = f"rho {step['rho_float']:.6g}"
         money = step.get("money_left", "")
         lines.append(
-            f"{n:>4} {step['project']:<16} {step['score']:>9} {step['cost']:>12}  "
+            f"{n:>4} {step['phase']:<6} {step['project']:<16} {step['score']:>9} {step['cost']:>12}  "
             f"{step['decision']:<8} {why:<26} {str(money):>14}"
         )
     lines += [

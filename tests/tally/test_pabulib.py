@@ -225,3 +225,10 @@ def test_krakow_2021_points_column_matches_3_2_1(real_files) -> None:
 def test_withdrawn_krakow_project_is_read_with_a_warning(real_files) -> None:
     data = real_files["Poland_Krakow_2023_Nowa_Huta.pb"]
     assert len(data.warnings) == 1 and "BO.D18.9/23 costs 999999999" in data.warnings[0]
+
+
+def test_byte_order_mark_and_windows_line_endings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "windows.pb"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8"))
+    data = read_pabulib(path)
+    assert data.election.voters == 4 and data.meta["description"] == "Test; with a semicolon"
