@@ -56,6 +56,17 @@ _STRUCTURE_JS = """
 })
 """
 
+_FOCUS_JS = """
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+  const shadow = !!s.boxShadow && s.boxShadow !== 'none';
+  return {html: el.outerHTML.slice(0, 120), visible: outline || shadow};
+}
+"""
+
 _REFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -177,6 +188,21 @@ class Auditor:
         finally:
             if before:
                 page.set_viewport_size(before)
+
+    def check_focus_visible(self, page, limit: int = 80) -> int:
+        """Tab through the whole page: every stop must show a focus indicator (WCAG 2.4.7).
+        Returns how many stops there were."""
+        page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+        seen = []
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            stop = page.evaluate(_FOCUS_JS)
+            if stop is None or (seen and stop["html"] == seen[0]):
+                break
+            assert stop["visible"], f"no visible focus indicator on {stop['html']} at {page.url}"
+            seen.append(stop["html"])
+        assert seen, f"nothing on {page.url} can be reached with the Tab key"
+        return len(seen)
 
     def screenshot(self, page, name: str) -> Path:
         self.screenshots.mkdir(parents=True, exist_ok=True)

@@ -154,6 +154,7 @@ def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = 
     auditor.check_reflow(page)
     if shots:
         auditor.screenshot(page, "ballot")
+        auditor.check_focus_visible(page)
     # Continue without choosing: the error says what to do, and the ballot is still there.
     tab_to(page, text="Continue")
     with page.expect_navigation():
@@ -406,6 +407,7 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     for title in (LUNCH, WALKS, DIGITAL):
         expect(main).to_contain_text(title)
     auditor.check_reflow(public)
+    auditor.check_focus_visible(public)
     auditor.screenshot(public, "results")
 
     # The receipt checker finds journey 2's ballot, with its choices.

@@ -2,6 +2,7 @@
 axe (WCAG 2.2 AA), one h1, a page title, visible labels, and no sideways scrolling at 200% zoom."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -100,4 +101,33 @@ def test_pages_work_without_javascript(new_context, auditor, accounts):
     ui.submit(page, auditor, "Sign in")
     expect(page.locator(".error-summary")).to_contain_text("Enter your email address")
     ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
+    ui.sign_out(page, auditor)
+
+
+def test_every_focus_stop_is_visible(page, auditor, accounts, reference_round):
+    for url in ["/", f"/rounds/{reference_round}", "/sign-in", "/accessibility"]:
+        auditor.visit(page, url)
+        assert auditor.check_focus_visible(page) >= 5
+    ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
+    assert auditor.check_focus_visible(page) >= 5
+    ui.sign_out(page, auditor)
+
+
+def test_admin_pages(page, auditor, accounts):
+    ui.sign_in(page, auditor, accounts.admin_email, accounts.password)
+    for link, heading in [
+        ("Staff accounts", None),
+        ("Audit log", None),
+        ("Residents", "Residents"),
+    ]:
+        auditor.visit(page, "/staff/")
+        ui.follow(page, auditor, link, exact=True)
+        if heading:
+            assert ui.h1(page) == heading
+    ui.follow(page, auditor, "Waiting for review")
+    # An administrator adds a member of staff; a mistake is shown next to its field first.
+    auditor.visit(page, "/staff/")
+    ui.follow(page, auditor, "Staff accounts", exact=True)
+    ui.submit(page, auditor, re.compile(r"^Add"))
+    expect(page.locator(".error-summary")).to_be_visible()
     ui.sign_out(page, auditor)
