@@ -63,6 +63,9 @@ class Config:
     # The site's public address (e.g. https://vote.example.org.uk), printed on voting-code letters.
     # Empty: taken from the request, which behind a proxy may not be the address residents use.
     PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "")
+    # How many reverse proxies (e.g. nginx) stand in front of pb. Their X-Forwarded-For
+    # header then gives the visitor's real address, so per-IP throttling works.
+    PB_TRUSTED_PROXIES = int(os.environ.get("PB_TRUSTED_PROXIES", "0"))
     ALLOW_DEMO = True
     DEBUG = False
     TESTING = False

@@ -86,6 +86,11 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 
 def init_extensions(app: Flask) -> None:
+    proxies = int(app.config.get("PB_TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

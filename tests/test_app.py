@@ -60,3 +60,30 @@ def test_unknown_environment_is_refused():
 
 def test_request_size_limit_is_set(app):
     assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 2 * 1024 * 1024
+
+
+def test_trusted_proxy_gives_the_visitors_address(migrated_database):
+    from flask import request
+
+    app = make_app(migrated_database, PB_TRUSTED_PROXIES=1)
+
+    @app.route("/whoami")
+    def whoami():
+        return request.remote_addr or ""
+
+    client = app.test_client()
+    response = client.get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_without_trusted_proxy_forwarded_header_is_ignored(migrated_database):
+    from flask import request
+
+    app = make_app(migrated_database)
+
+    @app.route("/whoami")
+    def whoami():
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert response.get_data(as_text=True) == "10.0.0.1"
