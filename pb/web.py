@@ -225,6 +225,12 @@ def install_error_handlers(app: Flask) -> None:
 
         app.register_error_handler(code, handler)
 
+    @app.errorhandler(OverflowError)
+    def number_too_large(exc):
+        # An id in a URL larger than the database's integers: no such thing, not a crash.
+        db.session.rollback()
+        return render_error(404)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(

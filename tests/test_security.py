@@ -165,3 +165,10 @@ def test_get_requests_never_change_state(app):
             event.remove(db.engine, "before_cursor_execute", capture)
     # Signing in wrote the session token; nothing after that may write.
     assert writes == [], writes
+
+
+def test_huge_ids_in_urls_are_not_found(client):
+    for path in ["/rounds/99999999999999999999999", "/rounds/99999999999999999999999/proposals",
+                 "/rounds/99999999999999999999999/results"]:
+        response = client.get(path)
+        assert response.status_code == 404, path
