@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pb.tally import count, read_pabulib
+from pb.tally import count
 from pb.tally.count import profile_of
 from pb.tally.equal_shares import EqualShares
 
