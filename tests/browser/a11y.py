@@ -220,6 +220,15 @@ class Auditor:
     def write_summary(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{len(self.checked)} distinct pages passed axe ({', '.join(AXE_TAGS)}):", *self.pages()]
+        by_title: dict[str, list[str]] = {}
+        for (p, h1, err, _j), title in self.checked.items():
+            if not err:
+                by_title.setdefault(title, []).append(f"{p} [{h1}]")
+        shared = {t: sorted(set(pages)) for t, pages in by_title.items() if len(set(pages)) > 1}
+        if shared:
+            lines += ["", "Titles shared by different pages:"]
+            for title, pages in sorted(shared.items()):
+                lines += [f"  {title}", *(f"    {p}" for p in pages)]
         if self.needs_review:
             lines += ["", "Rules axe could not decide (check these by hand):"]
             for (p, h1, _e, _j), rules in sorted(self.needs_review.items()):
