@@ -349,3 +349,52 @@ def test_cast_needs_the_csrf_token_from_the_form(csrf_app):
 def _token(client, round_id):
     html = _html(client.get(f"/rounds/{round_id}/vote"))
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+# ---------------------------------------------------------------- a busy database
+
+
+def test_busy_database_answers_503_with_retry_after_and_stores_nothing(voter_client, setup, app, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from pb.services import ballots
+
+    def locked(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(ballots, "_ballot_state", locked)
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Nothing you sent has been saved" in _html(response)
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.sqlite_only
+def test_write_lock_held_too_long_gives_503_not_500(migrated_database, monkeypatch):
+    """Another process holds SQLite's write lock past the busy timeout: 503 and Retry-After."""
+    import sqlite3
+
+    monkeypatch.setenv("PB_SQLITE_BUSY_TIMEOUT_MS", "200")
+    app = make_app(migrated_database)
+    try:
+        with app.app_context():
+            s = make_voting_setup()
+            factories.make_resident(email="busy@example.net")
+        client = app.test_client()
+        client.post("/sign-in", data={"email": "busy@example.net", "password": factories.PASSWORD})
+        other = sqlite3.connect(migrated_database.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            response = client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0]))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        assert counts(app) == (0, 0)
+        # Once the lock is free the same vote goes through.
+        assert client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0])).status_code == 303
+    finally:
+        empty_all_tables(app)
