@@ -403,9 +403,10 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     lead = public.locator("p.lead")
     expect(lead).to_contain_text("2 projects will get £9,000 of the £10,000")
     expect(lead).to_contain_text("4 people voted")
-    main = public.locator("main")
-    for title in (LUNCH, WALKS, DIGITAL):
-        expect(main).to_contain_text(title)
+    funded = public.get_by_role("table", name="Funded projects, in the order they were funded")
+    expect(funded.locator("tbody th")).to_have_text([LUNCH, WALKS])
+    not_funded = public.get_by_role("table", name=re.compile(r"^Shortlisted projects that were not funded"))
+    expect(not_funded.locator("tbody th")).to_have_text([DIGITAL])
     auditor.check_reflow(public)
     auditor.check_focus_visible(public)
     auditor.screenshot(public, "results")
