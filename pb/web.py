@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from pb.domain.money import format_pence
+from pb.domain.words import ordinal
 from pb.extensions import csrf, db, limiter, login_manager, migrate
 
 LONDON = ZoneInfo("Europe/London")
@@ -301,14 +302,6 @@ def paragraphs(text_value: str | None) -> Markup:
         lines = [escape(line) for line in block.split("\n")]
         html += Markup("<p>") + Markup("<br>").join(lines) + Markup("</p>")
     return html
-
-
-def ordinal(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def install_template_helpers(app: Flask) -> None:

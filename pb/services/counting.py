@@ -31,10 +31,12 @@ from sqlalchemy import func, select
 
 from pb.domain.money import format_pence
 from pb.domain.phases import Phase
+from pb.domain.words import ordinal
 from pb.extensions import db
-from pb.models import Ballot, CountResult, Proposal, ProposalStatus, Round, User, VoterRoll
+from pb.models import Ballot, CountResult, Proposal, Round, User, VoterRoll
 from pb.services import audit
 from pb.services.errors import DomainError, PhaseError, ValidationFailed
+from pb.services.proposals import shortlisted_proposals
 from pb.services.transaction import transaction
 
 # add1 raises each voter's share by £1 at a time; the app counts in pence.
@@ -60,17 +62,6 @@ class CountingError(DomainError):
 
 
 # ---- reading a round's data ------------------------------------------------------------------
-
-
-def shortlisted_proposals(round_: Round) -> list[Proposal]:
-    """The projects on the ballot, by id."""
-    return list(
-        db.session.scalars(
-            select(Proposal)
-            .where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.SHORTLISTED)
-            .order_by(Proposal.id)
-        )
-    )
 
 
 def round_ballots(round_: Round) -> list[Ballot]:
@@ -224,13 +215,13 @@ def count_round(round_: Round, actor: User | None) -> CountResult:
 
 
 def latest_count(round_: Round) -> CountResult | None:
-    """The most recent count of a round (the staff preview), or None."""
-    return db.session.scalars(
-        select(CountResult)
-        .where(CountResult.round_id == round_.id)
-        .order_by(CountResult.created_at.desc(), CountResult.id.desc())
-        .limit(1)
-    ).first()
+    """The newest count made after voting closed (the staff preview), or None."""
+    stmt = select(CountResult).where(CountResult.round_id == round_.id)
+    if round_.voting_closed_at is not None:
+        stmt = stmt.where(CountResult.created_at >= round_.voting_closed_at)
+    elif not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
+        return None
+    return db.session.scalars(stmt.order_by(CountResult.created_at.desc(), CountResult.id.desc()).limit(1)).first()
 
 
 def published_count(round_: Round) -> CountResult | None:
@@ -368,7 +359,7 @@ def _reason(steps: list[dict[str, Any]], rule: str, params: dict[str, Any], rank
         if last["phase"] == "fill":
             return (f"Funded from the money left over after equal shares: it had the highest score of the "
                     f"projects that still fitted ({_money(last['cost'])}).")
-        place = "highest" if rank == 1 else f"{_ordinal(rank)} highest"
+        place = "highest" if rank == 1 else f"{ordinal(rank)} highest"
         return f"Funded: it had the {place} score, and its cost of {_money(last['cost'])} fitted in the money left."
     if reason == "no_support":
         return "No votes: nobody chose this project."
@@ -390,11 +381,6 @@ def _reason(steps: list[dict[str, Any]], rule: str, params: dict[str, Any], rank
                     f"afterwards was not enough: needed {_money(last['cost'])}, {left} left.")
         return f"Not enough money left after higher-scoring projects: needed {_money(last['cost'])}, {left} left."
     return "Not funded."
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def rule_summary(rule: str, params: dict[str, Any]) -> str:

@@ -20,8 +20,9 @@ from pb.domain.money import format_pence
 from pb.domain.phases import Phase
 from pb.domain.postcodes import parse_postcode_rules
 from pb.extensions import db
-from pb.models import AuditEvent, CountResult, EligibilityStatus, PaperEntry, Proposal, ProposalStatus, Role, Round, User, VoterRoll
+from pb.models import AuditEvent, EligibilityStatus, PaperEntry, Proposal, ProposalStatus, Role, Round, User, VoterRoll
 from pb.services import audit
+from pb.services.counting import latest_count
 from pb.services.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import transaction
 
@@ -556,16 +557,6 @@ def shortlisted_count(round_id: int) -> int:
             Proposal.round_id == round_id, Proposal.status == ProposalStatus.SHORTLISTED
         )
     ) or 0
-
-
-def latest_count(round_: Round) -> CountResult | None:
-    """The newest count made after voting closed, or None."""
-    stmt = select(CountResult).where(CountResult.round_id == round_.id)
-    if round_.voting_closed_at is not None:
-        stmt = stmt.where(CountResult.created_at >= round_.voting_closed_at)
-    elif not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
-        return None
-    return db.session.scalars(stmt.order_by(CountResult.created_at.desc(), CountResult.id.desc()).limit(1)).first()
 
 
 # ---------------------------------------------------------------- reading, for the console
