@@ -5,6 +5,7 @@ import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -275,6 +276,10 @@ def test_vote_with_a_code_marks_the_code_used_and_the_voter_roll(client, setup, 
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/rounds/{setup.round_id}/vote")
     html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
     assert "Choose your 3 favourite projects" in html
+    with app.app_context():
+        name = db.session.get(User, resident_id).name
+    review = _html(client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(setup.projects[4])))
+    assert f"You are voting with the voting code sent to {escape(name)}." in review
     response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[4]))
     assert response.status_code == 303
     assert "receipt-code" in _html(client.get(response.headers["Location"]))
