@@ -565,6 +565,28 @@ def discard_paper_entry(round_id: int, resident_id: int, actor: User) -> None:
                      first_keyed_by_id=entry.entered_by_id)
 
 
+def discard_unfinished_paper_entries(round_id: int, actor: User) -> int:
+    """After voting has closed, remove first keyings that never got their second one.
+
+    They were never ballots, and each links a resident to a ranking, so they should not be
+    kept. Returns how many were removed (audited with the count, never the rankings).
+    """
+    _staff(actor)
+    with transaction():
+        round_ = lock_round(round_id, for_update=False)
+        if not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
+            raise NotAllowed("Unfinished paper ballots can only be cleared after voting has closed.")
+        entries = list(db.session.scalars(select(PaperEntry).where(PaperEntry.round_id == round_id)))
+        for entry in entries:
+            db.session.delete(entry)
+        audit.record(actor, "ballot.paper_unfinished_discarded", round=round_, count=len(entries))
+    return len(entries)
+
+
+def unfinished_paper_count(round_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_id)) or 0
+
+
 @dataclass(frozen=True)
 class PendingPaper:
     resident: User

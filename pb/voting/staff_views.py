@@ -42,7 +42,22 @@ def _resident(user_id: int):
 
 
 def _closed_page(round_: Round):
-    return render_template("voting_staff/closed.html", round=round_), 409
+    return render_template("voting_staff/closed.html", round=round_,
+                           unfinished=ballots.unfinished_paper_count(round_.id)), 409
+
+
+@bp.route("/rounds/<int:round_id>/paper/unfinished/discard", methods=["POST"])
+def paper_discard_unfinished(round_id: int):
+    """After voting closes: remove paper ballots that were keyed only once (they were never counted)."""
+    try:
+        n = ballots.discard_unfinished_paper_entries(round_id, current_user._get_current_object())
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{n} unfinished paper {'ballot was' if n == 1 else 'ballots were'} removed.", "success")
+    return redirect(url_for("voting_staff.paper", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/paper")

@@ -271,3 +271,23 @@ def test_audit_rows_for_paper_voting_never_hold_a_ranking(client, setup, residen
         for e in events:
             assert "ranking" not in e.details
             assert f"{p[4]},{p[2]}" not in str(e.details) and f"{p[2]},{p[4]}" not in str(e.details)
+
+
+def test_first_keyings_left_when_voting_closes_can_be_removed(client, setup, resident, double, app):
+    a, _, _ = double
+    _sign_in_as(client, a.email)
+    _store(client, setup.round_id, resident.id, setup.projects[:1])
+    assert paper_entries(app) == 1
+    # Not while voting is open.
+    response = client.post(f"/staff/rounds/{setup.round_id}/paper/unfinished/discard")
+    assert "only be cleared after voting has closed" in _html(client.get(response.headers["Location"]))
+    assert paper_entries(app) == 1
+    with app.app_context():
+        db.session.get(Round, setup.round_id).phase = "voting_closed"
+        db.session.commit()
+    page = client.get(f"/staff/rounds/{setup.round_id}/paper")
+    assert page.status_code == 409 and "1 paper ballot was keyed by one member of staff" in _html(page)
+    client.post(f"/staff/rounds/{setup.round_id}/paper/unfinished/discard")
+    assert paper_entries(app) == 0 and counts(app) == (0, 0)
+    (event,) = audit_rows(app, "ballot.paper_unfinished_discarded")
+    assert event.details == {"count": 1}
