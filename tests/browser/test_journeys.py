@@ -165,6 +165,11 @@ def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = 
     for n, title in enumerate(titles, start=1):
         tab_to(page, selector=f"#rank{n}")
         pick_with_arrow_keys(page, title)
+    if id(page.context) not in auditor.no_js_contexts:
+        # ballot.js keeps a running count in a live region; without JavaScript it stays hidden.
+        expect(page.locator(".choices-left")).to_have_text(f"You have chosen {len(titles)} of 3 projects.")
+    else:
+        expect(page.locator(".choices-left")).to_be_hidden()
     tab_to(page, text="Continue")
     with page.expect_navigation():
         page.keyboard.press("Enter")
