@@ -81,7 +81,8 @@ def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text(f"is now in the phase “{label}”")
 
 
-def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False) -> None:
+def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False,
+                      postcode: str = "E8 1AB", outcome: str = "You are registered") -> None:
     """Register online through the public registration page (aged 76, postcode in the area)."""
     auditor.visit(page, "/")
     ui.follow(page, auditor, "Register", exact=True)
@@ -98,13 +99,13 @@ def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: b
     page.locator("#dob_day").fill("15")
     page.locator("#dob_month").fill("6")
     page.locator("#dob_year").fill("1950")
-    page.get_by_label("Postcode").fill("E8 1AB")
+    page.get_by_label("Postcode").fill(postcode)
     page.get_by_label("Online, with my email address and a password").check()
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Create a password").fill(RESIDENT_PASSWORD)
     page.get_by_label("Type your password again").fill(RESIDENT_PASSWORD)
     ui.submit(page, auditor, "Register")
-    expect(page.locator("h1")).to_have_text("You are registered")
+    expect(page.locator("h1")).to_have_text(outcome)
 
 
 def tab_to(page: Page, *, selector: str | None = None, text: str | None = None, limit: int = 150) -> None:
@@ -319,6 +320,15 @@ def journey_5_vote_without_javascript(new_context, auditor, accounts, journey):
 
 
 def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
+    # Someone from outside the area is told why they cannot take part, and gets no ballot.
+    outsider = new_context().new_page()
+    register_resident(outsider, auditor, "Peter Outside", "peter@example.net", postcode="SW1A 1AA",
+                      outcome="You cannot take part at the moment")
+    go_to_round(outsider, auditor, journey)
+    ui.follow(outsider, auditor, "Vote now")
+    expect(outsider.locator("h1")).to_have_text("You cannot vote in this round")
+    expect(outsider.locator("select")).to_have_count(0)
+
     staff = staff_page(new_context, auditor, accounts)
 
     def register_in_person(name: str, phone: str) -> None:
@@ -386,6 +396,13 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
 def journey_4_close_count_publish_and_check(new_context, auditor, accounts, journey):
     staff = staff_page(new_context, auditor, accounts)
     move_phase(staff, auditor, journey, "Voting closed, counting")
+
+    # Between closing and publishing, a bookmarked ballot or results page says what is happening.
+    early = new_context().new_page()
+    auditor.visit(early, f"{journey.round_path}/vote", expect_status=None)
+    expect(early.locator("h1")).to_have_text("Voting has closed")
+    auditor.visit(early, f"{journey.round_path}/results", expect_status=404)
+    expect(early.locator("h1")).to_have_text("Results are not published yet")
 
     # Preview the count (staff only), then publish through the confirmation page.
     open_staff_round(staff, auditor, journey)
