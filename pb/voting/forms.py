@@ -32,6 +32,21 @@ def rank_fields(round_: Round) -> list[RankField]:
     return fields
 
 
+class NumberField(IntegerField):
+    """A whole number typed in a text box, with a plain message when it is not one."""
+
+    def __init__(self, label, plain_message: str, **kwargs):
+        super().__init__(label, **kwargs)
+        self.plain_message = plain_message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.plain_message) from None
+
+
 class ResidentSearchForm(FlaskForm):
     """Find the resident whose paper ballot is being entered (a GET search, so no CSRF token)."""
 
@@ -40,9 +55,12 @@ class ResidentSearchForm(FlaskForm):
 
     name = StringField("Name", validators=[Optional(), Length(max=120)])
     postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
-    dob_day = IntegerField("Day", validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")])
-    dob_month = IntegerField("Month", validators=[Optional(), NumberRange(1, 12, "Enter a month from 1 to 12")])
-    dob_year = IntegerField("Year", validators=[Optional(), NumberRange(1900, 2100, "Enter a year, for example 1948")])
+    dob_day = NumberField("Day", "Enter the day as a number, for example 27",
+                          validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")])
+    dob_month = NumberField("Month", "Enter the month as a number, for example 3",
+                            validators=[Optional(), NumberRange(1, 12, "Enter a month from 1 to 12")])
+    dob_year = NumberField("Year", "Enter the year as a number, for example 1948",
+                           validators=[Optional(), NumberRange(1900, 2100, "Enter a year, for example 1948")])
 
     def date_of_birth(self) -> date | None:
         parts = (self.dob_day.data, self.dob_month.data, self.dob_year.data)

@@ -291,3 +291,20 @@ def test_first_keyings_left_when_voting_closes_can_be_removed(client, setup, res
     assert paper_entries(app) == 0 and counts(app) == (0, 0)
     (event,) = audit_rows(app, "ballot.paper_unfinished_discarded")
     assert event.details == {"count": 1}
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"dob_day": "x", "dob_month": "3", "dob_year": "1944"}, "Enter the day as a number, for example 27"),
+    ({"dob_day": "31", "dob_month": "2", "dob_year": "1944"}, "Enter a real date of birth, for example 27 3 1948"),
+    ({"dob_day": "27", "dob_month": "", "dob_year": "1944"}, "Enter the whole date of birth"),
+    ({"dob_day": "27", "dob_month": "13", "dob_year": "1944"}, "Enter a month from 1 to 12"),
+])
+def test_search_with_a_bad_date_of_birth_says_how_to_fix_it(staff_client, setup, resident, query, message):
+    html = _html(staff_client.get(f"/staff/rounds/{setup.round_id}/paper", query_string=query))
+    assert message in html
+    assert "people found" not in html and "person found" not in html
+
+
+def test_search_finds_nobody_and_says_so(staff_client, setup, resident):
+    html = _html(staff_client.get(f"/staff/rounds/{setup.round_id}/paper", query_string={"name": "Nobody Atall"}))
+    assert "0 people found" in html
