@@ -131,3 +131,22 @@ def test_admin_pages(page, auditor, accounts):
     ui.submit(page, auditor, re.compile(r"^Add"))
     expect(page.locator(".error-summary")).to_be_visible()
     ui.sign_out(page, auditor)
+
+
+def test_focus_moved_by_script_or_skip_link_is_not_a_yellow_block(page, auditor):
+    """The error summary (focused by pb.js) shows an outline; the skip link's target is not
+    painted yellow (the yellow fill is for links and buttons)."""
+    styles = """() => { const s = getComputedStyle(document.activeElement);
+                        return [document.activeElement.className, s.backgroundColor, s.outlineStyle]; }"""
+    auditor.visit(page, "/sign-in")
+    ui.submit(page, auditor, "Sign in")
+    cls, background, outline = page.evaluate(styles)
+    assert "error-summary" in cls
+    assert background in ("rgba(0, 0, 0, 0)", "transparent") and outline == "solid"
+
+    auditor.visit(page, "/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert page.evaluate(styles)[1] in ("rgba(0, 0, 0, 0)", "transparent")
