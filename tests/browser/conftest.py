@@ -41,6 +41,10 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
+# The machine may be busy running the rest of the suite: give pages time to arrive.
+NAVIGATION_TIMEOUT_MS = 20_000
+EXPECT_TIMEOUT_MS = 10_000
+
 STAFF_EMAIL = "staff@example.org"
 ADMIN_EMAIL = "admin@example.org"
 PASSWORD = "correct horse battery"
@@ -160,8 +164,9 @@ def accounts() -> Accounts:
 def chromium(live_server):
     """One headless Chromium for the session. Playwright gives each launch a fresh,
     temporary user-data directory, so no profile state leaks between runs."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -191,7 +196,7 @@ def new_context(chromium, live_server):
         kw.setdefault("locale", "en-GB")
         kw.setdefault("timezone_id", "Europe/London")
         context = chromium.new_context(**kw)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)
         return context
 
