@@ -244,6 +244,13 @@ def has_voted(round_id: int, user_id: int) -> bool:
     ) is not None
 
 
+def paper_ballot_waiting(round_id: int, user_id: int) -> bool:
+    """A first keying of this resident's paper ballot is waiting for its second."""
+    return db.session.scalar(
+        select(PaperEntry.id).where(PaperEntry.round_id == round_id, PaperEntry.user_id == user_id)
+    ) is not None
+
+
 def voted_channel(round_id: int, user_id: int) -> str | None:
     return db.session.scalar(
         select(VoterRoll.channel).where(VoterRoll.round_id == round_id, VoterRoll.user_id == user_id)
@@ -328,7 +335,8 @@ def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel
     round_id = round if isinstance(round, int) else round.id
     if channel not in (Channel.ONLINE, Channel.PAPER):
         raise ValueError(f"unknown channel {channel!r}")
-    voter_id = inspect(voter).identity[0]
+    identity = inspect(voter).identity
+    voter_id = identity[0] if identity else voter.id
     _end_read_only_transaction()
     try:
         with sqlite_write_turn(), transaction():

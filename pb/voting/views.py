@@ -93,6 +93,8 @@ def _why_not(round_: Round, voter: User) -> DomainError | None:
         return NotEligible(reason)
     if ballots.has_voted(round_.id, voter.id):
         return AlreadyVoted(ballots.ALREADY_VOTED)
+    if ballots.paper_ballot_waiting(round_.id, voter.id):
+        return AlreadyVoted(ballots.ALREADY_VOTED_ON_PAPER)
     return None
 
 

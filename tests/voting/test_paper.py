@@ -250,6 +250,8 @@ def test_online_vote_is_refused_while_a_paper_ballot_waits_for_its_second_keying
     _sign_in_as(client, a.email)
     _store(client, setup.round_id, rid, setup.projects[:1])
     _sign_in_as(client, "waiting@example.net")
+    html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
+    assert "paper ballot for you in this round is being entered" in html and 'id="rank1"' not in html
     response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[1]))
     assert response.status_code == 409
     assert "paper ballot for you in this round is being entered" in _html(response)
