@@ -27,17 +27,15 @@ import argparse
 import http.client
 import os
 import random
-import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -121,7 +119,7 @@ class Result:
         xs = sorted(self.latencies_ms)
         if not xs:
             return float("nan")
-        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+        return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def run_load(label: str, port: int, jobs: list[Job], clients: int, ok_status: int) -> Result:
@@ -211,10 +209,11 @@ def prepare(database_url: str, secret: str, voters: int):
         db.session.commit()
         round_id = round_.id
         project_ids = list(db.session.scalars(select(Proposal.id).where(Proposal.round_id == round_id)))
-        rows = [dict(role="resident", name=f"Bench Voter {i}", name_key=f"bench voter {i}", email=f"bench{i}@example.net",
-                     date_of_birth=date(1950, 1, 1), postcode="E8 1AB", eligibility_status="eligible",
-                     session_token=secrets.token_hex(32), is_active_account=True,
-                     created_at=__import__("datetime").datetime.now(__import__("datetime").timezone.utc))
+        now = datetime.now(UTC)
+        rows = [{"role": "resident", "name": f"Bench Voter {i}", "name_key": f"bench voter {i}",
+                 "email": f"bench{i}@example.net", "date_of_birth": date(1950, 1, 1), "postcode": "E8 1AB",
+                 "eligibility_status": "eligible", "session_token": secrets.token_hex(32),
+                 "is_active_account": True, "created_at": now}
                 for i in range(voters)]
         for chunk in range(0, len(rows), 1000):
             db.session.execute(insert(User), rows[chunk:chunk + 1000])

@@ -21,13 +21,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import String, bindparam, cast, exists, func, insert, inspect, select, true
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 
 from pb.domain.phases import Phase
 from pb.domain.postcodes import normalise_postcode
 from pb.extensions import db
-from pb.models import Ballot, Channel, PaperEntry, Proposal, ProposalStatus, Role, Round, User, VoterRoll, VotingCode
+from pb.models import (
+    Ballot,
+    Channel,
+    PaperEntry,
+    Proposal,
+    ProposalStatus,
+    Role,
+    Round,
+    User,
+    VoterRoll,
+    VotingCode,
+)
 from pb.services import audit
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.errors import (
@@ -123,7 +144,7 @@ def read_ranking(form: Mapping[str, str]) -> RankingInput:
     the ranking itself is checked by `validate_ranking`.
     """
     numbered: list[tuple[int, str, str]] = []
-    for key in form.keys():
+    for key in form:
         match = _RANK_FIELD.fullmatch(key)
         if match is None:
             continue

@@ -4,7 +4,16 @@ Every URL here is under /staff, so only signed-in staff reach it (web.deny_by_de
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from pb.domain.phases import Phase

@@ -6,14 +6,30 @@ the server when the vote is cast: a hidden field changed in between is refused.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from pb.domain.phases import Phase
 from pb.models import Channel, Round, User, VotingCode
 from pb.services import ballots, rounds_query
 from pb.services.eligibility import why_cannot_take_part
-from pb.services.errors import AlreadyVoted, DomainError, InvalidRanking, NotEligible, NotFound, VotingClosed
+from pb.services.errors import (
+    AlreadyVoted,
+    DomainError,
+    InvalidRanking,
+    NotEligible,
+    NotFound,
+    VotingClosed,
+)
 from pb.voting.forms import rank_fields
 
 bp = Blueprint("voting", __name__)
@@ -119,7 +135,7 @@ def _start(round_id: int):
 @bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])
 def ballot(round_id: int):
     """The ballot. A POST here is "Change my choices" from the review page: the form comes back filled in."""
-    round_, voter, code, refusal = _start(round_id)
+    round_, _voter, code, refusal = _start(round_id)
     if refusal is not None:
         return refusal
     values = {}

@@ -149,7 +149,7 @@ def run_together(tasks: list, timeout: float = 120) -> list:
         barrier.wait()
         try:
             results[i] = task()
-        except Exception as exc:  # a connection error is a result the test must see
+        except Exception as exc:  # noqa: BLE001 - a connection error is a result the test must see
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(tasks)]

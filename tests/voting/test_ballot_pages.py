@@ -5,8 +5,8 @@ import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from markupsafe import escape
 from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import select
 
 from pb.domain.phases import Phase
@@ -76,8 +76,8 @@ def test_change_my_choices_goes_back_to_the_ballot_filled_in(voter_client, setup
     response = voter_client.post(f"/rounds/{setup.round_id}/vote", data=ranks(p[2], p[0]))
     assert response.status_code == 200
     html = _html(response)
-    assert re.search(rf'id="rank1".*?<option value="{p[2]}" selected>', html, re.S)
-    assert re.search(rf'id="rank2".*?<option value="{p[0]}" selected>', html, re.S)
+    assert re.search(rf'id="rank1".*?<option value="{p[2]}" selected>', html, re.DOTALL)
+    assert re.search(rf'id="rank2".*?<option value="{p[0]}" selected>', html, re.DOTALL)
     assert html.count(" selected>") == 2
 
 
@@ -166,7 +166,7 @@ def test_error_is_shown_next_to_the_field_it_is_about(voter_client, setup):
     p = setup.projects
     html = _html(voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(p[0], p[0])))
     assert '<a href="#rank2">' in html
-    assert re.search(r'<p class="field-error" id="rank2-error">.*?Choose each project only once', html, re.S)
+    assert re.search(r'<p class="field-error" id="rank2-error">.*?Choose each project only once', html, re.DOTALL)
     assert 'aria-invalid="true"' in html
 
 

@@ -18,7 +18,7 @@ from pb.models import Ballot, Channel, Round, VoterRoll
 from pb.services import ballots
 from pb.services.errors import AlreadyVoted, InvalidRanking, NotEligible, VotingClosed
 from tests import factories
-from tests.voting.conftest import counts, make_voting_setup
+from tests.voting.conftest import make_voting_setup
 
 
 @pytest.fixture
@@ -121,10 +121,10 @@ def test_phase_is_read_inside_the_transaction_not_from_a_stale_object(app_ctx, s
 @pytest.mark.parametrize(
     "kw, expected",
     [
-        (dict(status="pending"), "waiting for a member of staff"),
-        (dict(status="refused"), ""),
-        (dict(date_of_birth=date(2000, 1, 1)), ""),
-        (dict(postcode="SW1A 1AA"), ""),
+        ({"status": "pending"}, "waiting for a member of staff"),
+        ({"status": "refused"}, ""),
+        ({"date_of_birth": date(2000, 1, 1)}, ""),
+        ({"postcode": "SW1A 1AA"}, ""),
     ],
 )
 def test_voter_without_eligibility_is_refused(app_ctx, s, kw, expected):
