@@ -24,7 +24,9 @@ Targets: ballots/s at least 40% of the bare endpoint's requests/s, p99 under 250
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import io
 import os
 import random
 import secrets
@@ -196,7 +198,8 @@ def prepare(database_url: str, secret: str, voters: int):
 
     app = create_app(pb_config(database_url, secret))
     with app.app_context():
-        upgrade()
+        with contextlib.redirect_stderr(io.StringIO()):  # Alembic's INFO lines
+            upgrade()
         round_ = Round(title="Benchmark round", description="", area_name="Hackney", budget_pence=10_000_000,
                        phase="voting_open", age_reference_date=date(2026, 6, 1), min_age=50,
                        accepted_postcodes="E8", min_ranks=1, max_ranks=3)
