@@ -101,10 +101,6 @@ def ranking_text(ranking: Sequence[int]) -> str:
     return ",".join(str(int(p)) for p in ranking)
 
 
-def parse_ranking_text(text: str) -> list[int]:
-    return [int(p) for p in (text or "").split(",") if p]
-
-
 # ---------------------------------------------------------------- reading a ranking from a form
 
 
