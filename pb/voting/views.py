@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from pb.domain.phases import Phase
+from pb.extensions import limiter
 from pb.models import Channel, Round, User, VotingCode
 from pb.services import ballots, rounds_query
 from pb.services.eligibility import why_cannot_take_part
@@ -169,6 +170,7 @@ def review(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/vote/cast", methods=["POST"])
+@limiter.exempt  # a community centre's residents share one address; each can vote only once anyway
 def cast(round_id: int):
     """Cast the vote. Everything is checked again here, inside the transaction that stores it."""
     try:
