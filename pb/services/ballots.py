@@ -8,7 +8,13 @@ same transaction under a shared row lock (PostgreSQL) or the write lock (SQLite)
 closing voting waits for ballots being cast and no ballot is stored after the close.
 
 Ballot rows carry no resident, IP address or time, and a random key. Nothing here
-logs or audits a ranking together with the person who cast it.
+logs or audits a ranking together with the person who cast it. (On PostgreSQL, rows
+written in one transaction share the system column `xmin`, so someone with direct
+access to the database could pair a voter-roll row with its ballot: database operators
+are trusted with ballot secrecy, and pb never reads or shows system columns.)
+
+The canonical ballot text behind each receipt is defined once, in `canonical_ballot`;
+the results area recomputes receipts with `receipt_for`.
 """
 from __future__ import annotations
 
