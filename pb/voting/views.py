@@ -83,7 +83,8 @@ def _ballot_page(round_: Round, values: dict[str, str] | None = None, errors: di
         "voting/ballot.html",
         round=round_,
         projects=projects,
-        fields=rank_fields(round_),
+        # No more choices than there are projects to choose from.
+        fields=rank_fields(round_)[: len(projects)],
         values=values or {},
         errors=errors or {},
         code_voter=code_voter,

@@ -403,3 +403,27 @@ def test_write_lock_held_too_long_gives_503_not_500(migrated_database, monkeypat
         assert client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0])).status_code == 303
     finally:
         empty_all_tables(app)
+
+
+def test_ballot_offers_no_more_choices_than_there_are_projects(client, auth, app):
+    with app.app_context():
+        round_ = factories.make_round(phase=Phase.VOTING_OPEN, max_ranks=3)
+        factories.make_proposal(round_, title="Only one")
+        factories.make_proposal(round_, title="Only two")
+        factories.make_resident(email="few@example.net")
+        rid = round_.id
+    auth.login("few@example.net")
+    html = _html(client.get(f"/rounds/{rid}/vote"))
+    assert "<h1>Choose your 2 favourite projects</h1>" in html
+    assert 'id="rank2"' in html and 'id="rank3"' not in html
+
+
+def test_ballot_with_too_few_projects_says_it_is_not_ready(client, auth, app):
+    with app.app_context():
+        round_ = factories.make_round(phase=Phase.VOTING_OPEN, min_ranks=2, max_ranks=3)
+        factories.make_proposal(round_, title="Lonely")
+        factories.make_resident(email="early@example.net")
+        rid = round_.id
+    auth.login("early@example.net")
+    html = _html(client.get(f"/rounds/{rid}/vote"))
+    assert "This ballot is not ready" in html and 'id="rank1"' not in html
