@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -36,6 +37,12 @@ from pb.voting.forms import rank_fields
 bp = Blueprint("voting", __name__)
 
 RECEIPT_KEY = "voting_receipt"
+
+
+@bp.before_request
+def _never_cached():
+    """Choices and receipts stay out of browser caches, also for code voters who are not signed in."""
+    g.no_store = True
 
 
 class NoVoter(Exception):

@@ -427,3 +427,14 @@ def test_ballot_with_too_few_projects_says_it_is_not_ready(client, auth, app):
     auth.login("early@example.net")
     html = _html(client.get(f"/rounds/{rid}/vote"))
     assert "This ballot is not ready" in html and 'id="rank1"' not in html
+
+
+def test_code_voters_pages_are_not_cached(client, setup, app):
+    code, _ = _code_for(app, setup.round_id)
+    client.post("/vote-with-code", data={"code": code})
+    for response in (client.get(f"/rounds/{setup.round_id}/vote"),
+                     client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(setup.projects[0]))):
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert client.get(response.headers["Location"]).headers["Cache-Control"] == "no-store"
