@@ -320,7 +320,12 @@ def sqlite_write_turn() -> Iterator[None]:
     if path is None or wants_write_lock():
         yield
         return
-    with open(path, "a+b") as handle:  # one open file per caller, so threads queue too
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 - closed by the with below; one file per caller, so threads queue too
+    except OSError:  # a read-only folder, say: SQLite's busy handler still keeps order
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
