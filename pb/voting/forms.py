@@ -21,14 +21,19 @@ class RankField:
     number: int
     label: str
     required: bool
+    for_staff: bool = False
 
 
-def rank_fields(round_: Round) -> list[RankField]:
+def rank_fields(round_: Round, for_staff: bool = False) -> list[RankField]:
+    """The selects of the ballot; staff keying a paper form see "1st choice", residents "Your 1st choice"."""
     fields = []
     for n in range(1, round_.max_ranks + 1):
         required = n <= round_.min_ranks
-        label = f"Your {ordinal(n)} choice" + ("" if required else " (if you want one)")
-        fields.append(RankField(name=f"rank{n}", number=n, label=label, required=required))
+        if for_staff:
+            label = f"{ordinal(n)} choice" + ("" if required else " (if marked)")
+        else:
+            label = f"Your {ordinal(n)} choice" + ("" if required else " (if you want one)")
+        fields.append(RankField(name=f"rank{n}", number=n, label=label, required=required, for_staff=for_staff))
     return fields
 
 
@@ -55,8 +60,10 @@ class ResidentSearchForm(FlaskForm):
 
     name = StringField("Name", validators=[Optional(), Length(max=120)])
     postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    # autocomplete off: a browser would offer the member of staff's own birthday.
     dob_day = NumberField("Day", "Enter the day as a number, for example 27",
-                          validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")])
+                          validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")],
+                          render_kw={"autocomplete": "off"})
     dob_month = NumberField("Month", "Enter the month as a number, for example 3",
                             validators=[Optional(), NumberRange(1, 12, "Enter a month from 1 to 12")])
     dob_year = NumberField("Year", "Enter the year as a number, for example 1948",

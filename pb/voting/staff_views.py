@@ -17,7 +17,8 @@ from flask import (
 from flask_login import current_user
 
 from pb.domain.phases import Phase
-from pb.models import Round
+from pb.extensions import db
+from pb.models import Round, User
 from pb.services import ballots, rounds_query
 from pb.services.errors import (
     AlreadyVoted,
@@ -98,11 +99,12 @@ def _entry_page(round_: Round, resident, values=None, errors=None, identity_chec
         round=round_,
         resident=resident,
         projects=ballots.ballot_projects(round_),
-        fields=rank_fields(round_),
+        fields=rank_fields(round_, for_staff=True),
         values=values or {},
         errors=errors or {},
         identity_checked=identity_checked,
         entry=entry,
+        first_keyer=db.session.get(User, entry.entered_by_id) if entry and entry.entered_by_id else None,
         mismatches=ballots.paper_mismatch_for(round_.id, resident.id) if entry else [],
         voted_channel=ballots.voted_channel(round_.id, resident.id),
         problem=ballots.why_cannot_take_part(resident, round_),

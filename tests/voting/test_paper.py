@@ -192,6 +192,8 @@ def test_double_entry_stores_the_ballot_only_when_two_staff_agree(client, setup,
     assert "Waiting for a second member of staff" in page and "Ada Paperton" in page and "Fiona First" in page
     entry_page = _html(client.get(f"/staff/rounds/{setup.round_id}/paper/residents/{resident.id}"))
     assert " selected>" not in entry_page
+    assert "This paper ballot was keyed once by Fiona First." in entry_page
+    assert '<label class="label" for="rank1">1st choice</label>' in entry_page
     response = _store(client, setup.round_id, resident.id, [p[2], p[4]], identity=False)
     assert response.status_code == 303
     assert "receipt-code" in _html(client.get(response.headers["Location"]))
