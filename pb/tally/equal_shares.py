@@ -69,7 +69,7 @@ class _Offer:
     """A project's price this round, computed in floats, with what is needed to confirm it exactly."""
 
     project: int
-    q: float  # price per point
+    q: float  # price per point (once priced exactly, the exact price as a float)
     rho: float  # q / cost
     entries: slice  # its supporter entries in the profile
     groups: np.ndarray
@@ -86,6 +86,7 @@ class EqualShares:
         self.cost_f = np.asarray(profile.costs, dtype=np.float64)
         self.score_f = np.asarray(profile.scores, dtype=np.float64)
         self.sup_wp = profile.sup_weight * profile.sup_points
+        self.max_points = float(profile.rank_points.max())
 
     # ---- one run -----------------------------------------------------------------------------
 
@@ -156,8 +157,11 @@ class EqualShares:
         if not offers:
             return None
         close = [o for o in offers if o.rho <= best * (1 + REL_TOL)]
-        priced = [(o, *self._exact_price(o)) for o in close]
-        winner = min(priced, key=lambda t: (t[1] / pf.costs[t[0].project], pf.tie_rank[t[0].project]))
+        if len(close) == 1:
+            winner = (close[0], *self._exact_price(close[0]))
+        else:
+            priced = [(o, *self._exact_price(o)) for o in close]
+            winner = min(priced, key=lambda t: (t[1] / pf.costs[t[0].project], pf.tie_rank[t[0].project]))
         for o in offers:
             if o is not winner[0]:
                 heapq.heappush(heap, (o.rho, pf.tie_rank[o.project], o.project))
@@ -225,34 +229,40 @@ class EqualShares:
         capped = self.capped[offer.groups]
         near = (np.abs(offer.remaining - offer.q * points) <= self.money_tol) & ~capped
         sure_poor = offer.poor & ~near
-        money_sure = self._exact_money(offer.groups[sure_poor & ~capped])
-        wp_sure = int(round(float(wp[sure_poor].sum())))
         total_wp = pf.scores[c]
-        near_idx = np.nonzero(near)[0]
-        budgets = self._exact_budgets(offer.groups[near_idx]) if len(near_idx) else []
-        near_points = [int(x) for x in points[near_idx]]
-        near_weights = [int(x) for x in weights[near_idx]]
-        near_poor = [False] * len(near_idx)
-        # Who pays everything is a fixed point: start from the surely poor and add voters until stable.
-        while True:
-            money = money_sure + sum(w * r for w, r, is_poor in zip(near_weights, budgets, near_poor) if is_poor)
-            rich_wp = total_wp - wp_sure - sum(w * p for w, p, is_poor in zip(near_weights, near_points, near_poor) if is_poor)
-            if rich_wp <= 0:
-                return self._exact_price_slowly(offer)
-            q = Fraction(cost - money) / rich_wp
-            updated = [r < q * p for r, p in zip(budgets, near_points)]
-            if updated == near_poor:
-                break
-            near_poor = updated
-        poor = sure_poor.copy()
-        poor[near_idx[np.asarray(near_poor, dtype=bool)]] = True
-        # Voters judged in floats must stay clearly on their side of the exact price; if not, go exact.
-        gap = offer.remaining - float(q) * points
-        half = self.money_tol / 2
-        far = ~near & ~capped
-        doubtful = far & (((gap < half) & ~sure_poor) | ((gap > -half) & sure_poor))
-        if bool(doubtful.any()):
+        wp_sure = int(round(float(np.add.reduce(wp, where=sure_poor))))
+        if not near.any():
+            q = Fraction(cost) - self._exact_money(offer.groups[sure_poor & ~capped])
+            q /= total_wp - wp_sure
+            poor = sure_poor
+        else:
+            money_sure = self._exact_money(offer.groups[sure_poor & ~capped])
+            near_idx = np.nonzero(near)[0]
+            budgets = self._exact_budgets(offer.groups[near_idx])
+            near_points = [int(x) for x in points[near_idx]]
+            near_weights = [int(x) for x in weights[near_idx]]
+            near_poor = [False] * len(near_idx)
+            # Who pays everything is a fixed point: start from the surely poor and add voters until stable.
+            while True:
+                money = money_sure + sum(w * r for w, r, short in zip(near_weights, budgets, near_poor) if short)
+                rich_wp = total_wp - wp_sure - sum(
+                    w * p for w, p, short in zip(near_weights, near_points, near_poor) if short
+                )
+                if rich_wp <= 0:
+                    return self._exact_price_slowly(offer)
+                q = Fraction(cost - money) / rich_wp
+                updated = [r < q * p for r, p in zip(budgets, near_points)]
+                if updated == near_poor:
+                    break
+                near_poor = updated
+            poor = sure_poor.copy()
+            poor[near_idx[np.asarray(near_poor, dtype=bool)]] = True
+        # Voters judged in floats were at least money_tol from their share at the float price; they stay on
+        # their side as long as the exact price moves a share by less than half that. Otherwise go exact.
+        exact_float = float(q)
+        if abs(exact_float - offer.q) * self.max_points > self.money_tol / 2:
             return self._exact_price_slowly(offer)
+        offer.q = exact_float  # what _fund charges in floats
         return q, poor
 
     def _exact_price_slowly(self, offer: _Offer) -> tuple[Fraction, np.ndarray]:
@@ -269,6 +279,7 @@ class EqualShares:
             q = Fraction(cost - money) / rich_wp
             updated = [r < q * p for r, p in zip(budgets, points)]
             if updated == poor:
+                offer.q = float(q)
                 return q, np.asarray(poor, dtype=bool)
             poor = updated
 
@@ -311,14 +322,12 @@ class EqualShares:
         points = pf.sup_points[offer.entries]
         weights = pf.sup_weight[offer.entries]
         groups = offer.groups
-        had_money = ~self.capped[groups]
-        paid_everything = int(weights[poor & had_money].sum())
-        poor_groups = groups[poor]
-        self.remaining[poor_groups] = 0.0
-        self.capped[poor_groups] = True
-        rich = ~poor
-        rich_groups = groups[rich]
-        self.remaining[rich_groups] = np.maximum(self.remaining[rich_groups] - float(q) * points[rich], 0.0)
+        paid_everything = int(np.add.reduce(weights, where=poor & (offer.remaining > 0)))
+        # Supporters who could not pay their full share pay everything; the rest pay q x points.
+        after = np.maximum(offer.remaining - offer.q * points, 0.0)
+        after[poor] = 0.0
+        self.remaining[groups] = after
+        self.capped[groups] |= poor
         self.in_funded[c] = True
         common = math.lcm(self.denominator, q.denominator)
         if common != self.denominator:
