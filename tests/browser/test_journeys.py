@@ -24,6 +24,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -52,7 +53,7 @@ class Journey:
     round_path: str = ""        # /rounds/<id> (public page)
     staff_round_path: str = ""  # /staff/rounds/<id>
     receipt: str = ""           # journey 2's receipt code
-    votes: list[list[str]] = field(default_factory=list)
+    votes: list[list[str]] = field(default_factory=list)  # every ballot cast, as project titles
 
 
 # ------------------------------------------------------------------------- helpers
@@ -382,9 +383,9 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     ui.submit(staff, auditor, "Search")
     ui.follow(staff, auditor, "Enter ballot for Albert Nwosu")
     staff.get_by_label("I have checked this person's identity").check()
-    staff.get_by_label("Your 1st choice").select_option(label=f"{DIGITAL} (£3,000)")
-    staff.get_by_label("Your 2nd choice").select_option(label=f"{LUNCH} (£5,000)")
-    staff.get_by_label("Your 3rd choice").select_option(label=f"{WALKS} (£4,000)")
+    staff.get_by_label(re.compile(r"^1st choice")).select_option(label=f"{DIGITAL} (£3,000)")
+    staff.get_by_label(re.compile(r"^2nd choice")).select_option(label=f"{LUNCH} (£5,000)")
+    staff.get_by_label(re.compile(r"^3rd choice")).select_option(label=f"{WALKS} (£4,000)")
     ui.submit(staff, auditor, "Continue")
     expect(staff.locator("h1")).to_have_text("Check the paper ballot for Albert Nwosu")
     ui.submit(staff, auditor, "Store this ballot")
@@ -416,8 +417,8 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     ui.submit(staff, auditor, "Yes, move to “Results published”")
     expect(staff.locator(".flash-success")).to_contain_text("Results published")
 
-    # Points 3, 2, 1: lunch 3+3+2+2 = 10, walks 2+1+3+1 = 7, digital 1+2+0+3 = 6. Greedy funds
-    # lunch (£5,000) and walks (£4,000); digital (£3,000) no longer fits in the £10,000.
+    # Points 3, 2, 1: lunch 10, walks 7, digital 6 (worked out below). Greedy funds lunch
+    # (£5,000) and walks (£4,000); digital (£3,000) no longer fits in the £10,000.
     public = new_context().new_page()
     go_to_round(public, auditor, journey)
     ui.follow(public, auditor, "See the results")
@@ -429,6 +430,18 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     expect(funded.locator("tbody th")).to_have_text([LUNCH, WALKS])
     not_funded = public.get_by_role("table", name=re.compile(r"^Shortlisted projects that were not funded"))
     expect(not_funded.locator("tbody th")).to_have_text([DIGITAL])
+    # Each project's score and first choices, worked out from the ballots the journeys cast.
+    assert len(journey.votes) == 4
+    expected = {
+        title: (sum((3, 2, 1)[vote.index(title)] for vote in journey.votes if title in vote),
+                sum(1 for vote in journey.votes if vote[0] == title))
+        for title in (LUNCH, WALKS, DIGITAL)
+    }
+    assert expected == {LUNCH: (10, 2), WALKS: (7, 1), DIGITAL: (6, 1)}
+    scores = public.get_by_role("table", name="Scores and first choices for each project")
+    for title, (score, firsts) in expected.items():
+        row = scores.locator("tbody tr", has=public.get_by_role("rowheader", name=title, exact=True))
+        expect(row.locator("td")).to_have_text([str(score), str(firsts), "Yes" if title != DIGITAL else "No"])
     auditor.check_reflow(public)
     auditor.check_focus_visible(public)
     auditor.screenshot(public, "results")
@@ -450,7 +463,7 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
         public.get_by_role("link", name="Ballots (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.endswith("-ballots.csv")
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == 4
     assert journey.receipt in {row["receipt"] for row in rows}
 
