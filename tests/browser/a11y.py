@@ -67,6 +67,21 @@ _FOCUS_JS = """
 }
 """
 
+# Residents' pages: body text at least 19px on screen (shared/UX.md). Staff pages may be denser.
+_SMALL_TEXT_JS = """
+() => {
+  if (document.body.classList.contains('staff')) return [];
+  const small = [];
+  for (const el of document.querySelectorAll('main p, main li, main label, main legend, main dt, main dd, main td, main th, main a, main button, main input, main select, main textarea')) {
+    if (el.matches('input[type=radio], input[type=checkbox], input[type=hidden]')) continue;
+    if (!el.getClientRects().length || !(el.textContent || el.value || '').trim()) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 19 - 0.01) small.push(`${size}px: ${el.outerHTML.slice(0, 100)}`);
+  }
+  return small.slice(0, 10);
+}
+"""
+
 _REFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -120,6 +135,8 @@ class Auditor:
         assert info["main"] and info["skip"], f"missing the skip link or <main id=main> on {where}"
         title = info["title"]
         assert title.endswith(" – pb") and not title.startswith(" – "), f"title {title!r} on {where}"
+        small = page.evaluate(_SMALL_TEXT_JS)
+        assert not small, f"text smaller than 19px on {where}:\n" + "\n".join(small)
         problems = page.evaluate(_LABELS_JS)
         assert not problems, f"form fields without a visible <label> on {where}:\n" + "\n".join(problems)
 
