@@ -82,6 +82,21 @@ _SMALL_TEXT_JS = """
 }
 """
 
+# Buttons and form controls: at least 44 by 44 CSS pixels (shared/UX.md), on every page.
+_SMALL_TARGETS_JS = """
+() => {
+  const small = [];
+  const controls = 'button, .button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, textarea';
+  for (const el of document.querySelectorAll(controls)) {
+    if (!el.getClientRects().length) continue;
+    const r = el.getBoundingClientRect();
+    if (el.classList.contains('link-button')) continue;  // a link styled as text, inside a sentence or list
+    if (r.height < 44 - 0.5 || r.width < 44 - 0.5) small.push(`${Math.round(r.width)}x${Math.round(r.height)}: ${el.outerHTML.slice(0, 100)}`);
+  }
+  return small.slice(0, 10);
+}
+"""
+
 _REFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -137,6 +152,8 @@ class Auditor:
         assert title.endswith(" – pb") and not title.startswith(" – "), f"title {title!r} on {where}"
         small = page.evaluate(_SMALL_TEXT_JS)
         assert not small, f"text smaller than 19px on {where}:\n" + "\n".join(small)
+        targets = page.evaluate(_SMALL_TARGETS_JS)
+        assert not targets, f"controls smaller than 44x44px on {where}:\n" + "\n".join(targets)
         problems = page.evaluate(_LABELS_JS)
         assert not problems, f"form fields without a visible <label> on {where}:\n" + "\n".join(problems)
 
