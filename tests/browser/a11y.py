@@ -97,6 +97,24 @@ _SMALL_TARGETS_JS = """
 }
 """
 
+# 14pt is 18.67 CSS pixels.
+_PRINT_JS = """
+() => {
+  const problems = [];
+  for (const sel of ['.site-header', '.site-footer', 'nav']) {
+    for (const el of document.querySelectorAll(sel)) {
+      if (el.getClientRects().length) problems.push(`${sel} is printed`);
+    }
+  }
+  for (const el of document.querySelectorAll('main p, main li, main dt, main dd, main td, main th')) {
+    if (!el.getClientRects().length || !el.textContent.trim()) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 18.6) problems.push(`${size.toFixed(1)}px text: ${el.outerHTML.slice(0, 100)}`);
+  }
+  return problems.slice(0, 10);
+}
+"""
+
 _REFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -237,6 +255,19 @@ class Auditor:
             seen.append(stop["html"])
         assert seen, f"nothing on {page.url} can be reached with the Tab key"
         return len(seen)
+
+    def check_print(self, page, name: str | None = None) -> None:
+        """Printed on paper: no site navigation, header or footer, and text of 14pt or more.
+        With `name`, the printout is also saved as an A4 PDF next to the screenshots."""
+        page.emulate_media(media="print")
+        try:
+            problems = page.evaluate(_PRINT_JS)
+            assert not problems, f"printing {page.url}:\n" + "\n".join(problems)
+            if name:
+                self.screenshots.mkdir(parents=True, exist_ok=True)
+                page.pdf(path=str(self.screenshots / f"{name}.pdf"), format="A4", print_background=True)
+        finally:
+            page.emulate_media(media="screen")
 
     def screenshot(self, page, name: str) -> Path:
         self.screenshots.mkdir(parents=True, exist_ok=True)

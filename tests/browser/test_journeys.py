@@ -191,6 +191,7 @@ def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = 
     receipt = page.locator(".receipt-code").inner_text().strip()
     assert re.fullmatch(r"[0-9a-f]{64}", receipt), receipt
     auditor.check_reflow(page)
+    auditor.check_print(page, "receipt" if shots else None)
     if shots:
         auditor.screenshot(page, "receipt")
     return receipt
@@ -303,6 +304,7 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     for title in (LUNCH, WALKS, DIGITAL):
         expect(visitor.locator("main")).to_contain_text(title)
     ui.follow(visitor, auditor, f"{WALKS}", exact=True)
+    auditor.check_print(visitor, "proposal")
 
 
 def journey_2_keyboard_only_vote_with_receipt(new_context, auditor, accounts, journey):
@@ -353,6 +355,7 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     ui.submit(staff, auditor, "Issue code and show the letter")
     expect(staff.locator("h1")).to_have_text(f"Your voting code for {journey.title}")
     code = staff.locator(".letter-code").inner_text().strip()
+    auditor.check_print(staff, "voting-code-letter")
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
 
     # Doris votes with the code on another computer, without signing in.
@@ -391,6 +394,7 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     ui.submit(staff, auditor, "Store this ballot")
     expect(staff.locator("h1")).to_have_text("The paper ballot for Albert Nwosu is stored")
     expect(staff.locator(".receipt-code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    auditor.check_print(staff, "paper-ballot-receipt")
     journey.votes.append([DIGITAL, LUNCH, WALKS])
 
 
@@ -444,6 +448,7 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
         expect(row.locator("td")).to_have_text([str(score), str(firsts), "Yes" if title != DIGITAL else "No"])
     auditor.check_reflow(public)
     auditor.check_focus_visible(public)
+    auditor.check_print(public, "results")
     auditor.screenshot(public, "results")
 
     # The receipt checker finds journey 2's ballot, with its choices.
