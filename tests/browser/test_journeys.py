@@ -356,6 +356,10 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     expect(staff.locator("h1")).to_have_text(f"Your voting code for {journey.title}")
     code = staff.locator(".letter-code").inner_text().strip()
     auditor.check_print(staff, "voting-code-letter")
+    staff.emulate_media(media="print")
+    printed_code_px = staff.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.letter-code')).fontSize)")
+    staff.emulate_media(media="screen")
+    assert printed_code_px >= 32 * 4 / 3 - 0.1, f"the letter's code prints at {printed_code_px}px, not 32pt"
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
 
     # Doris votes with the code on another computer, without signing in.
