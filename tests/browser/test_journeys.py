@@ -242,6 +242,14 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     assert re.fullmatch(r"/staff/rounds/\d+", journey.staff_round_path)
     journey.round_path = journey.staff_round_path.removeprefix("/staff")
 
+    # Planned dates are added later, through the round's edit page.
+    ui.follow(staff, auditor, "Change the round's details")
+    staff.locator("#results_on_day").fill("1")
+    staff.locator("#results_on_month").fill("12")
+    staff.locator("#results_on_year").fill("2030")
+    ui.submit(staff, auditor, "Save changes")
+    expect(staff.locator(".flash-success")).to_contain_text("Your changes")
+
     move_phase(staff, auditor, journey, "Open for project ideas")
 
     # A resident registers and sends in an idea, checking it (and changing it once) first.
@@ -271,6 +279,14 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     expect(resident.locator("h1")).to_have_text("Your idea has been sent")
     ui.follow(resident, auditor, "your ideas")
     expect(resident.locator("main")).to_contain_text(title)
+    # The resident improves the summary before the round closes, through the same check step.
+    ui.follow(resident, auditor, "Change this idea")
+    expect(resident.locator("h1")).to_have_text("Change your idea")
+    resident.get_by_label("Summary in one line").fill(summary + " Transport included.")
+    ui.submit(resident, auditor, "Continue")
+    expect(resident.locator("h1")).to_have_text("Check your changes before saving them")
+    ui.submit(resident, auditor, "Save changes")
+    expect(resident.locator(".flash-success")).to_contain_text("Your idea has been saved")
 
     # Staff add two ideas sent in on paper, then shortlist all three.
     open_staff_round(staff, auditor, journey)
@@ -295,6 +311,9 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
 
     move_phase(staff, auditor, journey, "Ideas being reviewed")
     move_phase(staff, auditor, journey, "Voting open")
+    # While voting is open nobody, staff included, sees a count (the console offers no link to it).
+    auditor.visit(staff, f"{journey.staff_round_path}/count", expect_status=403)
+    expect(staff.locator("h1")).to_have_text("The count is not available yet")
 
     # The public sees the round open for voting, with the three projects.
     visitor = new_context().new_page()
@@ -331,6 +350,11 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     ui.follow(outsider, auditor, "Vote now")
     expect(outsider.locator("h1")).to_have_text("You cannot vote in this round")
     expect(outsider.locator("select")).to_have_count(0)
+    # He asks for his details to be deleted.
+    ui.follow(outsider, auditor, "Your account", exact=True)
+    ui.follow(outsider, auditor, "Ask us to delete your details")
+    ui.submit(outsider, auditor, "Ask for my details to be deleted")
+    expect(outsider.locator(".flash-success")).to_contain_text("We have your request")
 
     staff = staff_page(new_context, auditor, accounts)
 
@@ -349,6 +373,14 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
         expect(staff.locator("h1")).to_contain_text(name)
 
     # Registered at an event, then given a voting code letter.
+    # Staff act on the deletion request.
+    auditor.visit(staff, "/staff/")
+    ui.follow(staff, auditor, "Residents", exact=True)
+    ui.follow(staff, auditor, "Waiting for review")
+    ui.follow(staff, auditor, "Delete Peter Outside's details")
+    ui.submit(staff, auditor, "Delete Peter Outside's details")
+    expect(staff.locator(".flash-success")).to_contain_text("Peter Outside's details have been deleted")
+
     register_in_person("Doris Achebe", "020 7000 1111")
     ui.follow(staff, auditor, "Issue a voting code letter")
     staff.get_by_label("Funding round").select_option(label=f"{journey.title} (Voting open)")
