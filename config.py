@@ -16,8 +16,12 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Used when SECRET_KEY is not set: fine on a laptop, refused in production.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "an SQLite file in the instance folder"; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -96,7 +100,7 @@ class ProductionConfig(Config):
     def check(cls, app_config: dict) -> None:
         """Refuse to start without a real secret key."""
         key = app_config.get("SECRET_KEY") or ""
-        if key in {"", Config.SECRET_KEY, "change-me"} or len(key) < 24:
+        if key in {"", DEV_SECRET_KEY, "change-me"} or len(key) < 24:
             raise RuntimeError(
                 "SECRET_KEY must be set to a long random value in production "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."

@@ -87,3 +87,21 @@ def test_without_trusted_proxy_forwarded_header_is_ignored(migrated_database):
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert response.get_data(as_text=True) == "10.0.0.1"
+
+
+def test_production_starts_with_secret_key_from_environment(migrated_database, tmp_path):
+    """The real way production is configured: SECRET_KEY in the environment."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    env = {**os.environ, "PB_ENV": "production", "SECRET_KEY": "k" * 64, "DATABASE_URL": migrated_database}
+    code = "from pb import create_app; app = create_app(); print(app.config['PB_ENV'], app.config['DEBUG'])"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "production False"
+    env["SECRET_KEY"] = ""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "SECRET_KEY must be set" in proc.stderr
