@@ -19,11 +19,9 @@ the results area recomputes receipts with `receipt_for`.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -68,11 +66,6 @@ from pb.services.errors import (
 )
 from pb.services.rounds import lock_round
 from pb.services.transaction import transaction, wants_write_lock
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: writers then wait in SQLite's busy handler
-    fcntl = None
 
 CANONICAL_VERSION = "pb-ballot-v1"
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once."
@@ -305,44 +298,6 @@ def _end_read_only_transaction() -> None:
         session.commit()
 
 
-@contextmanager
-def sqlite_write_turn() -> Iterator[None]:
-    """On SQLite, queue for the database's single write lock on an OS file lock.
-
-    SQLite's own busy handler makes a waiting writer sleep and poll (1, 2, 5, 10 … 100 ms
-    apart), so under a burst of ballots the lock sits idle while every waiter sleeps, and
-    latency grows to seconds. Waiting on flock() instead wakes the next writer the moment
-    the lock is free, across threads and gunicorn workers alike. It only orders writers;
-    correctness still rests on BEGIN IMMEDIATE and the voter roll's unique constraint.
-    Nothing to do on PostgreSQL, or inside an outer transaction (which already holds the lock).
-    """
-    path = _write_lock_path()
-    if path is None or wants_write_lock():
-        yield
-        return
-    try:
-        handle = open(path, "a+b")  # noqa: SIM115 - closed by the with below; one file per caller, so threads queue too
-    except OSError:  # a read-only folder, say: SQLite's busy handler still keeps order
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_lock_path() -> str | None:
-    url = db.engine.url
-    if fcntl is None or url.get_backend_name() != "sqlite":
-        return None
-    database = url.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return os.path.abspath(database) + ".pb-write-lock"
-
-
 def closed_message(round_: Round) -> str:
     if round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
         return "Voting in this round has closed, so no more votes can be cast."
@@ -367,7 +322,7 @@ def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel
     voter_id = identity[0] if identity else voter.id
     _end_read_only_transaction()
     try:
-        with sqlite_write_turn(), transaction():
+        with transaction():
             # This is the busiest path in pb, so its reads and writes are plain SQL on the
             # session's connection (the ORM would double the time spent holding the write lock).
             conn = db.session.connection()

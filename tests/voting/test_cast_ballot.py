@@ -279,21 +279,3 @@ def test_nothing_logged_links_a_voter_to_a_ranking(app_ctx, s, caplog):
     for record in caplog.records:
         message = record.getMessage()
         assert not (("logcheck" in message or str(voter.id) in message) and s.titles[s.projects[3]] in message)
-
-
-def test_sqlite_writers_queue_on_a_lock_file_next_to_the_database(app_ctx, s):
-    path = ballots._write_lock_path()
-    if db.engine.dialect.name != "sqlite":
-        assert path is None
-        return
-    assert path.endswith(".pb-write-lock")
-    ballots.cast_ballot(s.round_id, _voter(), s.projects[:1], Channel.ONLINE)
-    import os
-
-    assert os.path.exists(path)
-
-
-def test_a_lock_file_that_cannot_be_made_does_not_stop_voting(app_ctx, s, monkeypatch, tmp_path):
-    monkeypatch.setattr(ballots, "_write_lock_path", lambda: str(tmp_path / "missing" / "dir" / "lock"))
-    receipt = ballots.cast_ballot(s.round_id, _voter(), s.projects[:1], Channel.ONLINE)
-    assert receipt and counts_here() == (1, 1)

@@ -1,0 +1,92 @@
+"""The unit of work: one commit, rollback on error, and SQLite writers queued on a file lock."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from pb.extensions import db
+from pb.models import Round
+from pb.services import transaction as transaction_module
+from pb.services.errors import DomainError
+from pb.services.rounds import lock_round
+from pb.services.transaction import transaction
+from tests import factories
+
+
+def test_block_is_committed_once(app_ctx):
+    round_ = factories.make_round()
+    with transaction():
+        db.session.get(Round, round_.id).title = "Renamed"
+    db.session.remove()
+    assert db.session.get(Round, round_.id).title == "Renamed"
+
+
+def test_error_rolls_everything_back(app_ctx):
+    round_id = factories.make_round(title="Original").id
+    with pytest.raises(DomainError):
+        with transaction():
+            db.session.get(Round, round_id).title = "Half done"
+            raise DomainError("refused")
+    db.session.remove()
+    assert db.session.get(Round, round_id).title == "Original"
+
+
+def test_nested_transactions_join_the_outer_one(app_ctx):
+    round_id = factories.make_round(title="Original").id
+    with pytest.raises(DomainError):
+        with transaction():
+            with transaction():
+                db.session.get(Round, round_id).title = "Inner"
+            raise DomainError("outer refused")
+    db.session.remove()
+    assert db.session.get(Round, round_id).title == "Original"
+
+
+def test_sqlite_writers_queue_on_a_lock_file_next_to_the_database(app_ctx):
+    path = transaction_module._write_lock_path()
+    if db.engine.dialect.name != "sqlite":
+        assert path is None
+        return
+    assert path.endswith(".pb-write-lock")
+    round_ = factories.make_round()
+    with transaction():
+        db.session.get(Round, round_.id).title = "Written"
+    assert os.path.exists(path)
+
+
+def test_a_lock_file_that_cannot_be_made_does_not_stop_writes(app_ctx, monkeypatch, tmp_path):
+    monkeypatch.setattr(transaction_module, "_write_lock_path", lambda: str(tmp_path / "missing" / "dir" / "lock"))
+    round_ = factories.make_round(title="Original")
+    with transaction():
+        db.session.get(Round, round_.id).title = "Written"
+    db.session.remove()
+    assert db.session.get(Round, round_.id).title == "Written"
+
+
+def test_many_threads_writing_at_once_all_succeed(app):
+    with app.app_context():
+        round_id = factories.make_round().id
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(12)
+
+    def bump() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                with transaction():
+                    # On PostgreSQL a read-then-write needs the row lock services take.
+                    r = lock_round(round_id, for_update=True)
+                    r.version += 1
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.get(Round, round_id).version == 13
