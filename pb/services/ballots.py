@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pb.domain.phases import Phase
+from pb.domain.words import ordinal, plural
 from pb.domain.postcodes import normalise_postcode
 from pb.extensions import db
 from pb.models import (
@@ -101,14 +102,6 @@ def ranking_text(ranking: Sequence[int]) -> str:
 
 
 # ---------------------------------------------------------------- reading a ranking from a form
-
-
-def ordinal(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -188,10 +181,6 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     return shortlisted_proposals(round_)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def validate_ranking(round_: Round, ranking: Sequence, titles: Mapping[int, str] | None = None,
                      fields: RankingInput | None = None) -> list[int]:
     """Check a ranking against the round's ballot rules and return it as a list of ids.
@@ -214,8 +203,8 @@ def validate_ranking(round_: Round, ranking: Sequence, titles: Mapping[int, str]
             )
     if len(ranking) > round_.max_ranks:
         raise InvalidRanking(
-            f"You can choose up to {_plural(round_.max_ranks, 'project')}. "
-            f"You chose {len(ranking)}: remove {_plural(len(ranking) - round_.max_ranks, 'choice')}.",
+            f"You can choose up to {plural(round_.max_ranks, 'project')}. "
+            f"You chose {len(ranking)}: remove {plural(len(ranking) - round_.max_ranks, 'choice')}.",
             field=field(round_.max_ranks),
         )
     if len(ranking) < round_.min_ranks:
@@ -225,7 +214,7 @@ def validate_ranking(round_: Round, ranking: Sequence, titles: Mapping[int, str]
                 message = f"Choose at least {round_.min_ranks} projects, starting with your 1st choice."
         else:
             message = (
-                f"Choose at least {_plural(round_.min_ranks, 'project')}. "
+                f"Choose at least {plural(round_.min_ranks, 'project')}. "
                 f"You chose {len(ranking)}: add your {ordinal(len(ranking) + 1)} choice."
             )
         raise InvalidRanking(message, field=field(len(ranking)))
@@ -670,7 +659,7 @@ def find_residents(round_: Round, name: str | None = None, postcode: str | None 
     ]
 
 
-def turnout(round_id: int) -> dict[str, int]:
+def ballots_by_channel(round_id: int) -> dict[str, int]:
     """Ballots cast so far by channel (counts only)."""
     rows = db.session.execute(
         select(VoterRoll.channel, func.count()).where(VoterRoll.round_id == round_id).group_by(VoterRoll.channel)

@@ -537,11 +537,9 @@ def eligible_resident_count(round_: Round) -> int:
 
 
 def turnout(round_: Round) -> Turnout:
-    rows = dict(
-        db.session.execute(
-            select(VoterRoll.channel, func.count()).where(VoterRoll.round_id == round_.id).group_by(VoterRoll.channel)
-        ).all()
-    )
+    from pb.services.ballots import ballots_by_channel
+
+    rows = ballots_by_channel(round_.id)
     return Turnout(online=int(rows.get("online", 0)), paper=int(rows.get("paper", 0)),
                    eligible=eligible_resident_count(round_))
 

@@ -10,7 +10,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from pb.models import Round
-from pb.services.ballots import ordinal
+from pb.domain.words import ordinal
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def paper(round_id: int):
         form=form,
         matches=matches,
         pending=ballots.pending_paper_entries(round_id) if round_.paper_double_entry else [],
-        turnout=ballots.turnout(round_id),
+        turnout=ballots.ballots_by_channel(round_id),
     )
 
 
