@@ -105,3 +105,11 @@ def test_production_starts_with_secret_key_from_environment(migrated_database, t
     env["SECRET_KEY"] = ""
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "SECRET_KEY must be set" in proc.stderr
+
+
+def test_every_area_is_registered(app):
+    from pb import BLUEPRINT_MODULES
+
+    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 11
+    assert {"main", "auth", "staff", "residents", "residents_staff", "proposals", "proposals_staff",
+            "voting", "voting_staff", "results", "results_staff"} == set(app.blueprints)
