@@ -197,7 +197,7 @@ class Auditor:
         try:
             shadow = context.new_page()
             shadow.route("**/static/pb.js*", lambda route: route.abort())
-            shadow.route(url, lambda route: route.fulfill(
+            shadow.route(lambda address: address == url, lambda route: route.fulfill(
                 status=200, content_type="text/html; charset=utf-8", body=html))
             shadow.goto(url)
             return self.run_axe(shadow, where + " without JavaScript")

@@ -97,7 +97,7 @@ def test_pages_work_without_javascript(new_context, auditor, accounts):
     auditor.mark_no_js(context)
     page = context.new_page()
     auditor.visit(page, "/")
-    auditor.visit(page, "/sign-in")
+    auditor.visit(page, "/sign-in?next=/staff/")  # a query string, to check the no-JS axe copy by URL
     ui.submit(page, auditor, "Sign in")
     expect(page.locator(".error-summary")).to_contain_text("Enter your email address")
     ui.sign_in(page, auditor, accounts.staff_email, accounts.password)
