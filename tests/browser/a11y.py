@@ -3,16 +3,19 @@
 - axe-core (the copy bundled in the axe-playwright-python package, injected with
   page.evaluate so the site's Content-Security-Policy is not loosened) for the
   WCAG 2.0, 2.1 and 2.2 A and AA rules; any violation fails the test.
-- pb's own structure rules from shared/UX.md: one h1, a page-specific <title>,
-  a skip link to the main landmark, and a visible <label> for every form field.
+- pb's own rules from shared/UX.md: one h1, a page-specific <title>, a skip link to the
+  main landmark, a visible <label> for every form field, body text of 19px or more on
+  residents' pages, and buttons and form controls of at least 44 by 44 pixels.
 - Reflow at 200% zoom: at 640 CSS pixels wide nothing scrolls sideways.
+- On request: a visible focus indicator at every Tab stop, and printing (no navigation,
+  14pt text or more, saved as A4 PDF).
 
 `Auditor` keeps a session-wide record of the distinct pages checked (by URL pattern
 and heading), so a page seen in several journeys is run through axe once.
 
 axe cannot run in a page with JavaScript switched off (its timers never fire), so a page
 reached without JavaScript is checked by serving its exact HTML to a second, JavaScript-on
-tab with pb.js blocked: axe then sees what the no-JavaScript visitor sees.
+tab with the site's scripts blocked: axe then sees what the no-JavaScript visitor sees.
 """
 from __future__ import annotations
 
@@ -196,7 +199,8 @@ class Auditor:
         context = self.browser.new_context(viewport=page.viewport_size)
         try:
             shadow = context.new_page()
-            shadow.route("**/static/pb.js*", lambda route: route.abort())
+            shadow.route("**/*", lambda route: route.abort() if route.request.resource_type == "script"
+                         else route.fallback())
             shadow.route(lambda address: address == url, lambda route: route.fulfill(
                 status=200, content_type="text/html; charset=utf-8", body=html))
             shadow.goto(url)
