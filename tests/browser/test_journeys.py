@@ -13,9 +13,10 @@ The journeys share one server and build on each other, so one test runs them in 
    funded projects, the receipt checker finds journey 2's receipt, and the ballots CSV
    downloads with that receipt in it.
 
-Every page reached goes through the auditor (axe, structure, labels); the ballot and results
-pages are also checked at 200% zoom. Nothing is written to the database directly except the
-two staff accounts the server starts with.
+Every page reached goes through the auditor (axe, structure, labels, text and target sizes,
+and, once per distinct page, 200% and 400% zoom); the ballot and results pages also have every
+Tab stop checked, and the printable pages are printed to PDF. Nothing is written to the database
+directly except the two staff accounts the server starts with.
 """
 from __future__ import annotations
 
