@@ -50,6 +50,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {})
         options["connect_args"] = {**options["connect_args"], "timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}
+        # A file has no server to drop the connection: a ping per checkout would be pure cost.
+        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if hasattr(config_class, "check"):
         config_class.check(app.config)
