@@ -11,6 +11,7 @@ from flask import Flask, flash, g, redirect, render_template, request, session, 
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -138,7 +139,19 @@ def _check_database(app: Flask) -> None:
             raise DatabaseUnavailable(1) from None
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in URLs, capped at the largest id the databases store.
+
+    A larger number is simply not found (404), instead of reaching the database and
+    failing there (OverflowError on SQLite, "integer out of range" on PostgreSQL).
+    """
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register_blueprints(app: Flask, modules: tuple[str, ...]) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
     for name in modules:
         app.register_blueprint(importlib.import_module(name).bp)
 
@@ -221,12 +234,6 @@ def install_error_handlers(app: Flask) -> None:
             return render_error(code)
 
         app.register_error_handler(code, handler)
-
-    @app.errorhandler(OverflowError)
-    def number_too_large(exc):
-        # An id in a URL larger than the database's integers: no such thing, not a crash.
-        db.session.rollback()
-        return render_error(404)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
