@@ -32,6 +32,18 @@ class _PersonFields(FlaskForm):
     # Service error keys -> the form field that shows the message.
     FIELD_FOR = {"date_of_birth": "dob_day"}
 
+    def person_details(self) -> dict[str, str | None]:
+        """The person's details as the residents service takes them."""
+        return {
+            "name": self.name.data,
+            "dob_day": self.dob_day.data,
+            "dob_month": self.dob_month.data,
+            "dob_year": self.dob_year.data,
+            "postcode": self.postcode.data,
+            "phone": self.phone.data,
+            "email": self.email.data,
+        }
+
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():
             field = getattr(self, self.FIELD_FOR.get(key, key), None)

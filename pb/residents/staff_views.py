@@ -137,15 +137,7 @@ def register_in_person():
     if form.validate_on_submit():
         try:
             outcome = residents_service.register_in_person(
-                actor=_actor(),
-                name=form.name.data,
-                dob_day=form.dob_day.data,
-                dob_month=form.dob_month.data,
-                dob_year=form.dob_year.data,
-                postcode=form.postcode.data,
-                phone=form.phone.data,
-                email=form.email.data,
-                checked_id=form.checked_id.data,
+                actor=_actor(), checked_id=form.checked_id.data, **form.person_details()
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})
@@ -169,16 +161,7 @@ def edit(user_id: int):
     if form.validate_on_submit():
         try:
             outcome = residents_service.update_details(
-                actor=_actor(),
-                user_id=user_id,
-                name=form.name.data,
-                dob_day=form.dob_day.data,
-                dob_month=form.dob_month.data,
-                dob_year=form.dob_year.data,
-                postcode=form.postcode.data,
-                phone=form.phone.data,
-                email=form.email.data,
-                checked_id=form.checked_id.data,
+                actor=_actor(), user_id=user_id, checked_id=form.checked_id.data, **form.person_details()
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})

@@ -26,13 +26,7 @@ def register():
         wants_code = form.how.data == "code"
         try:
             outcome = residents_service.register(
-                name=form.name.data,
-                dob_day=form.dob_day.data,
-                dob_month=form.dob_month.data,
-                dob_year=form.dob_year.data,
-                postcode=form.postcode.data,
-                email=form.email.data,
-                phone=form.phone.data,
+                **form.person_details(),
                 password=None if wants_code else form.password.data,
                 password_confirm=None if wants_code else form.password_confirm.data,
                 wants_code=wants_code,
