@@ -263,24 +263,9 @@ def postgres_url() -> str | None:
 
 
 def pg_schema(base_url: str):
-    from sqlalchemy import create_engine, text
+    from tests.pg_schema import fresh_schema
 
-    schema = f"pb_bench_{os.getpid()}"
-    engine_url = base_url.replace("postgresql://", "postgresql+psycopg://", 1) if base_url.startswith("postgresql://") else base_url
-    engine = create_engine(engine_url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    sep = "&" if "?" in base_url else "?"
-
-    def drop():
-        engine = create_engine(engine_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
-
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}", drop
+    return fresh_schema(base_url, f"pb_bench_{os.getpid()}")
 
 
 # ---------------------------------------------------------------- the run

@@ -7,23 +7,17 @@ starts from empty tables.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from pb import create_app
 from pb.extensions import db
 from tests import factories
+from tests.pg_schema import fresh_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PB_TEST_DATABASE_URL")
-
-
-def _pg_schema_url(base_url: str, schema: str) -> str:
-    sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +25,9 @@ def database_url(tmp_path_factory, worker_id):
     """A database of this test process's own: a PostgreSQL schema, or an SQLite file."""
     if PG_URL:
         # One schema per test process, so parallel workers (and parallel runs) never meet.
-        schema = f"pb_test_{re.sub(r'[^a-z0-9_]', '_', worker_id.lower())}_{os.getpid()}"
-        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-                               if PG_URL.startswith("postgresql://") else PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine.dispose()
-        yield _pg_schema_url(PG_URL, schema)
-        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-                               if PG_URL.startswith("postgresql://") else PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
+        url, drop = fresh_schema(PG_URL, f"pb_test_{worker_id}_{os.getpid()}")
+        yield url
+        drop()
         return
     path = tmp_path_factory.mktemp("db") / "pb-test.sqlite"
     yield f"sqlite:///{path}"

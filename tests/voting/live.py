@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, text
+from tests.pg_schema import fresh_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,22 +73,7 @@ def new_database(workdir: Path, name: str) -> tuple[str, callable]:
     pg = os.environ.get("PB_TEST_DATABASE_URL")
     if not pg:
         return f"sqlite:///{workdir / (name + '.sqlite')}", lambda: None
-    schema = re.sub(r"[^a-z0-9_]", "_", f"pb_live_{name}_{os.getpid()}".lower())
-    base = pg.replace("postgresql://", "postgresql+psycopg://", 1) if pg.startswith("postgresql://") else pg
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    sep = "&" if "?" in pg else "?"
-
-    def drop():
-        engine = create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
-
-    return f"{pg}{sep}options=-csearch_path%3D{schema}", drop
+    return fresh_schema(pg, f"pb_live_{name}_{os.getpid()}")
 
 
 class Server:
