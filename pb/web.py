@@ -1,15 +1,19 @@
 """Wiring of the Flask application: configuration, extensions, hooks, errors, templates."""
 from __future__ import annotations
 
+import hmac
 import importlib
 import os
+import sqlite3
 import sys
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 from sqlalchemy import event, text
@@ -82,14 +86,39 @@ def _sqlite_begin(conn):
         # Services write inside transaction(), which asks for IMMEDIATE; page reads take no write lock.
         from pb.services.transaction import wants_write_lock
 
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN"
+        # Straight to the driver (this starts every transaction, each ballot's included), with
+        # its errors raised as SQLAlchemy's, as exec_driver_sql would, for the busy handling.
+        try:
+            conn.connection.driver_connection.execute(statement)
+        except sqlite3.Error as exc:
+            raise OperationalError(statement, None, exc) from exc
 
 
 def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret key.
+
+    Flask builds a new one to read the cookie and another to write it, on every request;
+    it holds no per-request state, so one per key (and fallback keys) serves every request.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
 def init_extensions(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
     proxies = int(app.config.get("PB_TRUSTED_PROXIES") or 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -111,11 +140,11 @@ def init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         # The session carries "id:token"; a token rotated at sign-out no longer matches.
-        ident, _, token = (user_id or "").partition(":")
-        if not ident.isdigit() or not token:
+        login = User.parse_login_id(user_id)
+        if login is None:
             return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_token != token or not user.is_active:
+        user = db.session.get(User, login[0])
+        if user is None or not hmac.compare_digest(user.session_token, login[1]) or not user.is_active:
             return None
         return user
 
@@ -157,6 +186,8 @@ def register_blueprints(app: Flask, modules: tuple[str, ...]) -> None:
 
 
 STAFF_PREFIX = "/staff"
+# Where Flask-Login keeps the signed-in account's User.get_id() in the session.
+LOGIN_SESSION_KEY = "_user_id"
 
 
 def install_request_hooks(app: Flask) -> None:
@@ -202,7 +233,9 @@ def install_request_hooks(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated or g.get("no_store"):
+        # A page for someone signed in is theirs alone: keep it out of shared caches (the
+        # session's sign-in is enough to know that, without loading the account).
+        if g.get("no_store") or LOGIN_SESSION_KEY in session:
             h["Cache-Control"] = "no-store"
         return response
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 
 from pb import create_app
 from tests.conftest import make_app
@@ -113,3 +114,35 @@ def test_every_area_is_registered(app):
     assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 11
     assert {"main", "auth", "staff", "residents", "residents_staff", "proposals", "proposals_staff",
             "voting", "voting_staff", "results", "results_staff"} == set(app.blueprints)
+
+
+def _app_with_keys(key: str, fallbacks: list[str] | None = None):
+    return create_app({"PB_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "PB_SKIP_DB_CHECK": True,
+                       "SECRET_KEY": key, "SECRET_KEY_FALLBACKS": fallbacks or []})
+
+
+def _session_cookie(app, data: dict) -> str:
+    with app.test_request_context("/"):
+        return app.session_interface.get_signing_serializer(app).dumps(data)
+
+
+def _opened_session(app, cookie: str) -> dict:
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        return dict(app.session_interface.open_session(app, request))
+
+
+def test_session_signing_is_built_once_per_secret_key():
+    app = _app_with_keys("k" * 32)
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    app.secret_key = "other" * 8
+    assert interface.get_signing_serializer(app) is not first
+    assert _opened_session(app, _session_cookie(_app_with_keys("k" * 32), {"a": 1})) == {}
+
+
+def test_a_session_signed_with_a_retired_key_opens_while_the_key_is_a_fallback():
+    cookie = _session_cookie(_app_with_keys("old" * 11), {"_user_id": "7:abc", "voting_receipt": {"round_id": 1}})
+    assert _opened_session(_app_with_keys("new" * 11, fallbacks=["old" * 11]), cookie) == {
+        "_user_id": "7:abc", "voting_receipt": {"round_id": 1}}
+    assert _opened_session(_app_with_keys("new" * 11), cookie) == {}

@@ -1,13 +1,14 @@
 """SQLite settings applied on every connection, and IMMEDIATE write transactions."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
 from sqlalchemy import text
 
 from pb.extensions import db
-from pb.services.transaction import transaction
+from pb.services.transaction import transaction, write_connection
 from tests import factories
 
 pytestmark = pytest.mark.sqlite_only
@@ -38,21 +39,59 @@ def test_ballot_table_is_without_rowid(app_ctx):
     assert "WITHOUT ROWID" in sql.upper()
 
 
-def test_service_transactions_begin_immediate(app_ctx):
-    """Inside transaction() the write lock is taken at BEGIN, so a second writer waits."""
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    def capture(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
+def _another_writer_can_begin() -> bool:
+    """Whether a second connection could take the write lock right now (without waiting)."""
+    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
     try:
-        with transaction():
-            db.session.execute(text("SELECT 1"))
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return False
     finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    assert "BEGIN IMMEDIATE" in statements
+        other.close()
+
+
+def test_service_transactions_begin_immediate(app_ctx):
+    """Inside transaction() the write lock is taken at BEGIN, before any write, so a second writer waits."""
+    with transaction():
+        db.session.execute(text("SELECT 1"))
+        assert not _another_writer_can_begin()
+    assert _another_writer_can_begin()
+
+
+def test_write_connections_begin_immediate(app_ctx):
+    with write_connection() as conn:
+        conn.execute(text("SELECT 1"))
+        assert not _another_writer_can_begin()
+    assert _another_writer_can_begin()
+
+
+def test_page_reads_take_no_write_lock(app_ctx):
+    db.session.execute(text("SELECT 1"))
+    assert db.session().in_transaction()
+    assert _another_writer_can_begin()
+    db.session.rollback()
+
+
+def test_a_busy_write_lock_at_begin_is_database_busy(app_ctx, monkeypatch):
+    """A lock held elsewhere for longer than the busy timeout: DatabaseBusy (a 503), not a driver error."""
+    from pb.services.errors import DatabaseBusy
+
+    db.session.remove()
+    db.engine.dispose()
+    monkeypatch.setenv("PB_SQLITE_BUSY_TIMEOUT_MS", "50")
+    # Holds the lock without queueing on pb's file lock, as another program might.
+    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseBusy), write_connection() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        db.engine.dispose()
 
 
 def test_concurrent_writers_wait_instead_of_failing(app):

@@ -60,6 +60,16 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
+    @staticmethod
+    def parse_login_id(value: object) -> tuple[int, str] | None:
+        """The (user id, session token) in a value made by get_id(), or None if it is not one."""
+        if not isinstance(value, str):
+            return None
+        ident, _, token = value.partition(":")
+        if not ident.isascii() or not ident.isdigit() or len(ident) > 10 or not token or not token.isascii():
+            return None
+        return int(ident), token
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.is_active_account)

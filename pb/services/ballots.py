@@ -19,6 +19,7 @@ the results area recomputes receipts with `receipt_for`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,11 +63,13 @@ from pb.services.errors import (
     NotAllowed,
     NotEligible,
     NotFound,
+    NotSignedIn,
     PaperEntriesDisagree,
     VotingClosed,
 )
+from pb.services.direct_sql import DirectStatement
 from pb.services.rounds import lock_round
-from pb.services.transaction import transaction, wants_write_lock
+from pb.services.transaction import transaction, wants_write_lock, write_connection
 
 CANONICAL_VERSION = "pb-ballot-v1"
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once."
@@ -293,7 +296,20 @@ def closed_message(round_: Round) -> str:
     return "Voting in this round has not opened yet."
 
 
-def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel: str = Channel.ONLINE,
+@dataclass(frozen=True)
+class SignedInVoter:
+    """A resident as their session cookie names them: an account id and the session token it carried.
+
+    cast_ballot checks the token against the account inside its own transaction, in the
+    statement that reads the voter's eligibility, so casting a ballot needs no separate
+    sign-in lookup and a sign-out (which rotates the token) can never race a ballot.
+    """
+
+    user_id: int
+    session_token: str
+
+
+def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequence[int], channel: str = Channel.ONLINE,
                 entered_by: User | None = None, voting_code: VotingCode | None = None,
                 fields: RankingInput | None = None) -> str:
     """Cast `voter`'s ballot in one transaction and return its receipt code.
@@ -307,15 +323,23 @@ def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel
     round_id = round if isinstance(round, int) else round.id
     if channel not in (Channel.ONLINE, Channel.PAPER):
         raise ValueError(f"unknown channel {channel!r}")
-    identity = inspect(voter).identity
-    voter_id = identity[0] if identity else voter.id
-    _end_read_only_transaction()
+    # Drawn before the write transaction, which should hold SQLite's lock for as short a time as it can.
+    nonce, ballot_key = secrets.token_hex(16), secrets.token_hex(16)
+    if isinstance(voter, SignedInVoter):
+        voter_id, token = voter.user_id, voter.session_token
+    else:
+        identity = inspect(voter).identity
+        voter_id, token = (identity[0] if identity else voter.id), None
+    # Paper ballots are audited and voting codes used up through the ORM session, so those
+    # are cast in its transaction; an online ballot is plain SQL on a connection of its own.
+    with_session = channel == Channel.PAPER or voting_code is not None
+    if with_session:
+        _end_read_only_transaction()
     try:
-        with transaction():
-            # This is the busiest path in pb, so its reads and writes are plain SQL on the
-            # session's connection (the ORM would double the time spent holding the write lock).
-            conn = db.session.connection()
-            state = _ballot_state(conn, round_id, voter_id)
+        with write_connection(with_session=with_session) as conn:
+            state = _ballot_state(conn, round_id, voter_id, signed_in=token is not None)
+            if token is not None and not hmac.compare_digest(state.session_token.encode(), token.encode()):
+                raise NotSignedIn("Please sign in again to vote.")
             round_ = state.round
             if round_.phase != Phase.VOTING_OPEN:
                 raise VotingClosed(closed_message(round_))
@@ -326,24 +350,23 @@ def cast_ballot(round: Round | int, voter: User, ranking: Sequence[int], channel
                 raise AlreadyVoted(ALREADY_VOTED)
             if channel == Channel.ONLINE and state.paper_waiting:
                 raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
-            titles = _ShortlistTitles(round_id, state.shortlist)
+            titles = _ShortlistTitles(conn, round_id, state.shortlist)
             checked = validate_ranking(round_, ranking, titles=titles, fields=fields)
             if voting_code is not None:
                 from pb.services.voting_codes import mark_code_used
 
                 mark_code_used(voting_code)
             # The voter roll first: a second ballot for this resident fails here, on its unique constraint.
-            conn.execute(_INSERT_ROLL, {
+            _INSERT_ROLL.execute(conn, {
                 "round_id": round_id,
                 "user_id": voter_id,
                 "channel": str(channel),
                 "entered_by_id": entered_by.id if entered_by is not None else None,
                 "used_voting_code": voting_code is not None,
             })
-            nonce = secrets.token_hex(16)
             receipt = receipt_for(round_id, checked, nonce)
-            conn.execute(_INSERT_BALLOT, {
-                "key": secrets.token_hex(16),
+            _INSERT_BALLOT.execute(conn, {
+                "key": ballot_key,
                 "round_id": round_id,
                 "ranking": ranking_text(checked),
                 "nonce": nonce,
@@ -370,10 +393,10 @@ _ROUND_COLUMNS = (Round.title, Round.phase, Round.min_ranks, Round.max_ranks, Ro
                   Round.paper_double_entry, Round.voting_open_on)
 _VOTER_COLUMNS = (User.role, User.name, User.is_active_account, User.eligibility_status, User.eligibility_reason,
                   User.date_of_birth, User.postcode)
-_BALLOT_STATE = (
+_BALLOT_STATE = DirectStatement(
     select(
         Round.id.label("round_id"), *_ROUND_COLUMNS,
-        User.id.label("user_id"), *_VOTER_COLUMNS,
+        User.id.label("user_id"), *_VOTER_COLUMNS, User.session_token,
         exists().where(VoterRoll.round_id == Round.id, VoterRoll.user_id == User.id).label("voted"),
         exists().where(PaperEntry.round_id == Round.id, PaperEntry.user_id == User.id).label("paper_waiting"),
         select(func.aggregate_strings(cast(Proposal.id, String), ","))
@@ -394,24 +417,41 @@ class _BallotState:
     voted: bool
     paper_waiting: bool
     shortlist: frozenset[int]
+    session_token: str
 
 
-def _ballot_state(conn, round_id: int, user_id: int) -> _BallotState:
-    row = conn.execute(_BALLOT_STATE, {"round_id": round_id, "user_id": user_id}).mappings().one_or_none()
+def _ballot_state(conn, round_id: int, user_id: int, signed_in: bool) -> _BallotState:
+    rows = _BALLOT_STATE.execute(conn, {"round_id": round_id, "user_id": user_id})
+    row = dict(zip(_BALLOT_STATE.keys, rows[0])) if rows else None
     if row is None:
         if conn.execute(select(Round.id).where(Round.id == round_id)).first() is None:
             raise NotFound("There is no funding round with that number.")
+        if signed_in:
+            raise NotSignedIn("Please sign in again to vote.")
         raise NotEligible("We cannot find your account. Please sign in again.")
-    round_ = Round(id=row["round_id"], **{c.key: row[c.key] for c in _ROUND_COLUMNS})
-    voter = User(id=row["user_id"], **{c.key: row[c.key] for c in _VOTER_COLUMNS})
+    round_ = _snapshot(Round, id=row["round_id"], **{c.key: row[c.key] for c in _ROUND_COLUMNS})
+    voter = _snapshot(User, id=row["user_id"], **{c.key: row[c.key] for c in _VOTER_COLUMNS})
     shortlist = frozenset(int(p) for p in (row["shortlist"] or "").split(",") if p)
-    return _BallotState(round_, voter, bool(row["voted"]), bool(row["paper_waiting"]), shortlist)
+    return _BallotState(round_, voter, bool(row["voted"]), bool(row["paper_waiting"]), shortlist,
+                        row["session_token"] or "")
+
+
+def _snapshot(model, **values):
+    """A read-only copy of a row as a detached `model` instance, filled the way the ORM fills a loaded one.
+
+    The model's own properties work on it (User.is_staff, Round.phase_enum); it is never
+    added to a session, so the change tracking a constructor sets up would be wasted.
+    """
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 class _ShortlistTitles(Mapping):
     """Project id -> title for the shortlist; titles are looked up only for an error message."""
 
-    def __init__(self, round_id: int, ids: frozenset[int]):
+    def __init__(self, conn, round_id: int, ids: frozenset[int]):
+        self._conn = conn  # the ballot's own transaction: another connection would queue behind its write lock
         self._round_id = round_id
         self._ids = ids
 
@@ -421,7 +461,7 @@ class _ShortlistTitles(Mapping):
     def __getitem__(self, project_id: int) -> str:
         if project_id not in self._ids:
             raise KeyError(project_id)
-        return db.session.scalar(select(Proposal.title).where(Proposal.id == project_id)) or ""
+        return self._conn.scalar(select(Proposal.title).where(Proposal.id == project_id)) or ""
 
     def __iter__(self):
         return iter(self._ids)
@@ -430,8 +470,9 @@ class _ShortlistTitles(Mapping):
         return len(self._ids)
 
 
-_INSERT_ROLL = insert(VoterRoll.__table__)
-_INSERT_BALLOT = insert(Ballot.__table__)
+_INSERT_ROLL = DirectStatement(insert(VoterRoll.__table__),
+                               column_keys=("round_id", "user_id", "channel", "entered_by_id", "used_voting_code"))
+_INSERT_BALLOT = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))
 
 
 # ---------------------------------------------------------------- paper and assisted voting

@@ -53,6 +53,12 @@ class VotingClosed(PhaseError):
     pass
 
 
+class NotSignedIn(DomainError):
+    """The session no longer names a signed-in account (signed out elsewhere, or switched off)."""
+
+    status_code = 401
+
+
 class AlreadyVoted(DomainError):
     status_code = 409
 

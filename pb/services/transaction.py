@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from pb.extensions import db
@@ -52,15 +53,43 @@ def transaction() -> Iterator[None]:
     session = db.session()
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         session.rollback()
+    with _write_scope():
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()  # before the next writer gets its turn
+            raise
+
+
+@contextmanager
+def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
+    """A connection in a write transaction of its own, for a use case written in Core SQL.
+
+    The connection is taken from the pool before queueing for the write lock, and the
+    transaction is begun and committed on it directly, so on SQLite the lock is held
+    for the statements and nothing else: under a burst of ballots the time each writer
+    holds it is what limits how many are stored per second. The same rules as
+    transaction() apply (IMMEDIATE on SQLite, DatabaseBusy for a lock held too long).
+
+    Inside transaction(), or with `with_session` (the block also writes through the
+    ORM session, an audit row say), it is the session's transaction and connection.
+    """
+    if with_session or _write_lock_wanted.get():
+        with transaction():
+            yield db.session.connection()
+        return
+    with db.engine.connect() as conn, _write_scope(), conn.begin():
+        yield conn
+
+
+@contextmanager
+def _write_scope() -> Iterator[None]:
+    """Mark a write transaction (so SQLite begins it IMMEDIATE), queued for the write lock."""
     token = _write_lock_wanted.set(True)
     try:
         with sqlite_write_turn():
-            try:
-                yield
-                session.commit()
-            except BaseException:
-                session.rollback()  # before the next writer gets its turn
-                raise
+            yield
     except OperationalError as exc:
         if is_busy_error(exc):
             raise DatabaseBusy("The system is busy. Please try again in a moment.") from exc

@@ -30,9 +30,11 @@ from pb.services.errors import (
     InvalidRanking,
     NotEligible,
     NotFound,
+    NotSignedIn,
     VotingClosed,
 )
 from pb.voting.forms import rank_fields
+from pb.web import LOGIN_SESSION_KEY
 
 bp = Blueprint("voting", __name__)
 
@@ -71,6 +73,21 @@ def _current_voter(round_id: int) -> tuple[User, VotingCode | None]:
     if current_user.is_authenticated:
         return current_user._get_current_object(), None
     raise NoVoter()
+
+
+def _casting_voter(round_id: int) -> tuple[User | ballots.SignedInVoter, VotingCode | None]:
+    """Who is casting: a voting code's holder, or the resident the session says is signed in.
+
+    A signed-in resident is not looked up here: cast_ballot checks the session's token
+    against their account in the same statement that reads their eligibility.
+    """
+    entry = session.get("code_voter")
+    if isinstance(entry, dict) and entry.get("round_id") == round_id:
+        return _current_voter(round_id)
+    login = User.parse_login_id(session.get(LOGIN_SESSION_KEY))
+    if login is None:
+        raise NoVoter()
+    return ballots.SignedInVoter(*login), None
 
 
 def _sign_in_first(round_id: int):
@@ -182,7 +199,7 @@ def review(round_id: int):
 def cast(round_id: int):
     """Cast the vote. Everything is checked again here, inside the transaction that stores it."""
     try:
-        voter, code = _current_voter(round_id)
+        voter, code = _casting_voter(round_id)
     except NoVoter:
         return _sign_in_first(round_id)
     except DomainError as exc:
@@ -198,8 +215,10 @@ def cast(round_id: int):
                             code_voter=code is not None)
     except NotFound:
         abort(404)
+    except NotSignedIn:
+        return _sign_in_first(round_id)
     except (AlreadyVoted, VotingClosed, NotEligible) as exc:
-        return _refusal(_public_round(round_id), exc, voter)
+        return _refusal(_public_round(round_id), exc, current_user if code is None else voter)
     session.pop("code_voter", None)
     session[RECEIPT_KEY] = {"round_id": round_id, "receipt": receipt}
     return redirect(url_for("voting.receipt", round_id=round_id), code=303)

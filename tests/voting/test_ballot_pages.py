@@ -209,6 +209,42 @@ def test_resident_without_eligibility_cannot_vote(client, auth, setup, app):
     assert counts(app) == (0, 0)
 
 
+def test_signed_out_elsewhere_before_casting_goes_to_sign_in_and_stores_nothing(voter_client, voter, setup, app):
+    """The ballot was open in one tab; "sign out everywhere" happened in another. The cast is not taken."""
+    from pb.services import auth as auth_service
+
+    assert voter_client.get(f"/rounds/{setup.round_id}/vote").status_code == 200
+    with app.app_context():
+        auth_service.sign_out(db.session.get(User, voter.id))
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
+    assert counts(app) == (0, 0)
+
+
+def test_a_switched_off_account_cannot_cast(voter_client, voter, setup, app):
+    with app.app_context():
+        db.session.get(User, voter.id).is_active_account = False
+        db.session.commit()
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 403
+    assert "This account has been switched off." in _html(response)
+    assert counts(app) == (0, 0)
+
+
+def test_a_forged_sign_in_in_the_session_is_not_signed_in(app, setup):
+    """A session naming an account with a made-up token (it would need the secret key to sign it) casts nothing."""
+    with app.app_context():
+        resident = factories.make_resident(email="forged@example.net")
+        resident_id = resident.id
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = f"{resident_id}:{'f' * 64}"
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert counts(app) == (0, 0)
+
+
 def test_staff_are_pointed_to_paper_voting(staff_client, setup, app):
     html = _html(staff_client.get(f"/rounds/{setup.round_id}/vote"))
     assert "Staff accounts cannot take part" in html

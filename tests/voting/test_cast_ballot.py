@@ -16,7 +16,7 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Ballot, Channel, Round, VoterRoll
 from pb.services import ballots
-from pb.services.errors import AlreadyVoted, InvalidRanking, NotEligible, VotingClosed
+from pb.services.errors import AlreadyVoted, InvalidRanking, NotEligible, NotSignedIn, VotingClosed
 from tests import factories
 from tests.voting.conftest import make_voting_setup
 
@@ -79,7 +79,7 @@ def test_unique_constraint_stops_a_second_ballot_even_when_the_check_is_skipped(
     ballots.cast_ballot(s.round_id, voter, s.projects[:1], Channel.ONLINE)
     # A check that never finds the earlier vote.
     real = ballots._ballot_state
-    monkeypatch.setattr(ballots, "_ballot_state", lambda conn, r, u: dataclasses.replace(real(conn, r, u), voted=False))
+    monkeypatch.setattr(ballots, "_ballot_state", lambda conn, r, u, **kw: dataclasses.replace(real(conn, r, u, **kw), voted=False))
     with pytest.raises(AlreadyVoted):
         ballots.cast_ballot(s.round_id, voter, s.projects[1:2], Channel.ONLINE)
     assert len(db.session.scalars(select(Ballot)).all()) == 1
@@ -279,3 +279,51 @@ def test_nothing_logged_links_a_voter_to_a_ranking(app_ctx, s, caplog):
     for record in caplog.records:
         message = record.getMessage()
         assert not (("logcheck" in message or str(voter.id) in message) and s.titles[s.projects[3]] in message)
+
+
+# ---------------------------------------------------------------- a resident named by their session
+
+
+def test_a_signed_in_voter_casts_when_their_session_token_is_current(app_ctx, s):
+    voter = _voter()
+    receipt = ballots.cast_ballot(s.round_id, ballots.SignedInVoter(voter.id, voter.session_token),
+                                  s.projects[:2], Channel.ONLINE)
+    assert db.session.scalar(select(Ballot.receipt)) == receipt
+    assert db.session.scalars(select(VoterRoll.user_id)).all() == [voter.id]
+
+
+@pytest.mark.parametrize("token", ["0" * 64, "", "stale"])
+def test_a_session_token_that_is_no_longer_current_is_not_signed_in_and_stores_nothing(app_ctx, s, token):
+    """Signed out elsewhere (the token rotated) between loading the ballot and casting it."""
+    voter = _voter()
+    with pytest.raises(NotSignedIn) as exc:
+        ballots.cast_ballot(s.round_id, ballots.SignedInVoter(voter.id, token), s.projects[:1], Channel.ONLINE)
+    assert exc.value.message == "Please sign in again to vote."
+    assert db.session.scalars(select(Ballot)).all() == []
+    assert db.session.scalars(select(VoterRoll)).all() == []
+
+
+def test_a_session_for_an_account_that_no_longer_exists_is_not_signed_in(app_ctx, s):
+    with pytest.raises(NotSignedIn):
+        ballots.cast_ballot(s.round_id, ballots.SignedInVoter(2_000_000_000, "a" * 64), s.projects[:1],
+                            Channel.ONLINE)
+    assert db.session.scalars(select(Ballot)).all() == []
+
+
+def test_a_switched_off_account_with_a_current_token_cannot_vote(app_ctx, s):
+    voter = _voter()
+    voter.is_active_account = False
+    db.session.commit()
+    with pytest.raises(NotEligible, match="switched off"):
+        ballots.cast_ballot(s.round_id, ballots.SignedInVoter(voter.id, voter.session_token), s.projects[:1],
+                            Channel.ONLINE)
+    assert db.session.scalars(select(Ballot)).all() == []
+
+
+def test_an_unknown_round_is_not_found_for_a_signed_in_voter_too(app_ctx, s):
+    from pb.services.errors import NotFound
+
+    voter = _voter()
+    with pytest.raises(NotFound):
+        ballots.cast_ballot(2_000_000_000, ballots.SignedInVoter(voter.id, voter.session_token), s.projects[:1],
+                            Channel.ONLINE)
