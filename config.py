@@ -24,7 +24,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "an SQLite file in the instance folder"; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A database server's pooled connection is pinged before use once it has sat idle this long
+    # (a restarted server or a dropped link shows up there); one in steady use is not.
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("PB_DB_PING_AFTER_IDLE_SECONDS", "10"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("PB_SQLITE_BUSY_TIMEOUT_MS", "30000"))
 
     # Request bodies larger than this are refused with 413 (Flask's default is unlimited).

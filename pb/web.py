@@ -6,6 +6,7 @@ import importlib
 import os
 import sqlite3
 import sys
+import time
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from pb.domain.money import format_pence
 from pb.domain.words import ordinal
@@ -55,8 +56,6 @@ def configure(app: Flask, test_config: dict | None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {})
         options["connect_args"] = {**options["connect_args"], "timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}
-        # A file has no server to drop the connection: a ping per checkout would be pure cost.
-        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if hasattr(config_class, "check"):
         config_class.check(app.config)
@@ -148,8 +147,39 @@ def init_extensions(app: Flask) -> None:
             return None
         return user
 
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":  # a file has no server to drop the connection
+            ping_when_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+
     if not app.config.get("PB_SKIP_DB_CHECK"):
         _check_database(app)
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before it is used, if it has sat in the pool for `idle_seconds` or more.
+
+    SQLAlchemy's pool_pre_ping pings at every checkout: a round trip to the server on
+    every request, a ballot's included, to learn nothing about a connection that was in
+    use a moment ago. A connection that went stale (the server restarted, a firewall
+    dropped it) has been idle; it fails the ping and the pool replaces it, as with
+    pool_pre_ping. A link that drops mid-request fails that request, as it would anyway.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["pb_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        since = record.info.get("pb_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("stale pooled connection")
 
 
 def _check_database(app: Flask) -> None:

@@ -146,12 +146,12 @@ def resident_client(client, auth, resident_user):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests are marked by folder; SQLite-only tests are left out of a PostgreSQL run."""
+    """Browser tests are marked by folder; SQLite-only tests are left out of a PostgreSQL run, and the reverse."""
     kept, dropped = [], []
     for item in items:
         if f"{os.sep}browser{os.sep}" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-        if PG_URL and item.get_closest_marker("sqlite_only"):
+        if item.get_closest_marker("postgres_only" if not PG_URL else "sqlite_only"):
             dropped.append(item)
         else:
             kept.append(item)
