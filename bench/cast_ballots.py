@@ -1,6 +1,7 @@
 """Benchmark: casting ballots through the real stack, against a bare Flask endpoint served the same way.
 
-    .venv/bin/python bench/cast_ballots.py [--clients 20] [--requests 2000] [--workers 2] [--threads 8]
+    .venv/bin/python bench/cast_ballots.py [--clients 20] [--requests 1500] [--repeat 5]
+                                           [--workers 4] [--worker-class sync|gthread --threads 8]
 
 For each database (SQLite always; PostgreSQL when PB_BENCH_DATABASE_URL is set or a server
 answers at 127.0.0.1:5432) it:
@@ -11,13 +12,20 @@ answers at 127.0.0.1:5432) it:
    CSRF on) and gives each client a signed-in session with its CSRF token — the cookie the
    sign-in page would set, made with the app's own session serialiser, because signing in
    (scrypt) is not what is measured here;
-3. casts one ballot per resident from N concurrent clients (keep-alive connections), timing
-   every POST /rounds/<id>/vote/cast;
+3. casts one ballot per resident from N concurrent clients, timing every
+   POST /rounds/<id>/vote/cast;
 4. checks that the ballots and voter-roll rows stored equal the successful responses.
+
+gunicorn runs as README's production section runs it: `--workers 4` sync workers (behind
+a reverse proxy in production, which opens a connection per request as these clients
+then do). `--worker-class gthread --threads N` serves with threads and keep-alive instead;
+there a thread holding SQLite's write lock waits for the GIL at every database call,
+behind the other threads of its worker, so ballots are stored at a fraction of that rate.
 
 The bare endpoint (bench/bare_app.py: a Flask app whose POST / reads the form and returns
 "ok") is served by the same gunicorn command line and loaded by the same clients, in the
 same run: its throughput is the ceiling of this machine, Python, gunicorn and the client.
+Runs alternate between the servers, so a busy moment on the machine hits each alike.
 Targets: ballots/s at least 40% of the bare endpoint's requests/s, p99 under 250 ms with
 20 clients, nothing lost.
 """
@@ -58,14 +66,15 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, app: str, env: dict, workers: int, threads: int, logdir: Path):
+    def __init__(self, app: str, env: dict, workers: int, threads: int, logdir: Path, worker_class: str = "sync"):
         self.port = free_port()
         self.log = logdir / f"gunicorn-{self.port}.log"
         gunicorn = Path(sys.executable).parent / "gunicorn"
         args = [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                 "--timeout", "120", "--backlog", "2048", "--error-logfile", str(self.log)]
-        if threads > 1:
-            args += ["--worker-class", "gthread", "--threads", str(threads)]
+        args += ["--worker-class", worker_class]
+        if worker_class == "gthread":
+            args += ["--threads", str(threads)]
         self.proc = subprocess.Popen(args + [app], cwd=ROOT, env={**os.environ, **env},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 40
@@ -298,7 +307,7 @@ def pb_target(label: str, database_url: str, args, logdir: Path) -> Target:
         jobs.append(Job(f"/rounds/{round_id}/vote/cast", body, cookie))
     env = {"PB_BENCH_SECRET": secret, "PB_BENCH_DATABASE": database_url, "FLASK_DEBUG": "0",
            "PYTHONPATH": str(ROOT)}
-    server = Gunicorn("bench.pb_wsgi:app", env, args.workers, args.threads, logdir)
+    server = Gunicorn("bench.pb_wsgi:app", env, args.workers, args.threads, logdir, args.worker_class)
     run_load("warm-up", server.port, jobs[:warm], args.clients, 303)
 
     def check() -> tuple[int, int]:
@@ -311,9 +320,16 @@ def pb_target(label: str, database_url: str, args, logdir: Path) -> Target:
 def bare_target(args, logdir: Path) -> Target:
     body = urlencode({"csrf_token": "x" * 91, "rank1": "12", "rank2": "7", "rank3": "3"})
     jobs = [Job("/", body, None) for _ in range(args.requests)]
-    server = Gunicorn("bench.bare_app:app", {"PYTHONPATH": str(ROOT)}, args.workers, args.threads, logdir)
+    server = Gunicorn("bench.bare_app:app", {"PYTHONPATH": str(ROOT)}, args.workers, args.threads, logdir,
+                      args.worker_class)
     run_load("warm-up", server.port, jobs[: args.clients * 2], args.clients, 200)
     return Target("bare Flask endpoint", server, jobs * args.repeat, 200)
+
+
+def serving(args) -> str:
+    if args.worker_class == "gthread":
+        return f"{args.workers} gthread workers x {args.threads} threads"
+    return f"{args.workers} sync workers"
 
 
 def median_result(results: list[Result]) -> Result:
@@ -324,10 +340,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1500, help="requests per run")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="runs per server, interleaved so a busy moment hits every server alike")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker, with --worker-class gthread")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 
@@ -360,7 +377,7 @@ def main() -> int:
                 failures.append(f"server errors in {log.name}:\n{text[-2000:]}")
 
     print(f"\nbench/cast_ballots.py: {args.repeat} interleaved runs of {args.requests} requests from {args.clients} "
-          f"concurrent clients; gunicorn {args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs; "
+          f"concurrent clients; gunicorn {serving(args)}; {os.cpu_count()} CPUs; "
           f"1-minute load average at the end: {os.getloadavg()[0]:.1f}\n")
     header = (f"{'':28} {'req/s (median)':>14} {'runs':>20} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
               f"{'vs bare':>8} {'ok':>6} {'stored':>7}")
