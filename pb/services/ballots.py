@@ -424,7 +424,7 @@ def _ballot_state(conn, round_id: int, user_id: int, signed_in: bool) -> _Ballot
     rows = _BALLOT_STATE.execute(conn, {"round_id": round_id, "user_id": user_id})
     row = dict(zip(_BALLOT_STATE.keys, rows[0])) if rows else None
     if row is None:
-        if conn.execute(select(Round.id).where(Round.id == round_id)).first() is None:
+        if not _ROUND_EXISTS.execute(conn, {"round_id": round_id}):
             raise NotFound("There is no funding round with that number.")
         if signed_in:
             raise NotSignedIn("Please sign in again to vote.")
@@ -461,7 +461,8 @@ class _ShortlistTitles(Mapping):
     def __getitem__(self, project_id: int) -> str:
         if project_id not in self._ids:
             raise KeyError(project_id)
-        return self._conn.scalar(select(Proposal.title).where(Proposal.id == project_id)) or ""
+        rows = _PROJECT_TITLE.execute(self._conn, {"project_id": project_id})
+        return rows[0][0] if rows else ""
 
     def __iter__(self):
         return iter(self._ids)
@@ -470,6 +471,8 @@ class _ShortlistTitles(Mapping):
         return len(self._ids)
 
 
+_ROUND_EXISTS = DirectStatement(select(Round.id).where(Round.id == bindparam("round_id")))
+_PROJECT_TITLE = DirectStatement(select(Proposal.title).where(Proposal.id == bindparam("project_id")))
 _INSERT_ROLL = DirectStatement(insert(VoterRoll.__table__),
                                column_keys=("round_id", "user_id", "channel", "entered_by_id", "used_voting_code"))
 _INSERT_BALLOT = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pb.extensions import db
 from pb.services.errors import DatabaseBusy
@@ -72,6 +72,14 @@ def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
     holds it is what limits how many are stored per second. The same rules as
     transaction() apply (IMMEDIATE on SQLite, DatabaseBusy for a lock held too long).
 
+    On PostgreSQL the block runs in the driver's pipeline mode: a statement whose rows
+    are read waits for the server as usual, but BEGIN travels with the first statement,
+    and writes whose results are not read travel together at the end of the block, so a
+    ballot takes three round trips instead of five. An error in a write (the voter roll's
+    unique constraint, say) is raised as the block ends, as SQLAlchemy's error, and the
+    transaction is rolled back. Run statements in the block with DirectStatement, which
+    reads its rows in pipeline mode; a plain `conn.execute` there would not see them.
+
     Inside transaction(), or with `with_session` (the block also writes through the
     ORM session, an audit row say), it is the session's transaction and connection.
     """
@@ -79,8 +87,27 @@ def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
         with transaction():
             yield db.session.connection()
         return
-    with db.engine.connect() as conn, _write_scope(), conn.begin():
+    with db.engine.connect() as conn, _write_scope(), conn.begin(), _pipelined(conn):
         yield conn
+
+
+@contextmanager
+def _pipelined(conn: Connection) -> Iterator[None]:
+    """The driver's pipeline mode where it has one (psycopg 3 on PostgreSQL), left before the commit.
+
+    Leaving it sends what is queued and waits for the results; a failed write is raised
+    there, as SQLAlchemy's error, so the transaction then rolls back in the ordinary mode.
+    """
+    pipeline = getattr(conn.connection.driver_connection, "pipeline", None)
+    if conn.dialect.name != "postgresql" or pipeline is None:
+        yield
+        return
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with pipeline():
+            yield
+    except dbapi_error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi_error, dialect=conn.dialect) from exc
 
 
 @contextmanager

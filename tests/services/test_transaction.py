@@ -90,3 +90,27 @@ def test_many_threads_writing_at_once_all_succeed(app):
     assert errors == []
     with app.app_context():
         assert db.session.get(Round, round_id).version == 13
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_a_write_connection_pipelines_and_a_failed_write_rolls_back(app_ctx):
+    """Writes travel together at the end of the block; one that fails is SQLAlchemy's error there, and nothing stays."""
+    from sqlalchemy import func, insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    from pb.models import Ballot
+    from pb.services.direct_sql import DirectStatement
+    from pb.services.transaction import write_connection
+
+    round_id = factories.make_round().id
+    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))
+    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64}
+    with pytest.raises(IntegrityError):
+        with write_connection() as conn:
+            assert conn.connection.driver_connection._pipeline is not None
+            add.execute(conn, row)
+            add.execute(conn, {**row, "key": "x" * 32})  # the same receipt: refused when the block ends
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    with write_connection() as conn:
+        add.execute(conn, row)
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
