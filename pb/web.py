@@ -1,7 +1,6 @@
 """Wiring of the Flask application: configuration, extensions, hooks, errors, templates."""
 from __future__ import annotations
 
-import hmac
 import importlib
 import os
 import sqlite3
@@ -143,7 +142,7 @@ def init_extensions(app: Flask) -> None:
         if login is None:
             return None
         user = db.session.get(User, login[0])
-        if user is None or not hmac.compare_digest(user.session_token, login[1]) or not user.is_active:
+        if user is None or not user.has_session_token(login[1]) or not user.is_active:
             return None
         return user
 

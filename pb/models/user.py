@@ -1,6 +1,7 @@
 """People who use pb: residents, CVS staff and administrators."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import date, datetime
 from enum import StrEnum
@@ -59,6 +60,10 @@ class User(UserMixin, db.Model):
     # Flask-Login uses get_id() to store who is signed in; the token makes it revocable.
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    def has_session_token(self, token: str) -> bool:
+        """Whether `token` (from a session cookie) is this account's current one, compared in constant time."""
+        return bool(self.session_token) and hmac.compare_digest(self.session_token.encode(), token.encode())
 
     @staticmethod
     def parse_login_id(value: object) -> tuple[int, str] | None:

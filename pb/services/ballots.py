@@ -19,7 +19,6 @@ the results area recomputes receipts with `receipt_for`.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -338,7 +337,7 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
     try:
         with write_connection(with_session=with_session) as conn:
             state = _ballot_state(conn, round_id, voter_id, signed_in=token is not None)
-            if token is not None and not hmac.compare_digest(state.session_token.encode(), token.encode()):
+            if token is not None and not state.voter.has_session_token(token):
                 raise NotSignedIn("Please sign in again to vote.")
             round_ = state.round
             if round_.phase != Phase.VOTING_OPEN:
@@ -392,11 +391,11 @@ _ROUND_COLUMNS = (Round.title, Round.phase, Round.min_ranks, Round.max_ranks, Ro
                   Round.age_reference_date, Round.accepted_postcodes, Round.review_postcodes, Round.area_name,
                   Round.paper_double_entry, Round.voting_open_on)
 _VOTER_COLUMNS = (User.role, User.name, User.is_active_account, User.eligibility_status, User.eligibility_reason,
-                  User.date_of_birth, User.postcode)
+                  User.date_of_birth, User.postcode, User.session_token)
 _BALLOT_STATE = DirectStatement(
     select(
         Round.id.label("round_id"), *_ROUND_COLUMNS,
-        User.id.label("user_id"), *_VOTER_COLUMNS, User.session_token,
+        User.id.label("user_id"), *_VOTER_COLUMNS,
         exists().where(VoterRoll.round_id == Round.id, VoterRoll.user_id == User.id).label("voted"),
         exists().where(PaperEntry.round_id == Round.id, PaperEntry.user_id == User.id).label("paper_waiting"),
         select(func.aggregate_strings(cast(Proposal.id, String), ","))
@@ -417,7 +416,6 @@ class _BallotState:
     voted: bool
     paper_waiting: bool
     shortlist: frozenset[int]
-    session_token: str
 
 
 def _ballot_state(conn, round_id: int, user_id: int, signed_in: bool) -> _BallotState:
@@ -432,8 +430,7 @@ def _ballot_state(conn, round_id: int, user_id: int, signed_in: bool) -> _Ballot
     round_ = _snapshot(Round, id=row["round_id"], **{c.key: row[c.key] for c in _ROUND_COLUMNS})
     voter = _snapshot(User, id=row["user_id"], **{c.key: row[c.key] for c in _VOTER_COLUMNS})
     shortlist = frozenset(int(p) for p in (row["shortlist"] or "").split(",") if p)
-    return _BallotState(round_, voter, bool(row["voted"]), bool(row["paper_waiting"]), shortlist,
-                        row["session_token"] or "")
+    return _BallotState(round_, voter, bool(row["voted"]), bool(row["paper_waiting"]), shortlist)
 
 
 def _snapshot(model, **values):

@@ -58,10 +58,16 @@ def _public_round(round_id: int) -> Round:
         abort(404)
 
 
+def _code_entry(round_id: int) -> dict | None:
+    """The voting code entered for this round in this session, if any."""
+    entry = session.get("code_voter")
+    return entry if isinstance(entry, dict) and entry.get("round_id") == round_id else None
+
+
 def _current_voter(round_id: int) -> tuple[User, VotingCode | None]:
     """Who is voting in this round: the holder of a voting code entered for it, or the signed-in resident."""
-    entry = session.get("code_voter")
-    if isinstance(entry, dict) and entry.get("round_id") == round_id:
+    entry = _code_entry(round_id)
+    if entry is not None:
         from pb.services.voting_codes import get_code_voter
 
         try:
@@ -81,12 +87,9 @@ def _casting_voter(round_id: int) -> tuple[User | ballots.SignedInVoter, VotingC
     A signed-in resident is not looked up here: cast_ballot checks the session's token
     against their account in the same statement that reads their eligibility.
     """
-    entry = session.get("code_voter")
-    if isinstance(entry, dict) and entry.get("round_id") == round_id:
-        return _current_voter(round_id)
     login = User.parse_login_id(session.get(LOGIN_SESSION_KEY))
-    if login is None:
-        raise NoVoter()
+    if _code_entry(round_id) is not None or login is None:
+        return _current_voter(round_id)
     return ballots.SignedInVoter(*login), None
 
 
