@@ -214,12 +214,62 @@ def register_blueprints(app: Flask, modules: tuple[str, ...]) -> None:
         app.register_blueprint(importlib.import_module(name).bp)
 
 
+# On every response, unless a view sets its own (Strict-Transport-Security is added
+# where the session cookie is HTTPS-only).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+     "frame-ancestors 'none'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
 STAFF_PREFIX = "/staff"
 # Where Flask-Login keeps the signed-in account's User.get_id() in the session.
 LOGIN_SESSION_KEY = "_user_id"
 
 
+# Views that Flask-Limiter's request hooks skip altogether. The ballot is the busiest
+# POST (a community centre's residents share one address, and each votes only once).
+UNTHROTTLED_ENDPOINTS = frozenset({"voting.cast"})
+
+
+def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
+    """Let Flask-Limiter's before, after and teardown hooks pass over `endpoints`; return how many were wrapped.
+
+    Flask-Limiter runs its hooks on every request, and resolves there that an exempt view
+    has no limits; pb's limits sit on a few form posts, so on the ballot that work is
+    skipped before it starts. Limits everywhere else are untouched.
+    """
+    from functools import partial
+
+    def limiters(hook) -> bool:
+        owner = hook.args[0] if isinstance(hook, partial) and hook.args else getattr(hook, "__self__", None)
+        return owner is limiter
+
+    def wrap(hook, passes_through):
+        def unless_unthrottled(*args):
+            if request.endpoint in endpoints:
+                return passes_through(*args)
+            return hook(*args)
+
+        return unless_unthrottled
+
+    wrapped = 0
+    for hooks, passes_through in ((app.before_request_funcs, lambda: None),
+                                  (app.after_request_funcs, lambda response: response),
+                                  (app.teardown_request_funcs, lambda exc=None: None)):
+        for name, funcs in hooks.items():
+            hooks[name] = [wrap(f, passes_through) if limiters(f) else f for f in funcs]
+            wrapped += sum(1 for f in funcs if limiters(f))
+    return wrapped
+
+
 def install_request_hooks(app: Flask) -> None:
+    skip_limiter_hooks(app, UNTHROTTLED_ENDPOINTS)
+
     @app.before_request
     def deny_by_default():
         """Every /staff URL needs a signed-in member of staff; nothing can opt out."""
@@ -247,21 +297,19 @@ def install_request_hooks(app: Flask) -> None:
         session["staff_seen"] = now
         return None
 
+    defaults = list(SECURITY_HEADERS)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+    defaults_by_name = [(name.lower(), name, value) for name, value in defaults]
+
     @app.after_request
     def security_headers(response):
         h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Added unless the view set its own; one pass over the response's headers, not one per name.
+        present = {name.lower() for name in h.keys()}
+        for lowered, name, value in defaults_by_name:
+            if lowered not in present:
+                h.add(name, value)
         # A page for someone signed in is theirs alone: keep it out of shared caches (the
         # session's sign-in is enough to know that, without loading the account).
         if g.get("no_store") or LOGIN_SESSION_KEY in session:

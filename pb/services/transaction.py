@@ -74,11 +74,12 @@ def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
 
     On PostgreSQL the block runs in the driver's pipeline mode: a statement whose rows
     are read waits for the server as usual, but BEGIN travels with the first statement,
-    and writes whose results are not read travel together at the end of the block, so a
-    ballot takes three round trips instead of five. An error in a write (the voter roll's
-    unique constraint, say) is raised as the block ends, as SQLAlchemy's error, and the
-    transaction is rolled back. Run statements in the block with DirectStatement, which
-    reads its rows in pipeline mode; a plain `conn.execute` there would not see them.
+    and writes whose results are not read travel together with the COMMIT at the end of
+    the block, so a ballot takes two round trips instead of five. An error in a write
+    (the voter roll's unique constraint, say) or in the COMMIT is raised as the block
+    ends, as SQLAlchemy's error, and nothing is stored. Run statements in the block with
+    DirectStatement, which reads its rows in pipeline mode; a plain `conn.execute` there
+    would not see them.
 
     Inside transaction(), or with `with_session` (the block also writes through the
     ORM session, an audit row say), it is the session's transaction and connection.
@@ -93,19 +94,24 @@ def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
 
 @contextmanager
 def _pipelined(conn: Connection) -> Iterator[None]:
-    """The driver's pipeline mode where it has one (psycopg 3 on PostgreSQL), left before the commit.
+    """The driver's pipeline mode where it has one (psycopg 3 on PostgreSQL), with the COMMIT queued in it.
 
-    Leaving it sends what is queued and waits for the results; a failed write is raised
-    there, as SQLAlchemy's error, so the transaction then rolls back in the ordinary mode.
+    When the block ends without an error, COMMIT is queued behind its writes and leaving
+    the pipeline sends them together and waits for the results. The server skips the
+    rest of a pipeline after a failed statement, so a failed write means no COMMIT: the
+    error is raised there, as SQLAlchemy's, and the transaction is rolled back. After a
+    COMMIT the driver's transaction is over, so the commit that follows is a no-op.
     """
-    pipeline = getattr(conn.connection.driver_connection, "pipeline", None)
-    if conn.dialect.name != "postgresql" or pipeline is None:
+    driver_connection = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql" or getattr(driver_connection, "pipeline", None) is None:
         yield
         return
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with pipeline():
+        with driver_connection.pipeline():
             yield
+            with driver_connection.cursor() as cursor:
+                cursor.execute("COMMIT", prepare=False)
     except dbapi_error as exc:
         raise DBAPIError.instance(None, None, exc, dbapi_error, dialect=conn.dialect) from exc
 

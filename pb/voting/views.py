@@ -227,12 +227,6 @@ def cast(round_id: int):
     return redirect(url_for("voting.receipt", round_id=round_id), code=303)
 
 
-@limiter.request_filter
-def _cast_skips_limiter() -> bool:
-    """cast is exempt (above); saying so here spares Flask-Limiter resolving that on every ballot."""
-    return request.endpoint == "voting.cast"
-
-
 @bp.route("/rounds/<int:round_id>/vote/receipt")
 def receipt(round_id: int):
     """Your vote has been cast: the receipt code, what it is for, and what happens next."""

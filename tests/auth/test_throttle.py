@@ -112,6 +112,53 @@ def test_wrong_voting_codes_are_throttled_per_address(limited_app):
     assert client_from(limited_app, "10.0.6.2").post("/vote-with-code", data={"code": "AAAA-AAAA-AAAA"}).status_code == 400
 
 
+def test_ballots_from_one_address_are_never_throttled_and_skip_the_limiter(migrated_database, monkeypatch):
+    """Residents at a community centre share an address: the ballot runs none of Flask-Limiter's hooks."""
+    from flask_limiter import Limiter
+
+    from tests.voting.conftest import counts, make_voting_setup, ranks
+
+    checks: list[str | None] = []
+    original = Limiter._check_request_limit
+
+    def counted(self, *args, **kwargs):
+        from flask import request
+
+        checks.append(request.endpoint)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counted)
+    app = make_app(migrated_database, **{**SMALL_LIMITS, "PB_LIMIT_SIGN_IN_PER_IP": "20 per minute"})
+    try:
+        with app.app_context():
+            setup = make_voting_setup()
+            emails = [factories.make_resident(email=f"neighbour{n}@example.org").email for n in range(8)]
+        for email in emails:  # more ballots from one address than any limit allows
+            client = client_from(app, "10.0.7.1")
+            assert sign_in(client, email).status_code == 302
+            response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+            assert response.status_code == 303, email
+        assert counts(app, setup.round_id) == (8, 8)
+        assert "voting.cast" not in checks
+        assert checks.count("auth.sign_in") >= 8  # the limiter still checks the forms it limits
+        # A wrong voting code from the same address is still counted and throttled.
+        for _ in range(3):
+            assert client.post("/vote-with-code", data={"code": "AAAA-AAAA-AAAA"}).status_code == 400
+        assert client.post("/vote-with-code", data={"code": "AAAA-AAAA-AAAA"}).status_code == 429
+    finally:
+        empty_all_tables(app)
+
+
+def test_the_limiters_before_after_and_teardown_hooks_are_the_ones_skipped(limited_app):
+    """If Flask-Limiter changed how it hooks into Flask, pb would notice here rather than throttle ballots."""
+    from pb.web import skip_limiter_hooks
+
+    hooks = [f for funcs in (limited_app.before_request_funcs, limited_app.after_request_funcs,
+                             limited_app.teardown_request_funcs) for f in funcs.get(None, [])]
+    assert sum(1 for f in hooks if getattr(f, "__qualname__", "").endswith("unless_unthrottled")) == 3
+    assert skip_limiter_hooks(limited_app, frozenset({"voting.cast"})) == 0  # none of the limiter's is left bare
+
+
 REDIS_URL = os.environ.get("PB_TEST_REDIS_URL")
 
 WORKER_SCRIPT = textwrap.dedent(

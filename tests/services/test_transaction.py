@@ -114,3 +114,41 @@ def test_on_postgresql_a_write_connection_pipelines_and_a_failed_write_rolls_bac
     with write_connection() as conn:
         add.execute(conn, row)
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_the_commit_travels_with_the_writes_and_a_failed_commit_stores_nothing(app_ctx):
+    """COMMIT is queued in the pipeline; a constraint checked only at COMMIT still fails as SQLAlchemy's error."""
+    from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, event, func, insert, select, text
+    from sqlalchemy.exc import IntegrityError
+
+    from pb.services.direct_sql import DirectStatement
+    from pb.services.transaction import write_connection
+
+    metadata = MetaData()
+    checked_late = Table("pb_test_checked_at_commit", metadata, Column("x", Integer),
+                         UniqueConstraint("x", deferrable=True, initially="DEFERRED"))
+    metadata.create_all(db.engine)
+    try:
+        add = DirectStatement(insert(checked_late), column_keys=("x",))
+        with pytest.raises(IntegrityError):
+            with write_connection() as conn:
+                add.execute(conn, {"x": 1})
+                add.execute(conn, {"x": 1})  # accepted here; the unique check runs at COMMIT
+        # When SQLAlchemy commits, the pipeline has already committed: the driver's transaction is over.
+        status_at_commit = []
+        listener = lambda conn: status_at_commit.append(conn.connection.driver_connection.info.transaction_status.name)  # noqa: E731
+        event.listen(db.engine, "commit", listener)
+        try:
+            with write_connection() as conn:
+                add.execute(conn, {"x": 2})
+        finally:
+            event.remove(db.engine, "commit", listener)
+        assert status_at_commit == ["IDLE"]
+        with db.engine.connect() as other:
+            assert other.execute(select(checked_late.c.x)).scalars().all() == [2]
+            assert other.execute(select(func.count()).select_from(checked_late)).scalar() == 1
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE pb_test_checked_at_commit"))
