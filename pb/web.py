@@ -425,7 +425,6 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
 
     @app.context_processor
     def inject_site():

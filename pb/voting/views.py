@@ -150,15 +150,20 @@ def _start(round_id: int):
         voter, code = _current_voter(round_id)
     except NoVoter:
         if round_.phase != Phase.VOTING_OPEN:
-            return round_, None, None, _refusal(round_, VotingClosed(ballots.closed_message(round_)))
+            return round_, None, None, _page_for(_refusal(round_, VotingClosed(ballots.closed_message(round_))))
         return round_, None, None, _sign_in_first(round_id)
     except DomainError as exc:
-        return round_, None, None, _refusal(round_, exc)
+        return round_, None, None, _page_for(_refusal(round_, exc))
     problem = _why_not(round_, voter)
     if problem is not None:
-        response, status = _refusal(round_, problem, voter)
-        return round_, voter, code, (response, 200 if request.method == "GET" else status)
+        return round_, voter, code, _page_for(_refusal(round_, problem, voter))
     return round_, voter, code, None
+
+
+def _page_for(refusal):
+    """Opening the ballot and being told why not is a page like any other (200); a refused form post keeps its status."""
+    response, status = refusal
+    return response, 200 if request.method == "GET" else status
 
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])

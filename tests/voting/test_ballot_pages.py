@@ -181,6 +181,16 @@ def test_post_after_voting_closed_is_refused(voter_client, setup, app):
     assert "Voting has closed" in _html(response) and "rank1" not in _html(response)
 
 
+def test_visitor_not_signed_in_opening_a_closed_ballot_is_told_voting_has_closed(client, setup, app):
+    _set_phase(app, setup.round_id, Phase.VOTING_CLOSED)
+    response = client.get(f"/rounds/{setup.round_id}/vote")
+    assert response.status_code == 200
+    assert "<h1>Voting has closed</h1>" in _html(response) and "rank1" not in _html(response)
+    response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert counts(app) == (0, 0)
+
+
 def test_ballot_before_voting_opens(voter_client, app):
     with app.app_context():
         round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED)
