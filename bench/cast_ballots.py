@@ -14,7 +14,11 @@ answers at 127.0.0.1:5432) it:
    (scrypt) is not what is measured here;
 3. casts one ballot per resident from N concurrent clients, timing every
    POST /rounds/<id>/vote/cast;
-4. checks that the ballots and voter-roll rows stored equal the successful responses.
+4. checks that the ballots and voter-roll rows stored equal the successful responses;
+5. prints where each request's CPU went (Linux): gunicorn's processes, the clients, a local
+   PostgreSQL server's processes, and the whole machine. Clients, servers and the database
+   share this machine's cores, so the ratio of the machine's CPU per request to the bare
+   endpoint's is the throughput ratio a fully busy machine can reach.
 
 gunicorn runs as README's production section runs it: `--workers 4` sync workers (behind
 a reverse proxy in production, which opens a connection per request as these clients
@@ -103,6 +107,87 @@ class Gunicorn:
                 self.proc.wait()
 
 
+# ---------------------------------------------------------------- CPU accounting (Linux /proc)
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_cpu(pids) -> float:
+    """User + system CPU seconds used so far by `pids` (0 where /proc cannot say)."""
+    total = 0
+    for pid in pids:
+        fields = _proc_stat(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def _all_pids() -> list[int]:
+    try:
+        return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+    except OSError:
+        return []
+
+
+def server_pids(master: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    return [master] + [pid for pid in _all_pids() if (_proc_stat(pid) or ["", ""])[1] == str(master)]
+
+
+def local_postgres_pids() -> list[int]:
+    pids = []
+    for pid in _all_pids():
+        try:
+            with open(f"/proc/{pid}/comm") as fh:
+                if fh.read().startswith("postgres"):
+                    pids.append(pid)
+        except OSError:
+            pass
+    return pids
+
+
+def machine_busy() -> float:
+    """Non-idle CPU seconds of the whole machine so far (every process and the kernel)."""
+    try:
+        with open("/proc/stat") as fh:
+            ticks = [int(v) for v in fh.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS
+
+
+@dataclass
+class CpuUse:
+    """CPU milliseconds per request, by where they were spent."""
+
+    server: float
+    client: float
+    database: float
+    machine: float
+
+
+class CpuMeter:
+    def __init__(self, server_master: int, database_pids: list[int]):
+        self.servers = server_pids(server_master)
+        self.database = database_pids
+
+    def read(self) -> tuple[float, float, float, float]:
+        return process_cpu(self.servers), time.process_time(), process_cpu(self.database), machine_busy()
+
+    @staticmethod
+    def per_request(before, after, requests: int) -> CpuUse:
+        ms = [1000 * (b - a) / max(requests, 1) for a, b in zip(before, after)]
+        return CpuUse(*ms)
+
+
 # ---------------------------------------------------------------- load
 
 
@@ -121,6 +206,7 @@ class Result:
     other: dict
     seconds: float
     latencies_ms: list[float]
+    cpu: CpuUse | None = None
 
     @property
     def rate(self) -> float:
@@ -289,6 +375,7 @@ class Target:
     jobs: list[Job]
     ok_status: int
     check: object = None  # () -> (ballots, voter-roll rows) stored by the measured runs
+    database_pids: list[int] = field(default_factory=list)  # a local database server's processes, for CPU use
     results: list[Result] = field(default_factory=list)
 
     def slice(self, n: int, size: int) -> list[Job]:
@@ -314,7 +401,9 @@ def pb_target(label: str, database_url: str, args, logdir: Path) -> Target:
         stored = count_stored(database_url, secret, round_id)
         return stored[0] - warm, stored[1] - warm  # the warm-up's ballots are stored too
 
-    return Target(label, server, jobs[warm:], 303, check)
+    local = any(host in database_url for host in ("@127.0.0.1", "@localhost", "@[::1]"))
+    database_pids = local_postgres_pids() if database_url.startswith("postgresql") and local else []
+    return Target(label, server, jobs[warm:], 303, check, database_pids)
 
 
 def bare_target(args, logdir: Path) -> Target:
@@ -334,6 +423,22 @@ def serving(args) -> str:
 
 def median_result(results: list[Result]) -> Result:
     return sorted(results, key=lambda r: r.rate)[len(results) // 2]
+
+
+def print_cpu(targets: list[Target]) -> None:
+    """Where each request's CPU went (median run): this is what the ratio to the bare endpoint is made of."""
+    print("\nCPU per request, ms (median run; 'machine' is every process and the kernel, on all cores):")
+    header = f"{'':28} {'server':>8} {'client':>8} {'database':>9} {'machine':>8} {'vs bare':>8}"
+    print(header)
+    print("-" * len(header))
+    bare = median_result(targets[0].results).cpu
+    for t in targets:
+        cpu = median_result(t.results).cpu
+        if cpu is None or bare is None:
+            continue
+        database = f"{cpu.database:.2f}" if t.database_pids else "-"
+        ratio = bare.machine / cpu.machine if cpu.machine else 0
+        print(f"{t.label:28} {cpu.server:>8.2f} {cpu.client:>8.2f} {database:>9} {cpu.machine:>8.2f} {ratio:>7.0%}")
 
 
 def main() -> int:
@@ -361,10 +466,13 @@ def main() -> int:
                 url, drop = pg_schema(pg)
                 drops.append(drop)
                 targets.append(pb_target("pb cast ballot, PostgreSQL", url, args, logdir))
+            meters = {t.label: CpuMeter(t.server.proc.pid, t.database_pids) for t in targets}
             for n in range(args.repeat):
                 for t in targets:
-                    t.results.append(run_load(t.label, t.server.port, t.slice(n, args.requests), args.clients,
-                                              t.ok_status))
+                    before = meters[t.label].read()
+                    result = run_load(t.label, t.server.port, t.slice(n, args.requests), args.clients, t.ok_status)
+                    result.cpu = CpuMeter.per_request(before, meters[t.label].read(), result.requests)
+                    t.results.append(result)
         finally:
             for t in targets:
                 t.server.stop()
@@ -405,6 +513,7 @@ def main() -> int:
                 failures.append(f"{t.label}: {ratio:.0%} of the bare endpoint's throughput (target 40%)")
             if m.pct(99) > 250:
                 failures.append(f"{t.label}: p99 {m.pct(99):.0f} ms (target under 250 ms)")
+    print_cpu(targets)
     print()
     if failures:
         print("MISSED:\n  " + "\n  ".join(failures))
