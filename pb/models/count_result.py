@@ -24,6 +24,9 @@ class CountResult(db.Model):
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     steps: Mapped[list] = mapped_column(JSON, default=list)
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Residents who could take part when the votes were counted: the turnout's denominator,
+    # fixed with the count (NULL for counts made before it was kept).
+    eligible_residents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # SHA-256 of the published ballots file this count was made from.
     ballots_sha256: Mapped[str] = mapped_column(String(64), default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -60,7 +60,7 @@ def count(round_id: int):
         comparison=comparison,
         comparison_problem=problem,
         proposals=proposals,
-        turnout=counting.turnout(round_),
+        turnout=counting.turnout(round_, result),
         chart=chart,
         published=round_.phase == Phase.RESULTS_PUBLISHED,
     )

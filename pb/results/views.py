@@ -50,7 +50,7 @@ def _page_context(round_: Round, result) -> dict:
         "round": round_,
         "result": result,
         "explanation": explanation,
-        "turnout": counting.turnout(round_),
+        "turnout": counting.turnout(round_, result),
         "chart": chart,
     }
 

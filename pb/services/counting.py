@@ -193,6 +193,7 @@ def count_round(round_: Round, actor: User | None) -> CountResult:
             scores={str(k): int(v) for k, v in outcome.scores.items()},
             steps=[dict(step) for step in outcome.steps],
             ballot_count=len(ballots),
+            eligible_residents=eligible_resident_count(round_),
             ballots_sha256=sha256_hex(data),
             is_published=False,
             created_by_id=actor.id if actor is not None else None,
@@ -536,12 +537,16 @@ def eligible_resident_count(round_: Round) -> int:
     return sum(1 for u in users if why_cannot_take_part(u, round_) is None)
 
 
-def turnout(round_: Round) -> Turnout:
+def turnout(round_: Round, result: CountResult | None = None) -> Turnout:
+    """Ballots by channel, against the residents who could vote: as fixed by `result`'s count where it
+    kept that figure (the results page then reads no residents), else as it is now."""
     from pb.services.ballots import ballots_by_channel
 
     rows = ballots_by_channel(round_.id)
-    return Turnout(online=int(rows.get("online", 0)), paper=int(rows.get("paper", 0)),
-                   eligible=eligible_resident_count(round_))
+    eligible = result.eligible_residents if result is not None else None
+    if eligible is None:
+        eligible = eligible_resident_count(round_)
+    return Turnout(online=int(rows.get("online", 0)), paper=int(rows.get("paper", 0)), eligible=eligible)
 
 
 # ---- open data ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pb.extensions import db
 from pb.models import AuditEvent, CountResult, Round, User
 from pb.services import counting, rounds
 from pb.services.errors import PhaseError
+from tests import factories
 from tests.results.conftest import seed_round
 
 
@@ -219,3 +220,18 @@ def test_turnout_by_channel(app_ctx):
     t = counting.turnout(db.session.get(Round, s.round_id))
     assert (t.online, t.paper, t.total, t.eligible) == (8, 2, 10, 10)
     assert t.share(t.total) == "100.0%" and t.share(t.paper) == "20.0%"
+
+
+def test_a_count_keeps_the_residents_who_could_vote_and_turnout_reads_it_from_there(app_ctx):
+    """The turnout's denominator is fixed when the votes are counted: later registrations do not move it."""
+    s = seed_round()
+    round_ = db.session.get(Round, s.round_id)
+    result = counting.count_round(round_, None)
+    assert result.eligible_residents == 10
+    factories.make_resident(email="late@example.org")  # registers after the count
+    assert counting.turnout(round_).eligible == 11      # as it is now
+    t = counting.turnout(round_, result)
+    assert (t.total, t.eligible) == (10, 10)
+    # A count made before the figure was kept works it out as it is now.
+    result.eligible_residents = None
+    assert counting.turnout(round_, result).eligible == 11

@@ -19,6 +19,29 @@ def _row_for(html: str, title: str) -> str:
     return match.group(0)
 
 
+def test_results_page_turnout_is_as_at_the_count_and_reads_no_residents(client, seeded, app):
+    """Residents who register after the count do not change the published turnout, and the page does not load them."""
+    from sqlalchemy import event
+
+    from tests import factories
+
+    with app.app_context():
+        for n in range(5):
+            factories.make_resident(email=f"later{n}@example.org")
+        engine = db.engine
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    turnout = html[html.index('id="turnout"'):html.index('id="how"')]
+    assert "share of the 10 registered residents who could vote" in turnout
+    assert re.search(r"Online</th><td class=\"num\">8</td><td class=\"num\">80.0%</td>", turnout)
+    assert not [s for s in statements if "FROM users" in s], "the results page read the residents"
+
+
 def test_results_page_headline_and_every_project_with_its_reason(client, seeded):
     response = client.get(f"/rounds/{seeded.round_id}/results")
     assert response.status_code == 200
