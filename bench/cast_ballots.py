@@ -120,14 +120,14 @@ def _proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def process_cpu(pids) -> float:
-    """User + system CPU seconds used so far by `pids` (0 where /proc cannot say)."""
-    total = 0
+def process_cpu(pids) -> dict[int, float]:
+    """User + system CPU seconds used so far by each of `pids` that is still running."""
+    used = {}
     for pid in pids:
         fields = _proc_stat(pid)
         if fields:
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+            used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
 
 
 def _all_pids() -> list[int]:
@@ -138,30 +138,41 @@ def _all_pids() -> list[int]:
 
 
 def server_pids(master: int) -> list[int]:
-    """gunicorn's master and its workers."""
+    """gunicorn's master and its workers, as they are now."""
     return [master] + [pid for pid in _all_pids() if (_proc_stat(pid) or ["", ""])[1] == str(master)]
 
 
-def local_postgres_pids() -> list[int]:
-    pids = []
-    for pid in _all_pids():
-        try:
-            with open(f"/proc/{pid}/comm") as fh:
-                if fh.read().startswith("postgres"):
-                    pids.append(pid)
-        except OSError:
-            pass
-    return pids
-
-
 def machine_busy() -> float:
-    """Non-idle CPU seconds of the whole machine so far (every process and the kernel)."""
+    """CPU seconds the whole machine has spent on user, system and interrupt work so far (all cores)."""
     try:
         with open("/proc/stat") as fh:
-            ticks = [int(v) for v in fh.readline().split()[1:]]
-    except OSError:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fh.readline().split()[1:8])
+    except (OSError, ValueError):
         return 0.0
-    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS
+
+
+class PostgresProcesses:
+    """The PostgreSQL server processes working for one benchmark: its own sessions (by application
+    name) and the server's background processes (WAL writer, checkpointer, autovacuum …), as they are
+    now. Other databases' sessions on a shared server are left out."""
+
+    def __init__(self, database_url: str, application_name: str):
+        self.url = database_url
+        self.application_name = application_name
+
+    def pids(self) -> list[int]:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = :name OR backend_type <> 'client backend'"
+                ), {"name": self.application_name}).scalars())
+        finally:
+            engine.dispose()
 
 
 @dataclass
@@ -174,18 +185,32 @@ class CpuUse:
     machine: float
 
 
-class CpuMeter:
-    def __init__(self, server_master: int, database_pids: list[int]):
-        self.servers = server_pids(server_master)
-        self.database = database_pids
+@dataclass
+class CpuReading:
+    server: dict[int, float]
+    client: float
+    database: dict[int, float]
+    machine: float
 
-    def read(self) -> tuple[float, float, float, float]:
-        return process_cpu(self.servers), time.process_time(), process_cpu(self.database), machine_busy()
+
+class CpuMeter:
+    def __init__(self, server_master: int, database: PostgresProcesses | None):
+        self.server_master = server_master
+        self.database = database
+
+    def read(self) -> CpuReading:
+        database = process_cpu(self.database.pids()) if self.database else {}
+        return CpuReading(process_cpu(server_pids(self.server_master)), time.process_time(), database, machine_busy())
 
     @staticmethod
-    def per_request(before, after, requests: int) -> CpuUse:
-        ms = [1000 * (b - a) / max(requests, 1) for a, b in zip(before, after)]
-        return CpuUse(*ms)
+    def per_request(before: CpuReading, after: CpuReading, requests: int) -> CpuUse:
+        def used(b: dict[int, float], a: dict[int, float]) -> float:
+            # A process that started during the run counts from its start; one that ended is not seen.
+            return sum(cpu - b.get(pid, 0.0) for pid, cpu in a.items())
+
+        seconds = (used(before.server, after.server), after.client - before.client,
+                   used(before.database, after.database), after.machine - before.machine)
+        return CpuUse(*(1000 * s / max(requests, 1) for s in seconds))
 
 
 # ---------------------------------------------------------------- load
@@ -375,7 +400,7 @@ class Target:
     jobs: list[Job]
     ok_status: int
     check: object = None  # () -> (ballots, voter-roll rows) stored by the measured runs
-    database_pids: list[int] = field(default_factory=list)  # a local database server's processes, for CPU use
+    database: PostgresProcesses | None = None  # a local database server's processes, for CPU use
     results: list[Result] = field(default_factory=list)
 
     def slice(self, n: int, size: int) -> list[Job]:
@@ -392,7 +417,11 @@ def pb_target(label: str, database_url: str, args, logdir: Path) -> Target:
         ranking = rng.sample(projects, 3)
         body = urlencode({"csrf_token": token, **{f"rank{i + 1}": str(p) for i, p in enumerate(ranking)}})
         jobs.append(Job(f"/rounds/{round_id}/vote/cast", body, cookie))
-    env = {"PB_BENCH_SECRET": secret, "PB_BENCH_DATABASE": database_url, "FLASK_DEBUG": "0",
+    served_url = database_url
+    application_name = f"pb-bench-{os.getpid()}-{secrets.token_hex(4)}"
+    if database_url.startswith("postgresql"):  # names the server's sessions for this run, to measure their CPU
+        served_url += ("&" if "?" in database_url else "?") + f"application_name={application_name}"
+    env = {"PB_BENCH_SECRET": secret, "PB_BENCH_DATABASE": served_url, "FLASK_DEBUG": "0",
            "PYTHONPATH": str(ROOT)}
     server = Gunicorn("bench.pb_wsgi:app", env, args.workers, args.threads, logdir, args.worker_class)
     run_load("warm-up", server.port, jobs[:warm], args.clients, 303)
@@ -402,8 +431,8 @@ def pb_target(label: str, database_url: str, args, logdir: Path) -> Target:
         return stored[0] - warm, stored[1] - warm  # the warm-up's ballots are stored too
 
     local = any(host in database_url for host in ("@127.0.0.1", "@localhost", "@[::1]"))
-    database_pids = local_postgres_pids() if database_url.startswith("postgresql") and local else []
-    return Target(label, server, jobs[warm:], 303, check, database_pids)
+    database = PostgresProcesses(database_url, application_name) if database_url.startswith("postgresql") and local else None
+    return Target(label, server, jobs[warm:], 303, check, database)
 
 
 def bare_target(args, logdir: Path) -> Target:
@@ -436,7 +465,7 @@ def print_cpu(targets: list[Target]) -> None:
         cpu = median_result(t.results).cpu
         if cpu is None or bare is None:
             continue
-        database = f"{cpu.database:.2f}" if t.database_pids else "-"
+        database = f"{cpu.database:.2f}" if t.database else "-"
         ratio = bare.machine / cpu.machine if cpu.machine else 0
         print(f"{t.label:28} {cpu.server:>8.2f} {cpu.client:>8.2f} {database:>9} {cpu.machine:>8.2f} {ratio:>7.0%}")
 
@@ -466,7 +495,7 @@ def main() -> int:
                 url, drop = pg_schema(pg)
                 drops.append(drop)
                 targets.append(pb_target("pb cast ballot, PostgreSQL", url, args, logdir))
-            meters = {t.label: CpuMeter(t.server.proc.pid, t.database_pids) for t in targets}
+            meters = {t.label: CpuMeter(t.server.proc.pid, t.database) for t in targets}
             for n in range(args.repeat):
                 for t in targets:
                     before = meters[t.label].read()

@@ -243,13 +243,14 @@ def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
     has no limits; pb's limits sit on a few form posts, so on the ballot that work is
     skipped before it starts. Limits everywhere else are untouched.
     """
-    from functools import partial
+    from functools import partial, wraps
 
     def limiters(hook) -> bool:
         owner = hook.args[0] if isinstance(hook, partial) and hook.args else getattr(hook, "__self__", None)
         return owner is limiter
 
     def wrap(hook, passes_through):
+        @wraps(hook)
         def unless_unthrottled(*args):
             if request.endpoint in endpoints:
                 return passes_through(*args)

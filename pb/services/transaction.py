@@ -72,10 +72,10 @@ def write_connection(*, with_session: bool = False) -> Iterator[Connection]:
     holds it is what limits how many are stored per second. The same rules as
     transaction() apply (IMMEDIATE on SQLite, DatabaseBusy for a lock held too long).
 
-    On PostgreSQL the block runs in the driver's pipeline mode: a statement whose rows
-    are read waits for the server as usual, but BEGIN travels with the first statement,
-    and writes whose results are not read travel together with the COMMIT at the end of
-    the block, so a ballot takes two round trips instead of five. An error in a write
+    On PostgreSQL the block runs in the driver's pipeline mode: BEGIN and a statement whose
+    rows are read wait for the server as usual, but writes whose results are not read
+    travel together with the COMMIT at the end of the block, so a ballot takes three round
+    trips (BEGIN, the read, the writes with the COMMIT) instead of five. An error in a write
     (the voter roll's unique constraint, say) or in the COMMIT is raised as the block
     ends, as SQLAlchemy's error, and nothing is stored. Run statements in the block with
     DirectStatement, which reads its rows in pipeline mode; a plain `conn.execute` there
@@ -113,7 +113,12 @@ def _pipelined(conn: Connection) -> Iterator[None]:
             with driver_connection.cursor() as cursor:
                 cursor.execute("COMMIT", prepare=False)
     except dbapi_error as exc:
-        raise DBAPIError.instance(None, None, exc, dbapi_error, dialect=conn.dialect) from exc
+        # As Connection.execute would: a lost connection is invalidated, so the pool discards it.
+        invalidated = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if invalidated:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dbapi_error, connection_invalidated=invalidated,
+                                  dialect=conn.dialect) from exc
 
 
 @contextmanager

@@ -152,8 +152,8 @@ def _start(round_id: int):
         if round_.phase != Phase.VOTING_OPEN:
             return round_, None, None, _page_for(_refusal(round_, VotingClosed(ballots.closed_message(round_))))
         return round_, None, None, _sign_in_first(round_id)
-    except DomainError as exc:
-        return round_, None, None, _page_for(_refusal(round_, exc))
+    except DomainError as exc:  # a voting code that no longer works: its own status
+        return round_, None, None, _refusal(round_, exc)
     problem = _why_not(round_, voter)
     if problem is not None:
         return round_, voter, code, _page_for(_refusal(round_, problem, voter))
@@ -163,7 +163,7 @@ def _start(round_id: int):
 def _page_for(refusal):
     """Opening the ballot and being told why not is a page like any other (200); a refused form post keeps its status."""
     response, status = refusal
-    return response, 200 if request.method == "GET" else status
+    return response, 200 if request.method in ("GET", "HEAD") else status
 
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])

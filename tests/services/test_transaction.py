@@ -152,3 +152,33 @@ def test_on_postgresql_the_commit_travels_with_the_writes_and_a_failed_commit_st
         db.session.rollback()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE pb_test_checked_at_commit"))
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_a_connection_lost_during_the_writes_is_discarded_and_nothing_is_stored(app_ctx):
+    """The server ends the session between the read and the writes: the error says so, the pool drops the connection."""
+    from sqlalchemy import func, insert, select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from pb.models import Ballot
+    from pb.services.direct_sql import DirectStatement
+    from pb.services.transaction import write_connection
+
+    round_id = factories.make_round().id
+    db.session.commit()
+    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))
+    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64}
+    read = DirectStatement(select(func.pg_backend_pid()))
+    with pytest.raises(DBAPIError) as raised:
+        with write_connection() as conn:
+            backend = read.execute(conn, {})[0][0]
+            add.execute(conn, row)  # queued; its result is read as the block ends
+            with db.engine.connect() as other:  # waits (up to 5 s) until that session has ended
+                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+                other.commit()
+    # The server's own error, not a later "the connection is lost" from rolling back on a dead connection.
+    assert raised.value.connection_invalidated and "the connection is lost" not in str(raised.value.orig)
+    with write_connection() as conn:  # a fresh connection from the pool
+        assert read.execute(conn, {})[0][0] != backend
+        add.execute(conn, row)
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1

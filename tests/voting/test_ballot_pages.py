@@ -186,6 +186,7 @@ def test_visitor_not_signed_in_opening_a_closed_ballot_is_told_voting_has_closed
     response = client.get(f"/rounds/{setup.round_id}/vote")
     assert response.status_code == 200
     assert "<h1>Voting has closed</h1>" in _html(response) and "rank1" not in _html(response)
+    assert client.head(f"/rounds/{setup.round_id}/vote").status_code == 200
     response = client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert counts(app) == (0, 0)
