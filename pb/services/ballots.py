@@ -37,6 +37,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from pb.domain.phases import Phase
 from pb.domain.words import ordinal, plural
@@ -617,37 +618,62 @@ class PendingPaper:
 
 
 def pending_paper_entries(round_id: int) -> list[PendingPaper]:
-    """First keyings waiting for a second member of staff, with any disagreement since (never the ranking)."""
-    from pb.models import AuditEvent
+    """First keyings waiting for a second member of staff, with any disagreement since (never the ranking).
 
-    entries = list(db.session.scalars(
-        select(PaperEntry).where(PaperEntry.round_id == round_id).order_by(PaperEntry.created_at)
-    ))
-    out = []
-    for entry in entries:
-        mismatches = db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.round_id == round_id,
-                AuditEvent.action == "ballot.paper_mismatch",
-                AuditEvent.created_at >= entry.created_at,
-            ).order_by(AuditEvent.id)
-        )
-        names = [e.actor.name for e in mismatches
-                 if (e.details or {}).get("resident_id") == entry.user_id and e.actor is not None]
-        out.append(PendingPaper(
-            resident=db.session.get(User, entry.user_id),
-            entered_by=db.session.get(User, entry.entered_by_id) if entry.entered_by_id else None,
+    Two queries whatever the number waiting: the keyings with both people, then the round's
+    disagreements since the oldest keying, matched to residents here.
+    """
+    resident, keyer = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(PaperEntry, resident, keyer)
+        .join(resident, resident.id == PaperEntry.user_id)
+        .outerjoin(keyer, keyer.id == PaperEntry.entered_by_id)
+        .where(PaperEntry.round_id == round_id)
+        .order_by(PaperEntry.created_at, PaperEntry.id)
+    ).all()
+    if not rows:
+        return []
+    mismatches = _paper_mismatches(round_id, since=min(entry.created_at for entry, _, _ in rows))
+    return [
+        PendingPaper(
+            resident=who,
+            entered_by=by,
             created_at=entry.created_at,
-            mismatch_by=names,
-        ))
-    return out
+            mismatch_by=[name for at, name in mismatches.get(entry.user_id, []) if at >= entry.created_at],
+        )
+        for entry, who, by in rows
+    ]
 
 
 def paper_mismatch_for(round_id: int, resident_id: int) -> list[str]:
-    for pending in pending_paper_entries(round_id):
-        if pending.resident.id == resident_id:
-            return pending.mismatch_by
-    return []
+    """Who disagreed with the first keying of this resident's paper ballot since it was made."""
+    entry = pending_paper_entry(round_id, resident_id)
+    if entry is None:
+        return []
+    found = _paper_mismatches(round_id, since=entry.created_at, resident_id=resident_id)
+    return [name for _, name in found.get(resident_id, [])]
+
+
+def _paper_mismatches(round_id: int, since, resident_id: int | None = None) -> dict[int, list[tuple]]:
+    """Resident id -> [(when, staff name)] of the round's audited keying disagreements since `since`, oldest first."""
+    from pb.models import AuditEvent
+
+    actor = aliased(User)
+    query = (
+        select(AuditEvent.created_at, AuditEvent.details, actor.name)
+        .join(actor, actor.id == AuditEvent.actor_id)
+        .where(AuditEvent.round_id == round_id, AuditEvent.action == "ballot.paper_mismatch",
+               AuditEvent.created_at >= since)
+        .order_by(AuditEvent.id)
+    )
+    if resident_id is not None:
+        query = query.where(AuditEvent.details["resident_id"].as_integer() == resident_id)
+    found: dict[int, list[tuple]] = {}
+    for created_at, details, name in db.session.execute(query):
+        who = (details or {}).get("resident_id")
+        if isinstance(who, int):
+            found.setdefault(who, []).append((created_at, name))
+    return found
 
 
 def already_voted_message(round_id: int, resident: User) -> str:

@@ -312,3 +312,47 @@ def test_search_with_a_bad_date_of_birth_says_how_to_fix_it(staff_client, setup,
 def test_search_finds_nobody_and_says_so(staff_client, setup, resident):
     html = _html(staff_client.get(f"/staff/rounds/{setup.round_id}/paper", query_string={"name": "Nobody Atall"}))
     assert "0 people found" in html
+
+
+def test_the_paper_pages_cost_the_same_statements_however_many_keyings_wait(client, setup, double, app):
+    """Each waiting keying and each disagreement adds a row to the page, not a query."""
+    from sqlalchemy import event
+
+    a, b, _ = double
+    p = setup.projects
+    with app.app_context():
+        people = [factories.make_resident(email=f"paper{n}@example.net").id for n in range(8)]
+
+    def key(ids, first, second=None):
+        _sign_in_as(client, first.email)
+        for rid in ids:
+            _store(client, setup.round_id, rid, [p[0], p[1]])
+        if second is not None:  # a second keying that disagrees: audited, nothing stored
+            _sign_in_as(client, second.email)
+            for rid in ids:
+                assert _store(client, setup.round_id, rid, [p[1], p[0]]).status_code == 409
+            _sign_in_as(client, first.email)
+
+    def statements(url: str) -> tuple[int, str]:
+        with app.app_context():
+            engine = db.engine
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            html = _html(client.get(url))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen), html
+
+    page = f"/staff/rounds/{setup.round_id}/paper"
+    entry = f"/staff/rounds/{setup.round_id}/paper/residents/{people[0]}"
+    key(people[:2], a, b)
+    few, few_html = statements(page)
+    few_entry, entry_html = statements(entry)
+    assert few_html.count("The second keying by Sam Second did not match.") == 2
+    assert "Sam Second" in entry_html
+    key(people[2:], a, b)
+    many, many_html = statements(page)
+    assert many_html.count("The second keying by Sam Second did not match.") == 8
+    assert (many, statements(entry)[0]) == (few, few_entry)
