@@ -47,7 +47,7 @@ def count(round_id: int):
             title=f"Scores of the projects in {round_.title}",
         )
         try:
-            comparison = counting.compare_rules(round_)
+            comparison = counting.compare_rules(round_, result)
         except DomainError as exc:
             problem = exc.message
     proposals = {p.id: p for p in counting.shortlisted_proposals(round_)}

@@ -34,9 +34,12 @@ def _not_published(round_: Round):
     return Response(body, status=404)
 
 
-def _download(text: str | bytes, filename: str, mimetype: str) -> Response:
+def _download(text: str | bytes, filename: str, mimetype: str, etag: str | None = None) -> Response:
     response = Response(text, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if etag is not None:  # a published file never changes: a repeat download can be answered 304
+        response.set_etag(etag)
+        response.make_conditional(request)
     return response
 
 
@@ -69,14 +72,16 @@ def printable(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/results/ballots.csv")
 def ballots_csv(round_id: int):
-    round_, _ = _published_round(round_id)
-    return _download(counting.ballots_csv(round_), f"round-{round_.id}-ballots.csv", "text/csv")
+    round_, result = _published_round(round_id)
+    file = counting.published_ballots_file(round_, result)
+    return _download(file.data, f"round-{round_.id}-ballots.csv", "text/csv", etag=file.etag)
 
 
 @bp.route("/rounds/<int:round_id>/results/ballots.pb")
 def ballots_pb(round_id: int):
     round_, result = _published_round(round_id)
-    return _download(counting.pabulib_text(round_, result), f"round-{round_.id}.pb", "text/plain")
+    file = counting.published_pabulib_file(round_, result)
+    return _download(file.data, f"round-{round_.id}.pb", "text/plain", etag=file.etag)
 
 
 @bp.route("/rounds/<int:round_id>/results/results.csv")

@@ -11,6 +11,11 @@ This module is the only adapter between the database and the counting engine:
   order; its SHA-256 is stored with the count), `pabulib_text`, `results_csv` and `steps_json`.
 - `check_receipt` finds a ballot by its receipt code; `verify_round` re-checks a published count.
 
+A counted round's ballots never change (voting has closed), so what pages and downloads work out
+from them (the files, first choices, the rule comparison) is built once per process and kept with
+the count it belongs to (`_BuiltFromCount`): the results page and its downloads then read no
+ballots, however many there are.
+
 Amounts are pence everywhere in the database. The published pabulib file gives money in whole
 pounds (META ``currency`` GBP) so that equal shares' add1 step of one currency unit is the same £1
 the app uses; if any amount has pence the file falls back to pence (``currency`` GBX) and says so.
@@ -22,7 +27,9 @@ import hashlib
 import io
 import json
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -59,6 +66,57 @@ class CountingError(DomainError):
     """The ballots cannot be counted (no ballots, or data the engine refuses)."""
 
     status_code = 409
+
+
+# ---- what a count's ballots give, built once --------------------------------------------------
+
+
+class _BuiltFromCount:
+    """Values worked out from a count's ballots, kept per process for the few most recent counts.
+
+    The key names the database, the count and the SHA-256 of its ballots file, plus whatever
+    else the value shows (the round's version, the shortlist's titles and costs): an edit or a
+    new count makes a new key, never a stale answer. Building happens outside the lock; two
+    threads asking at once may both build, and get equal values. The least recently used go
+    first once more than `max_entries` are kept, or the files among them pass `max_bytes` (a
+    big city's ballots file is a few megabytes).
+    """
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 48 * 1024 * 1024):
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._values: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, result: CountResult, extra: tuple, build: Callable[[], Any]) -> Any:
+        key = (str(db.engine.url), kind, result.round_id, result.id, result.ballots_sha256, *extra)
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key][0]
+        value = build()
+        size = len(value.data) if isinstance(value, Download) else 0  # small values: bounded by their number
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = (value, size)
+                self._bytes += size
+            while self._values and (len(self._values) > self._max_entries or self._bytes > self._max_bytes):
+                _, (_, dropped) = self._values.popitem(last=False)
+                self._bytes -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._bytes = 0
+
+
+built_from_count = _BuiltFromCount()
+
+
+def _shortlist_key(proposals) -> tuple:
+    return tuple((p.id, p.title, p.cost_pence) for p in proposals)
 
 
 # ---- reading a round's data ------------------------------------------------------------------
@@ -274,11 +332,21 @@ def rule_label(rule: str, params: dict[str, Any] | None = None) -> str:
     return f"{RULE_LABELS['equal-shares']} ({COMPLETION_LABELS.get(completion, completion)})"
 
 
-def compare_rules(round_: Round) -> Comparison:
-    """Run the round's rule and the other rule on the same ballots (nothing is stored)."""
+def compare_rules(round_: Round, result: CountResult | None = None) -> Comparison:
+    """Run the round's rule and the other rule on the same ballots (nothing is stored).
+
+    With the round's `result`, the comparison is kept with that count and worked out once.
+    """
     if not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
         raise PhaseError("Counts can only be seen after voting has closed.")
     proposals = shortlisted_proposals(round_)
+    if result is not None:
+        return built_from_count.get("comparison", result, (round_.version, _shortlist_key(proposals)),
+                                    lambda: _compare_rules(round_, proposals))
+    return _compare_rules(round_, proposals)
+
+
+def _compare_rules(round_: Round, proposals: list[Proposal]) -> Comparison:
     ballots = round_ballots(round_)
     rankings = [[p for p in b.ranking.split(",") if p] for b in ballots]
     other_rule = "equal-shares" if round_.counting_rule == "greedy" else "greedy"
@@ -473,7 +541,7 @@ def explain(round_: Round, result: CountResult) -> Explanation:
         if "project" in step:
             by_project.setdefault(str(step["project"]), []).append(step)
     scores = {str(k): int(v) for k, v in (result.scores or {}).items()}
-    firsts = first_preferences(round_)
+    firsts = built_from_count.get("first_preferences", result, (), lambda: first_preferences(round_))
     by_score = sorted(proposals, key=lambda p: (-scores.get(str(p.id), 0), p.cost_pence, p.id))
     rank_of = {p.id: i for i, p in enumerate(by_score, start=1)}
     order = {pid: i for i, pid in enumerate(result.funded, start=1)}
@@ -564,6 +632,36 @@ def _outcome_of(result: CountResult):
         scores=dict(result.scores or {}),
         steps=list(result.steps or []),
     )
+
+
+@dataclass(frozen=True)
+class Download:
+    """A published file and the ETag it is served with (its SHA-256)."""
+
+    data: bytes
+    etag: str
+
+
+def published_ballots_file(round_: Round, result: CountResult) -> Download:
+    """The ballots file published with `result`, built once (its SHA-256 is the one the count recorded)."""
+
+    def build() -> Download:
+        data = ballots_csv(round_)
+        return Download(data, sha256_hex(data))
+
+    return built_from_count.get("ballots.csv", result, (round_.max_ranks,), build)
+
+
+def published_pabulib_file(round_: Round, result: CountResult) -> Download:
+    """The round as a pabulib file, for `result`, built once while the round and its shortlist stay as they are."""
+
+    def build() -> Download:
+        data = pabulib_text(round_, result).encode("utf-8")
+        return Download(data, sha256_hex(data))
+
+    shown = (round_.version, round_.title, round_.area_name, round_.budget_pence, round_.voting_opened_at,
+             round_.voting_closed_at, round_.results_published_at, _shortlist_key(shortlisted_proposals(round_)))
+    return built_from_count.get("ballots.pb", result, shown, build)
 
 
 def pabulib_text(round_: Round, result: CountResult) -> str:

@@ -235,3 +235,29 @@ def test_a_count_keeps_the_residents_who_could_vote_and_turnout_reads_it_from_th
     # A count made before the figure was kept works it out as it is now.
     result.eligible_residents = None
     assert counting.turnout(round_, result).eligible == 11
+
+
+def test_values_built_from_a_count_are_kept_within_their_bounds(app_ctx):
+    from types import SimpleNamespace
+
+    kept = counting._BuiltFromCount(max_entries=3, max_bytes=10)
+    count = SimpleNamespace(round_id=1, id=7, ballots_sha256="ab" * 32)
+    builds: list[str] = []
+
+    def build(name: str, value):
+        def run():
+            builds.append(name)
+            return value
+        return run
+
+    assert kept.get("firsts", count, (), build("firsts", {1: 2})) == {1: 2}
+    assert kept.get("firsts", count, (), build("firsts", {1: 99})) == {1: 2}  # kept: not built again
+    big = counting.Download(b"x" * 8, "e")
+    assert kept.get("file", count, (), build("file", big)) is big
+    # Over the byte bound: the least recently used go first.
+    kept.get("file2", count, (), build("file2", counting.Download(b"y" * 8, "f")))
+    kept.get("file", count, (), build("file", big))
+    assert builds == ["firsts", "file", "file2", "file"]
+    # Another count of the same round is another key.
+    other = SimpleNamespace(round_id=1, id=8, ballots_sha256="cd" * 32)
+    assert kept.get("firsts", other, (), build("firsts", {3: 1})) == {3: 1}

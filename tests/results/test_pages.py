@@ -173,3 +173,58 @@ def test_results_page_links_from_a_published_round(client, seeded):
         assert db.session.get(Round, seeded.round_id).phase == "results_published"
     html = client.get(f"/rounds/{seeded.round_id}").get_data(as_text=True)
     assert f"/rounds/{seeded.round_id}/results" in html
+
+
+def _statements_for(app, client, url: str, **kwargs):
+    """(the response, the SQL statements the request ran)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url, **kwargs)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return response, seen
+
+
+def _reads_ballots(statements: list[str]) -> bool:
+    return any("FROM ballots" in s for s in statements)
+
+
+def test_results_page_and_downloads_read_the_ballots_once_then_serve_what_they_built(client, seeded, app):
+    base = f"/rounds/{seeded.round_id}/results"
+    for url in (base, f"{base}/ballots.csv", f"{base}/ballots.pb", f"{base}/results.csv"):
+        first, _ = _statements_for(app, client, url)
+        again, statements = _statements_for(app, client, url)
+        assert first.status_code == again.status_code == 200
+        assert again.data == first.data, url
+        assert not _reads_ballots(statements), f"{url} read the ballots again"
+
+
+def test_published_downloads_carry_an_etag_and_answer_304_when_unchanged(client, seeded, app):
+    with app.app_context():
+        published = db.session.query(CountResult).filter_by(round_id=seeded.round_id, is_published=True).one()
+        sha = published.ballots_sha256
+    url = f"/rounds/{seeded.round_id}/results/ballots.csv"
+    response = client.get(url)
+    assert response.headers["ETag"] == f'"{sha}"' and hashlib.sha256(response.data).hexdigest() == sha
+    assert client.get(url, headers={"If-None-Match": f'"{sha}"'}).status_code == 304
+    pb_file = client.get(f"/rounds/{seeded.round_id}/results/ballots.pb")
+    etag = pb_file.headers["ETag"]
+    assert client.get(f"/rounds/{seeded.round_id}/results/ballots.pb", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_the_pabulib_file_is_built_again_after_the_round_is_edited(client, seeded, app):
+    url = f"/rounds/{seeded.round_id}/results/ballots.pb"
+    before = client.get(url).get_data(as_text=True)
+    with app.app_context():
+        round_ = db.session.get(Round, seeded.round_id)
+        round_.title = "Renamed after publishing"
+        round_.version += 1
+        db.session.commit()
+    after = client.get(url).get_data(as_text=True)
+    assert "Renamed after publishing" in after and "Renamed after publishing" not in before

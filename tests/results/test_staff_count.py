@@ -93,3 +93,25 @@ def test_count_post_needs_a_csrf_token(migrated_database):
             assert db.session.scalar(select(func.count()).select_from(CountResult)) == 1
     finally:
         empty_all_tables(app)
+
+
+def test_a_counted_round_s_count_page_reads_the_ballots_once(app, staff_client):
+    """The comparison of the rules and the first choices are kept with the count, not worked out per view."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        s = seed_round()
+        engine = db.engine
+    url = f"/staff/rounds/{s.round_id}/count"
+    staff_client.post(url)
+    first = staff_client.get(url).get_data(as_text=True)
+    seen: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = staff_client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "The two rules fund different projects." in again
+    assert again.count("(only this rule)") == first.count("(only this rule)") == 3
+    assert not any("FROM ballots" in statement for statement in seen)
