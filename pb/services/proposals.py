@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from pb.domain.money import InvalidAmount, format_pence, parse_pounds, pence_to_pounds_text
 from pb.domain.phases import Phase
@@ -368,13 +368,14 @@ def merge_targets(proposal: Proposal) -> list[Proposal]:
 
 
 def history(proposal: Proposal) -> list[AuditEvent]:
-    """Audit rows about this idea, oldest first (filtered in Python: JSON queries differ by database)."""
-    events = db.session.scalars(
+    """Audit rows about this idea (or merged into it), oldest first."""
+    about = or_(AuditEvent.details["proposal_id"].as_integer() == proposal.id,
+                AuditEvent.details["into_id"].as_integer() == proposal.id)
+    return list(db.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.round_id == proposal.round_id, AuditEvent.action.like("proposal.%"))
+        .where(AuditEvent.round_id == proposal.round_id, AuditEvent.action.like("proposal.%"), about)
         .order_by(AuditEvent.created_at, AuditEvent.id)
-    ).unique()
-    return [e for e in events if proposal.id in ((e.details or {}).get("proposal_id"), (e.details or {}).get("into_id"))]
+    ).unique())
 
 
 def find_resident(text: str | None) -> User | None:
