@@ -10,6 +10,7 @@ from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCode
 from pb.services import residents as residents_service
 from pb.services import voting_codes
 from pb.services.errors import DomainError, NotFound
+from pb.services.paging import page_number
 
 bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
 
@@ -40,8 +41,8 @@ def search():
         "residents_staff/search.html",
         query=query,
         results=results,
-        pending_count=len(residents_service.pending_residents()),
-        deletion_count=len(residents_service.deletion_requests()),
+        pending_count=residents_service.pending_count(),
+        deletion_count=residents_service.deletion_count(),
         status_label=residents_service.status_label,
     )
 
@@ -50,8 +51,8 @@ def search():
 def pending():
     return render_template(
         "residents_staff/pending.html",
-        residents=residents_service.pending_residents(),
-        waiting=len(residents_service.waiting_for_a_round()),
+        page=residents_service.pending_page(page_number(request.args.get("page"))),
+        waiting=residents_service.waiting_count(),
         has_open_round=bool(residents_service.open_rounds()),
         deletions=residents_service.deletion_requests(),
         form=ConfirmForm(),

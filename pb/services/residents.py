@@ -26,6 +26,7 @@ from pb.services.eligibility import round_rules
 from pb.services.errors import DuplicateRegistration, NotFound, ValidationFailed
 from pb.services.passwords import hash_password
 from pb.services.transaction import transaction
+from pb.services.paging import Page, paginate
 
 MAX_AGE = 120
 DOB_EXAMPLE = "for example 27 3 1948"
@@ -429,29 +430,41 @@ def search(query: str | None, limit: int = 50) -> list[User]:
     return list(db.session.scalars(stmt.order_by(User.name_key, User.id).limit(limit)))
 
 
-def pending_residents() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.RESIDENT, User.eligibility_status == EligibilityStatus.PENDING)
-            .order_by(User.created_at, User.id)
-        )
-    )
+REVIEW_PAGE_SIZE = 50
+
+_PENDING = (User.role == Role.RESIDENT, User.eligibility_status == EligibilityStatus.PENDING)
+_DELETION_ASKED = (User.role == Role.RESIDENT, User.deletion_requested_at.is_not(None))
+_WAITING_FOR_A_ROUND = (*_PENDING, User.eligibility_reason == NO_OPEN_ROUND.reason)
+
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+
+
+def pending_page(page: int = 1) -> Page[User]:
+    """Residents waiting for review, oldest registration first, REVIEW_PAGE_SIZE at a time."""
+    return paginate(select(User).where(*_PENDING).order_by(User.created_at, User.id), page, REVIEW_PAGE_SIZE)
+
+
+def pending_count() -> int:
+    return _count(*_PENDING)
 
 
 def deletion_requests() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.RESIDENT, User.deletion_requested_at.is_not(None))
-            .order_by(User.deletion_requested_at)
-        )
-    )
+    return list(db.session.scalars(select(User).where(*_DELETION_ASKED).order_by(User.deletion_requested_at)))
+
+
+def deletion_count() -> int:
+    return _count(*_DELETION_ASKED)
 
 
 def waiting_for_a_round() -> list[User]:
     """Residents who registered while no round was open, so nothing has been checked yet."""
-    return [u for u in pending_residents() if u.eligibility_reason == NO_OPEN_ROUND.reason]
+    return list(db.session.scalars(select(User).where(*_WAITING_FOR_A_ROUND).order_by(User.created_at, User.id)))
+
+
+def waiting_count() -> int:
+    return _count(*_WAITING_FOR_A_ROUND)
 
 
 def reassess_waiting(actor: User) -> dict[str, int]:

@@ -24,6 +24,7 @@ from pb.models import AuditEvent, EligibilityStatus, PaperEntry, Proposal, Propo
 from pb.services import audit
 from pb.services.counting import latest_count
 from pb.services.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
+from pb.services.paging import Page, paginate
 from pb.services.transaction import transaction
 
 COUNTING_RULES = {"greedy": "Greedy (highest scores first)", "equal-shares": "Method of Equal Shares"}
@@ -721,36 +722,17 @@ def round_figures(round_id: int) -> RoundFigures:
 AUDIT_PAGE_SIZE = 50
 
 
-@dataclass
-class AuditPage:
-    events: list[AuditEvent]
-    page: int
-    pages: int
-    total: int
-
-
 def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
 def audit_page(round_id: int | None = None, action: str | None = None, page: int = 1,
-               per_page: int = AUDIT_PAGE_SIZE) -> AuditPage:
+               per_page: int = AUDIT_PAGE_SIZE) -> Page[AuditEvent]:
     """Audit rows, newest first, filtered by round and action."""
     conditions = []
     if round_id is not None:
         conditions.append(AuditEvent.round_id == round_id)
     if action:
         conditions.append(AuditEvent.action == action)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    events = list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(*conditions)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
-    )
-    return AuditPage(events=events, page=page, pages=pages, total=total)
+    statement = select(AuditEvent).where(*conditions).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return paginate(statement, page, per_page)

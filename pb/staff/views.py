@@ -16,6 +16,7 @@ from pb.models.round import DEFAULT_CATEGORIES
 from pb.services import rounds as rounds_service
 from pb.services import staff_accounts
 from pb.services.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
+from pb.services.paging import page_number
 from pb.staff.forms import FORM_INPUTS, ActionForm, PhaseMoveForm, RoundForm, StaffAccountForm, error_target
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -231,11 +232,10 @@ def phase_move(round_id: int, target: str):
 def audit_log():
     round_id = request.args.get("round", "")
     action = request.args.get("action", "")
-    page = request.args.get("page", "1")
     page_data = rounds_service.audit_page(
         round_id=int(round_id) if round_id.isdigit() else None,
         action=action or None,
-        page=int(page) if page.isdigit() else 1,
+        page=page_number(request.args.get("page")),
     )
     all_rounds = rounds_service.all_rounds()
     return render_template(

@@ -105,6 +105,34 @@ def test_pending_queue_lists_registrations_waiting_for_review(app, staff_client)
     assert "Already Fine" not in page
 
 
+def test_a_long_review_queue_is_shown_a_page_at_a_time_oldest_first(app, staff_client, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from pb.services import residents as residents_service
+
+    monkeypatch.setattr(residents_service, "REVIEW_PAGE_SIZE", 4)
+    with app.app_context():
+        start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        for n in range(6):
+            user = factories.make_resident(name=f"Queue Person {n}", status="pending", postcode="E1 6AN")
+            user.created_at = start + timedelta(days=n)
+        factories.make_resident(name="Fine Person")
+        db.session.commit()
+    first = text_of(staff_client.get("/staff/residents/pending"))
+    assert "Waiting for review (6), oldest first, page 1 of 2" in first
+    assert all(f"Review Queue Person {n}" in first for n in range(4))
+    assert "Queue Person 4" not in first and "Fine Person" not in first
+    html = staff_client.get("/staff/residents/pending").get_data(as_text=True)
+    assert 'href="/staff/residents/pending?page=2">Later registrations</a>' in html
+    second = text_of(staff_client.get("/staff/residents/pending?page=2"))
+    assert "Review Queue Person 4" in second and "Review Queue Person 5" in second and "Queue Person 0" not in second
+    # A page past the end shows the last; anything that is not a number, the first.
+    assert "page 2 of 2" in text_of(staff_client.get("/staff/residents/pending?page=99"))
+    assert "page 1 of 2" in text_of(staff_client.get("/staff/residents/pending?page=abc"))
+    # The residents page counts them without listing them.
+    assert "Waiting for review (6)" in text_of(staff_client.get("/staff/residents/"))
+
+
 def test_approve_is_audited_and_lets_the_resident_take_part(app, staff_client, staff_user):
     with app.app_context():
         waiting = factories.make_resident(status="pending", postcode="E1 6AN")
