@@ -594,15 +594,21 @@ class Turnout:
 
 
 def eligible_resident_count(round_: Round) -> int:
-    """Registered residents marked eligible who may take part in this round (its age and area rules)."""
-    from pb.models import Role
-    from pb.services.eligibility import why_cannot_take_part
+    """Registered residents marked eligible who may take part in this round (its age and area rules).
 
-    users = db.session.scalars(
-        select(User).where(User.role == Role.RESIDENT, User.eligibility_status == "eligible",
-                           User.is_active_account.is_(True))
+    The same test as why_cannot_take_part, on the two columns the round's rules read (no
+    account objects are built: this reads every eligible resident).
+    """
+    from pb.models import Role
+    from pb.domain.eligibility import REFUSED
+    from pb.services.eligibility import assess_details, round_rules
+
+    rules = round_rules(round_)
+    rows = db.session.execute(
+        select(User.date_of_birth, User.postcode).where(
+            User.role == Role.RESIDENT, User.eligibility_status == "eligible", User.is_active_account.is_(True))
     )
-    return sum(1 for u in users if why_cannot_take_part(u, round_) is None)
+    return sum(1 for dob, postcode in rows if assess_details(dob, postcode, rules).status != REFUSED)
 
 
 def turnout(round_: Round, result: CountResult | None = None) -> Turnout:

@@ -1,6 +1,8 @@
 """Eligibility of residents for rounds, read from the database for the rules in pb.domain.eligibility."""
 from __future__ import annotations
 
+from datetime import date
+
 from pb.domain.eligibility import REFUSED, Assessment, RoundRules, assess
 from pb.models import Round, User
 
@@ -16,9 +18,14 @@ def round_rules(round_: Round) -> RoundRules:
 
 
 def assess_for_round(user: User, round_: Round) -> Assessment:
-    if user.date_of_birth is None or not user.postcode:
+    return assess_details(user.date_of_birth, user.postcode, round_rules(round_))
+
+
+def assess_details(date_of_birth: date | None, postcode: str | None, rules: RoundRules) -> Assessment:
+    """A date of birth and postcode against a round's age and area rules."""
+    if date_of_birth is None or not postcode:
         return Assessment(REFUSED, "We do not have your date of birth and postcode.")
-    return assess(user.date_of_birth, user.postcode, round_rules(round_))
+    return assess(date_of_birth, postcode, rules)
 
 
 def why_cannot_take_part(user: User | None, round_: Round) -> str | None:

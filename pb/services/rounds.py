@@ -639,21 +639,25 @@ def eligible_resident_count() -> int:
     ) or 0
 
 
-def _proposal_counts() -> dict[int, dict[str, int]]:
-    rows = db.session.execute(
-        select(Proposal.round_id, Proposal.status, func.count()).group_by(Proposal.round_id, Proposal.status)
-    )
+def _proposal_counts(round_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Ideas per round and status (for one round, or all)."""
+    query = select(Proposal.round_id, Proposal.status, func.count()).group_by(Proposal.round_id, Proposal.status)
+    if round_id is not None:
+        query = query.where(Proposal.round_id == round_id)
+    rows = db.session.execute(query)
     out: dict[int, dict[str, int]] = {}
     for round_id, status, n in rows:
         out.setdefault(round_id, {})[status] = n
     return out
 
 
-def _ballot_counts() -> dict[int, dict[str, int]]:
-    """Ballots cast per round and channel, from the voter roll: counts only, never how anyone voted."""
-    rows = db.session.execute(
-        select(VoterRoll.round_id, VoterRoll.channel, func.count()).group_by(VoterRoll.round_id, VoterRoll.channel)
-    )
+def _ballot_counts(round_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Ballots cast per round and channel (for one round, or all), from the voter roll: counts only,
+    never how anyone voted."""
+    query = select(VoterRoll.round_id, VoterRoll.channel, func.count()).group_by(VoterRoll.round_id, VoterRoll.channel)
+    if round_id is not None:
+        query = query.where(VoterRoll.round_id == round_id)
+    rows = db.session.execute(query)
     out: dict[int, dict[str, int]] = {}
     for round_id, channel, n in rows:
         out.setdefault(round_id, {})[channel] = n
@@ -706,12 +710,12 @@ def dashboard_figures() -> list[RoundFigures]:
 
 def round_figures(round_id: int) -> RoundFigures:
     round_ = get_round(round_id)
-    proposals = _proposal_counts().get(round_.id, {})
+    proposals = _proposal_counts(round_.id).get(round_.id, {})
     return RoundFigures(
         round=round_,
         eligible_residents=eligible_resident_count(),
         proposals_by_status=proposals,
-        ballots_by_channel=_ballot_counts().get(round_.id, {}),
+        ballots_by_channel=_ballot_counts(round_.id).get(round_.id, {}),
         next_action=next_action(round_, proposals),
     )
 

@@ -261,3 +261,29 @@ def test_values_built_from_a_count_are_kept_within_their_bounds(app_ctx):
     # Another count of the same round is another key.
     other = SimpleNamespace(round_id=1, id=8, ballots_sha256="cd" * 32)
     assert kept.get("firsts", other, (), build("firsts", {3: 1})) == {3: 1}
+
+
+def test_the_eligible_count_agrees_with_the_check_each_resident_gets(app_ctx):
+    """Counting on two columns gives what why_cannot_take_part says resident by resident."""
+    import random
+    from datetime import date, timedelta
+
+    from pb.services.eligibility import why_cannot_take_part
+
+    rng = random.Random(50)
+    round_ = factories.make_round(phase=Phase.VOTING_CLOSED)
+    boundary = date(1976, 6, 1)  # 50 on the round's reference date, 1 June 2026
+    postcodes = ["E8 1AB", "E5 0LL", "N16 7AA", "E1 6AN", "N1 9GU", "SW1A 1AA", "E20 1EJ"]
+    for n in range(120):
+        born = boundary + timedelta(days=rng.choice([-400, -1, 0, 1, 2, 365]))
+        status = rng.choice(["eligible", "eligible", "eligible", "pending", "refused"])
+        user = factories.make_resident(email=f"count{n}@example.net", date_of_birth=born,
+                                       postcode=rng.choice(postcodes), status=status)
+        if n % 17 == 0:
+            user.is_active_account = False
+    factories.make_staff()
+    db.session.commit()
+    everyone = db.session.scalars(select(User)).all()
+    expected = sum(1 for u in everyone if why_cannot_take_part(u, round_) is None)
+    assert 0 < expected < 120
+    assert counting.eligible_resident_count(round_) == expected
