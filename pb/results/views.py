@@ -37,7 +37,7 @@ def _not_published(round_: Round):
 def _download(text: str | bytes, filename: str, mimetype: str, etag: str | None = None) -> Response:
     response = Response(text, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if etag is not None:  # a published file never changes: a repeat download can be answered 304
+    if etag is not None:  # the file's SHA-256: a repeat download of the same file is answered 304
         response.set_etag(etag)
         response.make_conditional(request)
     return response

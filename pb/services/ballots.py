@@ -667,7 +667,8 @@ def _paper_mismatches(round_id: int, since, resident_id: int | None = None) -> d
         .order_by(AuditEvent.id)
     )
     if resident_id is not None:
-        query = query.where(AuditEvent.details["resident_id"].as_integer() == resident_id)
+        # Compared as text, which never fails on either database whatever a row holds.
+        query = query.where(cast(AuditEvent.details["resident_id"].as_string(), String) == str(resident_id))
     found: dict[int, list[tuple]] = {}
     for created_at, details, name in db.session.execute(query):
         who = (details or {}).get("resident_id")

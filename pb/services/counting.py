@@ -89,14 +89,20 @@ class _BuiltFromCount:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _key(kind: str, result: CountResult, extra: tuple) -> tuple:
+        return (str(db.engine.url), kind, result.round_id, result.id, result.ballots_sha256, *extra)
+
     def get(self, kind: str, result: CountResult, extra: tuple, build: Callable[[], Any]) -> Any:
-        key = (str(db.engine.url), kind, result.round_id, result.id, result.ballots_sha256, *extra)
+        key = self._key(kind, result, extra)
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key][0]
         value = build()
         size = len(value.data) if isinstance(value, Download) else 0  # small values: bounded by their number
+        if size > self._max_bytes:
+            return value  # too big to keep: served, never pushing out everything else
         with self._lock:
             if key not in self._values:
                 self._values[key] = (value, size)
@@ -105,6 +111,12 @@ class _BuiltFromCount:
                 _, (_, dropped) = self._values.popitem(last=False)
                 self._bytes -= dropped
         return value
+
+    def forget(self, kind: str, result: CountResult, extra: tuple) -> None:
+        with self._lock:
+            entry = self._values.pop(self._key(kind, result, extra), None)
+            if entry is not None:
+                self._bytes -= entry[1]
 
     def clear(self) -> None:
         with self._lock:
@@ -649,13 +661,20 @@ class Download:
 
 
 def published_ballots_file(round_: Round, result: CountResult) -> Download:
-    """The ballots file published with `result`, built once (its SHA-256 is the one the count recorded)."""
+    """The ballots file published with `result`, built once while it is the file the count recorded.
 
-    def build() -> Download:
-        data = ballots_csv(round_)
-        return Download(data, sha256_hex(data))
+    A file whose SHA-256 differs from the count's (the database changed under it, which pb never
+    does) is served as it is now and not kept; `verify_round` is where staff see why.
+    """
+    data = built_from_count.get("ballots.csv", result, (round_.max_ranks,), lambda: _ballots_download(round_))
+    if data.etag != result.ballots_sha256:
+        built_from_count.forget("ballots.csv", result, (round_.max_ranks,))
+    return data
 
-    return built_from_count.get("ballots.csv", result, (round_.max_ranks,), build)
+
+def _ballots_download(round_: Round) -> Download:
+    data = ballots_csv(round_)
+    return Download(data, sha256_hex(data))
 
 
 def published_pabulib_file(round_: Round, result: CountResult) -> Download:

@@ -31,6 +31,13 @@ def paginate(statement: Select, page: int, per_page: int) -> Page:
     return Page(items=items, page=page, pages=pages, total=total)
 
 
+def whole_number(text: str | None) -> int | None:
+    """A whole number typed in a URL (?page=, ?round=), or None for anything else ("²", "-1", 10,000 digits)."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None
+
+
 def page_number(text: str | None) -> int:
     """?page=… as typed: anything that is not a whole number is the first page."""
-    return int(text) if text and text.isdigit() else 1
+    return whole_number(text) or 1

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from pb.domain.money import InvalidAmount, format_pence, parse_pounds, pence_to_pounds_text
 from pb.domain.phases import Phase
@@ -369,8 +369,9 @@ def merge_targets(proposal: Proposal) -> list[Proposal]:
 
 def history(proposal: Proposal) -> list[AuditEvent]:
     """Audit rows about this idea (or merged into it), oldest first."""
-    about = or_(AuditEvent.details["proposal_id"].as_integer() == proposal.id,
-                AuditEvent.details["into_id"].as_integer() == proposal.id)
+    # Compared as text, which never fails on either database whatever a row holds.
+    about = or_(cast(AuditEvent.details["proposal_id"].as_string(), String) == str(proposal.id),
+                cast(AuditEvent.details["into_id"].as_string(), String) == str(proposal.id))
     return list(db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.round_id == proposal.round_id, AuditEvent.action.like("proposal.%"), about)

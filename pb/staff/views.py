@@ -16,7 +16,7 @@ from pb.models.round import DEFAULT_CATEGORIES
 from pb.services import rounds as rounds_service
 from pb.services import staff_accounts
 from pb.services.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
-from pb.services.paging import page_number
+from pb.services.paging import page_number, whole_number
 from pb.staff.forms import FORM_INPUTS, ActionForm, PhaseMoveForm, RoundForm, StaffAccountForm, error_target
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -233,7 +233,7 @@ def audit_log():
     round_id = request.args.get("round", "")
     action = request.args.get("action", "")
     page_data = rounds_service.audit_page(
-        round_id=int(round_id) if round_id.isdigit() else None,
+        round_id=whole_number(round_id),
         action=action or None,
         page=page_number(request.args.get("page")),
     )

@@ -261,6 +261,13 @@ def test_values_built_from_a_count_are_kept_within_their_bounds(app_ctx):
     # Another count of the same round is another key.
     other = SimpleNamespace(round_id=1, id=8, ballots_sha256="cd" * 32)
     assert kept.get("firsts", other, (), build("firsts", {3: 1})) == {3: 1}
+    # A file bigger than the whole allowance is served but not kept, and pushes nothing out.
+    huge = counting.Download(b"z" * 11, "h")
+    assert kept.get("huge", count, (), build("huge", huge)) is huge
+    assert kept.get("huge", count, (), build("huge", huge)) is huge
+    assert kept.get("file", count, (), build("file", big)) is big
+    assert builds[-2:] == ["huge", "huge"]
+    assert builds.count("file") == 2  # still kept from before the huge one
 
 
 def test_the_eligible_count_agrees_with_the_check_each_resident_gets(app_ctx):

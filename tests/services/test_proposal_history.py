@@ -18,6 +18,7 @@ def test_history_holds_the_idea_s_rows_and_merges_into_it_oldest_first(app_ctx):
     audit.record(staff, "proposal.merged", round=round_, proposal_id=other.id, into_id=idea.id)
     audit.record(staff, "round.updated", round=round_, proposal_id=idea.id)  # not about ideas
     audit.record(staff, "proposal.cost_adjusted", round=elsewhere.round, proposal_id=elsewhere.id)
+    audit.record(staff, "proposal.note", round=round_, proposal_id="not a number")  # read as text: never an error
     db.session.commit()
     assert [(e.action, e.details.get("proposal_id")) for e in proposals.history(idea)] == [
         ("proposal.cost_adjusted", idea.id), ("proposal.merged", other.id)]
