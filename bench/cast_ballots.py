@@ -457,10 +457,13 @@ def median_result(results: list[Result]) -> Result:
 def print_cpu(targets: list[Target]) -> None:
     """Where each request's CPU went (median run): this is what the ratio to the bare endpoint is made of."""
     print("\nCPU per request, ms (median run; 'machine' is every process and the kernel, on all cores):")
+    bare = median_result(targets[0].results).cpu
+    if bare is None or not bare.machine:
+        print("(not measured: this needs Linux's /proc)")
+        return
     header = f"{'':28} {'server':>8} {'client':>8} {'database':>9} {'machine':>8} {'vs bare':>8}"
     print(header)
     print("-" * len(header))
-    bare = median_result(targets[0].results).cpu
     for t in targets:
         cpu = median_result(t.results).cpu
         if cpu is None or bare is None:
