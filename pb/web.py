@@ -263,8 +263,9 @@ def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
                                   (app.after_request_funcs, lambda response: response),
                                   (app.teardown_request_funcs, lambda exc=None: None)):
         for name, funcs in hooks.items():
-            hooks[name] = [wrap(f, passes_through) if limiters(f) else f for f in funcs]
-            wrapped += sum(1 for f in funcs if limiters(f))
+            ours = [limiters(f) for f in funcs]
+            hooks[name] = [wrap(f, passes_through) if mine else f for f, mine in zip(funcs, ours)]
+            wrapped += sum(ours)
     return wrapped
 
 

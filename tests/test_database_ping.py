@@ -21,14 +21,19 @@ def _count_pings(engine, monkeypatch) -> list[int]:
     return pings
 
 
+def _use_connections(times: int) -> None:
+    """Check a connection out of the pool and use it, `times` times in a row."""
+    for _ in range(times):
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+
 @pytest.mark.sqlite_only
 def test_sqlite_connections_are_never_pinged(migrated_database, monkeypatch):
     app = make_app(migrated_database, DB_PING_AFTER_IDLE_SECONDS=0)
     with app.app_context():
         pings = _count_pings(db.engine, monkeypatch)
-        for _ in range(3):
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+        _use_connections(3)
         assert pings == []
 
 
@@ -37,9 +42,7 @@ def test_a_connection_in_steady_use_is_not_pinged(migrated_database, monkeypatch
     app = make_app(migrated_database, DB_PING_AFTER_IDLE_SECONDS=60)
     with app.app_context():
         pings = _count_pings(db.engine, monkeypatch)
-        for _ in range(5):
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+        _use_connections(5)
         assert pings == []
         db.engine.dispose()
 

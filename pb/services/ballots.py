@@ -645,13 +645,10 @@ def pending_paper_entries(round_id: int) -> list[PendingPaper]:
     ]
 
 
-def paper_mismatch_for(round_id: int, resident_id: int) -> list[str]:
-    """Who disagreed with the first keying of this resident's paper ballot since it was made."""
-    entry = pending_paper_entry(round_id, resident_id)
-    if entry is None:
-        return []
-    found = _paper_mismatches(round_id, since=entry.created_at, resident_id=resident_id)
-    return [name for _, name in found.get(resident_id, [])]
+def paper_mismatch_for(entry: PaperEntry) -> list[str]:
+    """Who disagreed with this first keying of a paper ballot since it was made."""
+    found = _paper_mismatches(entry.round_id, since=entry.created_at, resident_id=entry.user_id)
+    return [name for _, name in found.get(entry.user_id, [])]
 
 
 def _paper_mismatches(round_id: int, since, resident_id: int | None = None) -> dict[int, list[tuple]]:

@@ -666,27 +666,23 @@ def published_ballots_file(round_: Round, result: CountResult) -> Download:
     A file whose SHA-256 differs from the count's (the database changed under it, which pb never
     does) is served as it is now and not kept; `verify_round` is where staff see why.
     """
-    data = built_from_count.get("ballots.csv", result, (round_.max_ranks,), lambda: _ballots_download(round_))
-    if data.etag != result.ballots_sha256:
+    file = built_from_count.get("ballots.csv", result, (round_.max_ranks,), lambda: _download(ballots_csv(round_)))
+    if file.etag != result.ballots_sha256:
         built_from_count.forget("ballots.csv", result, (round_.max_ranks,))
-    return data
+    return file
 
 
-def _ballots_download(round_: Round) -> Download:
-    data = ballots_csv(round_)
+def _download(data: bytes) -> Download:
     return Download(data, sha256_hex(data))
 
 
 def published_pabulib_file(round_: Round, result: CountResult) -> Download:
     """The round as a pabulib file, for `result`, built once while the round and its shortlist stay as they are."""
 
-    def build() -> Download:
-        data = pabulib_text(round_, result).encode("utf-8")
-        return Download(data, sha256_hex(data))
-
     shown = (round_.version, round_.title, round_.area_name, round_.budget_pence, round_.voting_opened_at,
              round_.voting_closed_at, round_.results_published_at, _shortlist_key(shortlisted_proposals(round_)))
-    return built_from_count.get("ballots.pb", result, shown, build)
+    return built_from_count.get("ballots.pb", result, shown,
+                                lambda: _download(pabulib_text(round_, result).encode("utf-8")))
 
 
 def pabulib_text(round_: Round, result: CountResult) -> str:

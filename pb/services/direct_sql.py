@@ -112,10 +112,20 @@ class DirectStatement:
                 for row in cursor.fetchall()
             ]
         except conn.dialect.loaded_dbapi.Error as exc:
-            invalidated = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)
-            if invalidated:
-                conn.invalidate(exc)
-            raise DBAPIError.instance(c.sql, args, exc, conn.dialect.loaded_dbapi.Error,
-                                      connection_invalidated=invalidated, dialect=conn.dialect) from exc
+            raise as_sqlalchemy_error(conn, exc, c.sql, args, cursor) from exc
         finally:
             cursor.close()
+
+
+def as_sqlalchemy_error(conn: Connection, exc: Exception, statement: str | None = None, params: Any = None,
+                        cursor: Any = None) -> DBAPIError:
+    """A driver error on `conn` as SQLAlchemy's, as Connection.execute would raise it.
+
+    A lost connection is invalidated first, so the pool discards it and the error keeps the
+    server's own message (a rollback on the dead connection would otherwise replace it).
+    """
+    invalidated = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if invalidated:
+        conn.invalidate(exc)
+    return DBAPIError.instance(statement, params, exc, conn.dialect.loaded_dbapi.Error,
+                               connection_invalidated=invalidated, dialect=conn.dialect)

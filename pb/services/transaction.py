@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from pb.extensions import db
+from pb.services.direct_sql import as_sqlalchemy_error
 from pb.services.errors import DatabaseBusy
 
 try:
@@ -106,19 +107,13 @@ def _pipelined(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql" or getattr(driver_connection, "pipeline", None) is None:
         yield
         return
-    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with driver_connection.pipeline():
             yield
             with driver_connection.cursor() as cursor:
                 cursor.execute("COMMIT", prepare=False)
-    except dbapi_error as exc:
-        # As Connection.execute would: a lost connection is invalidated, so the pool discards it.
-        invalidated = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
-        if invalidated:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(None, None, exc, dbapi_error, connection_invalidated=invalidated,
-                                  dialect=conn.dialect) from exc
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise as_sqlalchemy_error(conn, exc) from exc
 
 
 @contextmanager

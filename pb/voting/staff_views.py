@@ -105,7 +105,7 @@ def _entry_page(round_: Round, resident, values=None, errors=None, identity_chec
         identity_checked=identity_checked,
         entry=entry,
         first_keyer=db.session.get(User, entry.entered_by_id) if entry and entry.entered_by_id else None,
-        mismatches=ballots.paper_mismatch_for(round_.id, resident.id) if entry else [],
+        mismatches=ballots.paper_mismatch_for(entry) if entry else [],
         voted_channel=ballots.voted_channel(round_.id, resident.id),
         problem=ballots.why_cannot_take_part(resident, round_),
     ), status
