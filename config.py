@@ -29,6 +29,9 @@ class Config:
     # (a restarted server or a dropped link shows up there); one in steady use is not.
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("PB_DB_PING_AFTER_IDLE_SECONDS", "10"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("PB_SQLITE_BUSY_TIMEOUT_MS", "30000"))
+    # Where ballots are read and written (pb/services/ballot_store.py): "fast" (the driver's cursor,
+    # pipelined on PostgreSQL) or "orm" (plain SQLAlchemy ORM, the reference implementation).
+    PB_BALLOT_STORE = os.environ.get("PB_BALLOT_STORE", "fast")
 
     # Request bodies larger than this are refused with 413 (Flask's default is unlimited).
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024

@@ -28,10 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pb.tally import Election, Project, count, read_pabulib, write_pabulib  # noqa: E402
+from pb.tally import Election, Project, RankPoints, count, read_pabulib, write_pabulib  # noqa: E402
 
 FILES = ["Poland_Krakow_2024.pb", "Poland_Lodz_2022.pb", "Poland_Swiecie_2023.pb"]
 QUICK_FILES = FILES[:2]
+TIE_BREAK = "cost-score-id"  # the tie-break tally_reference gives pabutools
 
 
 def pabulib_dir() -> Path:
@@ -106,7 +107,7 @@ def bench_file(path: Path, reference, *, pabutools_add1: bool, pabutools_add1_mo
         # Each timed count starts from a freshly read election, so it includes building pb's arrays.
         fresh = []
         ours, ours_t = timed(
-            lambda: count(fresh[-1], rule, **options).funded,
+            lambda: count(fresh[-1], rule, satisfaction=data.satisfaction, tie_break=TIE_BREAK, **options).funded,
             repeat=3,
             setup=lambda: fresh.append(copy_election(election)),
         )
@@ -136,8 +137,7 @@ def bench_file(path: Path, reference, *, pabutools_add1: bool, pabutools_add1_mo
 
 def copy_election(election: Election) -> Election:
     return Election(election.projects, election.budget, election.ballots, kind=election.kind,
-                    points=election.points, min_length=election.min_length, max_length=election.max_length,
-                    allow_over_budget=True)
+                    min_length=election.min_length, max_length=election.max_length, allow_over_budget=True)
 
 
 SYNTHETIC_CHILD = r"""
@@ -145,16 +145,18 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 mode, ballots_n, path = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 from bench.tally import peak_mb, synthetic_ballots
-from pb.tally import Election, count, read_pabulib
+from pb.tally import Election, RankPoints, count, read_pabulib
 if mode == "api":
     projects, budget, ballots = synthetic_ballots(ballots_n)  # making up the ballots is not timed
     cpu, wall = time.process_time(), time.perf_counter()
     election = Election(projects, budget, ballots, max_length=5)
+    satisfaction = RankPoints.descending(5)
 else:
     cpu, wall = time.process_time(), time.perf_counter()
-    election = read_pabulib(path).election
+    data = read_pabulib(path)
+    election, satisfaction = data.election, data.satisfaction
 built_cpu, built_wall = time.process_time() - cpu, time.perf_counter() - wall
-outcome = count(election, "equal-shares", completion="add1")
+outcome = count(election, "equal-shares", satisfaction=satisfaction, tie_break="cost-score-id", completion="add1")
 print(json.dumps({
     "build_cpu": built_cpu, "build_wall": built_wall,
     "total_cpu": time.process_time() - cpu, "total_wall": time.perf_counter() - wall,
@@ -220,7 +222,8 @@ def bench_synthetic(n_ballots: int) -> list[str]:
         api = subprocess.run([sys.executable, "-c", SYNTHETIC_CHILD, str(ROOT), "api", str(n_ballots), str(path)],
                              capture_output=True, text=True, env=env, check=True)
         results["from Python lists"] = json.loads(api.stdout)
-        write_pabulib(synthetic_election(n_ballots), path, meta={"description": "synthetic benchmark"})
+        write_pabulib(synthetic_election(n_ballots), path, satisfaction=RankPoints.descending(5),
+                      meta={"description": "synthetic benchmark"})
         size_mb = path.stat().st_size / 1e6
         from_file = subprocess.run([sys.executable, "-c", SYNTHETIC_CHILD, str(ROOT), "file", str(n_ballots), str(path)],
                                    capture_output=True, text=True, env=env, check=True)

@@ -5,6 +5,8 @@ inside it, so `import pb.tally` (the counting engine) stays free of them.
 """
 from __future__ import annotations
 
+import os
+
 __version__ = "0.1.0"
 
 # Every user-facing area is one blueprint module exposing `bp`.
@@ -29,11 +31,9 @@ def create_app(test_config: dict | None = None):
     `test_config` overrides settings (tests pass a database URL and TESTING=True).
     The config class is chosen by PB_ENV (development, testing, production).
     """
-    import os
-
+    # Imported here, not at the top, so that `import pb.tally` stays free of Flask and the web layer.
     from flask import Flask
-
-    from pb import web
+    from pb import cli, database, templating, web
 
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
@@ -43,12 +43,12 @@ def create_app(test_config: dict | None = None):
     )
     web.configure(app, test_config)
     web.init_extensions(app)
+    database.bind_engine_events(app)  # before the first connection, which the check makes
+    database.check_database(app)
     web.register_blueprints(app, BLUEPRINT_MODULES)
     web.install_request_hooks(app)
-    web.install_error_handlers(app)
-    web.install_template_helpers(app)
-
-    from pb.cli import pb_cli
-
-    app.cli.add_command(pb_cli)
+    templating.install_security_headers(app)
+    templating.install_error_handlers(app)
+    templating.install_template_helpers(app)
+    app.cli.add_command(cli.pb_cli)
     return app

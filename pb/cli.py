@@ -7,14 +7,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from pb.database import upgrade_database
+from pb.domain.errors import DomainError
+from pb.services import staff_accounts
+
 pb_cli = AppGroup("pb", help="Run and look after a pb site.")
-
-
-def upgrade_database() -> None:
-    """Create or upgrade the schema with the migrations (never create_all)."""
-    from flask_migrate import upgrade
-
-    upgrade()
 
 
 @pb_cli.command("init")
@@ -33,9 +30,6 @@ def init_command() -> None:
 @with_appcontext
 def create_staff_command(email: str, name: str | None, admin: bool, password: str) -> None:
     """Add a staff account (asks for the password)."""
-    from pb.services import staff_accounts
-    from pb.services.errors import DomainError
-
     try:
         user = staff_accounts.create_staff(
             actor=None, email=email, name=name or email.split("@")[0].replace(".", " ").title(),
@@ -53,6 +47,7 @@ def create_staff_command(email: str, name: str | None, admin: bool, password: st
 @with_appcontext
 def demo_command(seed: int, residents: int) -> None:
     """Load a realistic Hackney demo (refused in production)."""
+    # Here, not at the top: the demo brings in Faker, which serving pages never needs.
     from pb.demo import load_demo
 
     if not current_app.config.get("ALLOW_DEMO"):
@@ -67,6 +62,7 @@ def demo_command(seed: int, residents: int) -> None:
 @with_appcontext
 def reset_demo_command(yes: bool) -> None:
     """Empty the database and load the demo again (refused in production)."""
+    # Here, not at the top: the demo brings in Faker, which serving pages never needs.
     from pb.demo import load_demo, wipe_database
 
     if not current_app.config.get("ALLOW_DEMO"):
@@ -82,6 +78,7 @@ def reset_demo_command(yes: bool) -> None:
 @with_appcontext
 def demo_if_empty_command() -> None:
     """Load the demo only when the database has no rounds (used by `make run`)."""
+    # Here, not at the top: the demo brings in Faker, which serving pages never needs.
     from pb.demo import database_is_empty, load_demo
 
     if not current_app.config.get("ALLOW_DEMO"):

@@ -12,10 +12,15 @@ from datetime import date, datetime, timedelta, timezone
 from faker import Faker
 from sqlalchemy import func, select
 
+from pb.database import upgrade_database
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
+from pb.services.ballots import cast_ballot
+from pb.services.counting import count_round
 from pb.services.passwords import hash_password
+from pb.services.rounds import move_phase
+from pb.services.transaction import transaction
 
 DEMO_PASSWORD = "pb-demo-password"  # nosec B105 - published demo login; the demo is refused in production
 STAFF_EMAIL = "staff@example.org"
@@ -58,8 +63,6 @@ def database_is_empty() -> bool:
 
 def wipe_database() -> None:
     """Drop every table and rebuild the schema from the migrations."""
-    from pb.cli import upgrade_database
-
     db.session.remove()
     db.drop_all()
     with db.engine.begin() as conn:
@@ -85,122 +88,119 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     now = datetime.now(timezone.utc)
     password_hash = hash_password(DEMO_PASSWORD)
 
-    staff = User(role=Role.ADMIN, name="Sam Okafor", name_key="sam okafor", email=STAFF_EMAIL,
-                 password_hash=password_hash, eligibility_status=EligibilityStatus.REFUSED,
-                 eligibility_reason="Staff accounts do not vote.")
-    resident = User(role=Role.RESIDENT, name="Rita Hughes", name_key="rita hughes", email=RESIDENT_EMAIL,
-                    password_hash=password_hash, date_of_birth=date(1949, 3, 27), postcode="E8 3PN",
-                    eligibility_status=EligibilityStatus.ELIGIBLE,
-                    eligibility_reason="Aged 50 or over and living in Hackney.")
-    db.session.add_all([staff, resident])
+    # Everything but the ballots in one transaction; ballots, phase moves and the count go through the services.
+    with transaction():
+        staff = User(role=Role.ADMIN, name="Sam Okafor", name_key="sam okafor", email=STAFF_EMAIL,
+                     password_hash=password_hash, eligibility_status=EligibilityStatus.REFUSED,
+                     eligibility_reason="Staff accounts do not vote.")
+        resident = User(role=Role.RESIDENT, name="Rita Hughes", name_key="rita hughes", email=RESIDENT_EMAIL,
+                        password_hash=password_hash, date_of_birth=date(1949, 3, 27), postcode="E8 3PN",
+                        eligibility_status=EligibilityStatus.ELIGIBLE,
+                        eligibility_reason="Aged 50 or over and living in Hackney.")
+        db.session.add_all([staff, resident])
 
-    people: list[User] = []
-    seen: set[tuple[str, date, str]] = set()
-    while len(people) < residents:
-        name = fake.name()
-        dob = fake.date_of_birth(minimum_age=51, maximum_age=94)
-        postcode = _postcode(rng, rng.choice(HACKNEY_DISTRICTS))
-        key = (_name_key(name), dob, postcode)
-        if key in seen:
-            continue
-        seen.add(key)
-        has_email = rng.random() < 0.6
-        people.append(User(
-            role=Role.RESIDENT, name=name, name_key=key[0], date_of_birth=dob, postcode=postcode,
-            email=f"{key[0].replace(' ', '.')}.{len(people)}@example.net" if has_email else None,
-            password_hash=password_hash if has_email else None,
-            eligibility_status=EligibilityStatus.ELIGIBLE,
-            eligibility_reason="Aged 50 or over and living in Hackney.",
-        ))
-    db.session.add_all(people)
-    db.session.flush()
-
-    def make_round(**kw) -> Round:
-        values = dict(
-            area_name="Hackney", min_age=50, accepted_postcodes="\n".join(d for d in HACKNEY_DISTRICTS if d not in SHARED_DISTRICTS),
-            review_postcodes="\n".join(SHARED_DISTRICTS), min_ranks=1, max_ranks=3, counting_rule="greedy",
-            completion="add1u", min_project_cost_pence=50_000, max_project_cost_pence=800_000,
-            created_by_id=staff.id,
-        )
-        values.update(kw)
-        r = Round(**values)
-        db.session.add(r)
+        people: list[User] = []
+        seen: set[tuple[str, date, str]] = set()
+        while len(people) < residents:
+            name = fake.name()
+            dob = fake.date_of_birth(minimum_age=51, maximum_age=94)
+            postcode = _postcode(rng, rng.choice(HACKNEY_DISTRICTS))
+            key = (_name_key(name), dob, postcode)
+            if key in seen:
+                continue
+            seen.add(key)
+            has_email = rng.random() < 0.6
+            people.append(User(
+                role=Role.RESIDENT, name=name, name_key=key[0], date_of_birth=dob, postcode=postcode,
+                email=f"{key[0].replace(' ', '.')}.{len(people)}@example.net" if has_email else None,
+                password_hash=password_hash if has_email else None,
+                eligibility_status=EligibilityStatus.ELIGIBLE,
+                eligibility_reason="Aged 50 or over and living in Hackney.",
+            ))
+        db.session.add_all(people)
         db.session.flush()
-        return r
 
-    def add_proposals(round_: Round, ideas, statuses) -> list[Proposal]:
-        made = []
-        for (title, summary, category, org, pounds), status in zip(ideas, statuses):
-            proposer = rng.choice(people)
-            notes = DEMO_STATUS_NOTES.get(status, {})
-            proposal = Proposal(
-                round_id=round_.id, title=title, summary=summary,
-                description=(f"{summary}\n\n{org} has run activities in Hackney for {rng.randint(2, 15)} years. "
-                             "The money pays for the room, a session leader, refreshments and travel help.\n\n"
-                             "Contact us through the Connect Hackney team if you would like to join in."),
-                cost_pence=pounds * 100, category=category, organisation=org, contact=fake.phone_number(),
-                proposer_id=proposer.id, status=status, **notes,
+        def make_round(**kw) -> Round:
+            values = dict(
+                area_name="Hackney", min_age=50, accepted_postcodes="\n".join(d for d in HACKNEY_DISTRICTS if d not in SHARED_DISTRICTS),
+                review_postcodes="\n".join(SHARED_DISTRICTS), min_ranks=1, max_ranks=3, counting_rule="greedy",
+                completion="add1u", min_project_cost_pence=50_000, max_project_cost_pence=800_000,
+                created_by_id=staff.id,
             )
-            db.session.add(proposal)
-            made.append(proposal)
-        db.session.flush()
-        return made
+            values.update(kw)
+            r = Round(**values)
+            db.session.add(r)
+            db.session.flush()
+            return r
 
-    # 1. A round with its results published (last year's fund).
-    published = make_round(
-        title="Connect Hackney Community Fund 2025",
-        description=("Last year residents aged 50 and over shared £30,000 of National Lottery money between "
-                     "the projects they liked best.\n\nEach voter chose up to 3 projects: 3 points for a 1st "
-                     "choice, 2 for a 2nd and 1 for a 3rd."),
-        budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today - timedelta(days=365),
-        proposals_open_on=today - timedelta(days=470), proposals_close_on=today - timedelta(days=440),
-        voting_open_on=today - timedelta(days=400), voting_close_on=today - timedelta(days=380),
-        results_on=today - timedelta(days=370),
-        proposals_opened_at=now - timedelta(days=470), proposals_closed_at=now - timedelta(days=440),
-        voting_opened_at=now - timedelta(days=400),
-    )
-    last_year = add_proposals(published, PROJECT_IDEAS[:14], [ProposalStatus.SHORTLISTED] * 12 + [ProposalStatus.REFUSED] * 2)
+        def add_proposals(round_: Round, ideas, statuses) -> list[Proposal]:
+            made = []
+            for (title, summary, category, org, pounds), status in zip(ideas, statuses):
+                proposer = rng.choice(people)
+                notes = DEMO_STATUS_NOTES.get(status, {})
+                proposal = Proposal(
+                    round_id=round_.id, title=title, summary=summary,
+                    description=(f"{summary}\n\n{org} has run activities in Hackney for {rng.randint(2, 15)} years. "
+                                 "The money pays for the room, a session leader, refreshments and travel help.\n\n"
+                                 "Contact us through the Connect Hackney team if you would like to join in."),
+                    cost_pence=pounds * 100, category=category, organisation=org, contact=fake.phone_number(),
+                    proposer_id=proposer.id, status=status, **notes,
+                )
+                db.session.add(proposal)
+                made.append(proposal)
+            db.session.flush()
+            return made
 
-    # 2. The round residents can vote in now.
-    voting = make_round(
-        title="Connect Hackney Community Fund 2026",
-        description=("Connect Hackney has £50,000 of National Lottery money for projects that help people aged 50 "
-                     "and over in Hackney stay connected and well.\n\nChoose up to 3 projects you would most like "
-                     "to see funded. Your 1st choice gets 3 points, your 2nd 2 points and your 3rd 1 point."),
-        budget_pence=5_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today,
-        proposals_open_on=today - timedelta(days=60), proposals_close_on=today - timedelta(days=30),
-        voting_open_on=today - timedelta(days=7), voting_close_on=today + timedelta(days=14),
-        results_on=today + timedelta(days=21),
-        proposals_opened_at=now - timedelta(days=60), proposals_closed_at=now - timedelta(days=30),
-        voting_opened_at=now - timedelta(days=7),
-    )
-    this_year = add_proposals(voting, PROJECT_IDEAS, [ProposalStatus.SHORTLISTED] * 20 + [ProposalStatus.REFUSED] * 2)
+        # 1. A round with its results published (last year's fund).
+        published = make_round(
+            title="Connect Hackney Community Fund 2025",
+            description=("Last year residents aged 50 and over shared £30,000 of National Lottery money between "
+                         "the projects they liked best.\n\nEach voter chose up to 3 projects: 3 points for a 1st "
+                         "choice, 2 for a 2nd and 1 for a 3rd."),
+            budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today - timedelta(days=365),
+            proposals_open_on=today - timedelta(days=470), proposals_close_on=today - timedelta(days=440),
+            voting_open_on=today - timedelta(days=400), voting_close_on=today - timedelta(days=380),
+            results_on=today - timedelta(days=370),
+            proposals_opened_at=now - timedelta(days=470), proposals_closed_at=now - timedelta(days=440),
+            voting_opened_at=now - timedelta(days=400),
+        )
+        last_year = add_proposals(published, PROJECT_IDEAS[:14], [ProposalStatus.SHORTLISTED] * 12 + [ProposalStatus.REFUSED] * 2)
 
-    # 3. A round whose ideas are being reviewed: one proposal in every status.
-    review = make_round(
-        title="Stoke Newington Small Grants 2027",
-        description="Small grants of up to £2,000 for groups of older residents in Stoke Newington and Clapton.",
-        budget_pence=1_000_000, phase=Phase.PROPOSALS_CLOSED, age_reference_date=today + timedelta(days=120),
-        accepted_postcodes="N16\nE5", review_postcodes="N4", min_project_cost_pence=20_000,
-        max_project_cost_pence=200_000,
-        proposals_open_on=today - timedelta(days=40), proposals_close_on=today - timedelta(days=2),
-        voting_open_on=today + timedelta(days=30), voting_close_on=today + timedelta(days=60),
-        results_on=today + timedelta(days=70),
-        proposals_opened_at=now - timedelta(days=40), proposals_closed_at=now - timedelta(days=2),
-    )
-    small_ideas = [(t, s, c, o, min(p, 2000)) for (t, s, c, o, p) in PROJECT_IDEAS[12:22]]
-    add_proposals(review, small_ideas, [
-        ProposalStatus.SUBMITTED, ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
-        ProposalStatus.SHORTLISTED, ProposalStatus.REFUSED, ProposalStatus.WITHDRAWN, ProposalStatus.SUBMITTED,
-        ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
-    ])
-    db.session.commit()
+        # 2. The round residents can vote in now.
+        voting = make_round(
+            title="Connect Hackney Community Fund 2026",
+            description=("Connect Hackney has £50,000 of National Lottery money for projects that help people aged 50 "
+                         "and over in Hackney stay connected and well.\n\nChoose up to 3 projects you would most like "
+                         "to see funded. Your 1st choice gets 3 points, your 2nd 2 points and your 3rd 1 point."),
+            budget_pence=5_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today,
+            proposals_open_on=today - timedelta(days=60), proposals_close_on=today - timedelta(days=30),
+            voting_open_on=today - timedelta(days=7), voting_close_on=today + timedelta(days=14),
+            results_on=today + timedelta(days=21),
+            proposals_opened_at=now - timedelta(days=60), proposals_closed_at=now - timedelta(days=30),
+            voting_opened_at=now - timedelta(days=7),
+        )
+        this_year = add_proposals(voting, PROJECT_IDEAS, [ProposalStatus.SHORTLISTED] * 20 + [ProposalStatus.REFUSED] * 2)
+
+        # 3. A round whose ideas are being reviewed: one proposal in every status.
+        review = make_round(
+            title="Stoke Newington Small Grants 2027",
+            description="Small grants of up to £2,000 for groups of older residents in Stoke Newington and Clapton.",
+            budget_pence=1_000_000, phase=Phase.PROPOSALS_CLOSED, age_reference_date=today + timedelta(days=120),
+            accepted_postcodes="N16\nE5", review_postcodes="N4", min_project_cost_pence=20_000,
+            max_project_cost_pence=200_000,
+            proposals_open_on=today - timedelta(days=40), proposals_close_on=today - timedelta(days=2),
+            voting_open_on=today + timedelta(days=30), voting_close_on=today + timedelta(days=60),
+            results_on=today + timedelta(days=70),
+            proposals_opened_at=now - timedelta(days=40), proposals_closed_at=now - timedelta(days=2),
+        )
+        small_ideas = [(t, s, c, o, min(p, 2000)) for (t, s, c, o, p) in PROJECT_IDEAS[12:22]]
+        add_proposals(review, small_ideas, [
+            ProposalStatus.SUBMITTED, ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
+            ProposalStatus.SHORTLISTED, ProposalStatus.REFUSED, ProposalStatus.WITHDRAWN, ProposalStatus.SUBMITTED,
+            ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED,
+        ])
 
     # Ballots go through the same service as real votes: one voter-roll row and one ballot each.
-    from pb.services.ballots import cast_ballot
-    from pb.services.counting import count_round
-    from pb.services.rounds import move_phase
-
     def vote(round_: Round, projects: list[Proposal], voters: list[User]) -> int:
         popularity = {p.id: rng.random() ** 2 + 0.05 for p in projects}
         cast = 0

@@ -55,9 +55,9 @@ def migrated_database(database_url) -> str:
 
 
 def empty_all_tables(app) -> None:
-    from pb.services.counting import built_from_count
+    from pb.services.count_cache import count_cache
 
-    built_from_count.clear()  # ids are reused once the tables are empty
+    count_cache.clear()  # ids are reused once the tables are empty
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from pb.extensions import db
 from pb.services.transaction import transaction, write_connection
 from tests import factories
+from tests.conftest import make_app
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -75,23 +76,22 @@ def test_page_reads_take_no_write_lock(app_ctx):
     db.session.rollback()
 
 
-def test_a_busy_write_lock_at_begin_is_database_busy(app_ctx, monkeypatch):
+def test_a_busy_write_lock_at_begin_is_database_busy(migrated_database):
     """A lock held elsewhere for longer than the busy timeout: DatabaseBusy (a 503), not a driver error."""
-    from pb.services.errors import DatabaseBusy
+    from pb.domain.errors import DatabaseBusy
 
-    db.session.remove()
-    db.engine.dispose()
-    monkeypatch.setenv("PB_SQLITE_BUSY_TIMEOUT_MS", "50")
-    # Holds the lock without queueing on pb's file lock, as another program might.
-    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(DatabaseBusy), write_connection() as conn:
-            conn.execute(text("SELECT 1"))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-        db.engine.dispose()
+    app = make_app(migrated_database, SQLITE_BUSY_TIMEOUT_MS=50)
+    with app.app_context():
+        # Holds the lock without queueing on pb's file lock, as another program might.
+        holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(DatabaseBusy), write_connection() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+            db.engine.dispose()
 
 
 def test_concurrent_writers_wait_instead_of_failing(app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from pb.services import rounds_query
-from pb.services.errors import NotFound
+from pb.domain.errors import NotFound
 
 bp = Blueprint("main", __name__)
 

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from pb.models import Round
-from pb.services.proposals import FIELDS
+from pb.domain.ideas import FIELDS
 
 
 class ProposalForm(FlaskForm):

@@ -14,7 +14,10 @@ from pb.models import ProposalStatus
 from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, ProposalForm, RefuseForm, StaffProposalForm
 from pb.services import proposals as service
 from pb.services import rounds_query
-from pb.services.errors import DomainError, NotFound, ValidationFailed
+from pb.domain.errors import DomainError, NotFound, ValidationFailed
+from pb.services import proposal_review
+from pb.domain import ids
+from pb.domain import ideas
 
 bp = Blueprint("proposals_staff", __name__, url_prefix="/staff")
 
@@ -24,7 +27,7 @@ def _staff():
 
 
 def _round_or_404(round_id: int):
-    if not service.is_valid_id(round_id):
+    if not ids.is_valid_id(round_id):
         abort(404)
     try:
         return rounds_query.get_round(round_id)
@@ -118,7 +121,7 @@ def _act(round_id: int, proposal_id: int, form, action, success: str, form_kw: s
 def shortlist(round_id: int, proposal_id: int):
     return _act(
         round_id, proposal_id, ConfirmForm(),
-        lambda p: service.shortlist(_staff(), round_id, p.id),
+        lambda p: proposal_review.shortlist(_staff(), round_id, p.id),
         "“{title}” is shortlisted.",
     )
 
@@ -128,7 +131,7 @@ def request_changes(round_id: int, proposal_id: int):
     form = NoteForm()
     return _act(
         round_id, proposal_id, form,
-        lambda p: service.request_changes(_staff(), round_id, p.id, form.note.data),
+        lambda p: proposal_review.request_changes(_staff(), round_id, p.id, form.note.data),
         "“{title}” was sent back to the proposer with your note.", "note",
     )
 
@@ -138,7 +141,7 @@ def refuse(round_id: int, proposal_id: int):
     form = RefuseForm()
     return _act(
         round_id, proposal_id, form,
-        lambda p: service.refuse(_staff(), round_id, p.id, form.reason.data),
+        lambda p: proposal_review.refuse(_staff(), round_id, p.id, form.reason.data),
         "“{title}” is not shortlisted. The proposer can see your reason.", "refuse",
     )
 
@@ -148,7 +151,7 @@ def adjust_cost(round_id: int, proposal_id: int):
     form = CostForm()
     return _act(
         round_id, proposal_id, form,
-        lambda p: service.adjust_cost(_staff(), round_id, p.id, form.new_cost.data, form.cost_reason.data),
+        lambda p: proposal_review.adjust_cost(_staff(), round_id, p.id, form.new_cost.data, form.cost_reason.data),
         "The cost of “{title}” has been changed.", "cost",
     )
 
@@ -170,10 +173,10 @@ def merge(round_id: int, proposal_id: int):
             return _review_page(proposal, status=400, merge=form)
         return render_template(
             "proposals_staff/merge_confirm.html", round=proposal.round, proposal=proposal, target=target,
-            form=ConfirmForm(), reason=service.merged_reason(target),
+            form=ConfirmForm(), reason=proposal_review.merged_reason(target),
         )
     try:
-        _, target = service.merge(_staff(), round_id, proposal.id, form.into.data)
+        _, target = proposal_review.merge(_staff(), round_id, proposal.id, form.into.data)
     except ValidationFailed as exc:
         _add_errors(form, exc.errors)
         return _review_page(proposal, status=400, merge=form)
@@ -195,7 +198,7 @@ def new_on_behalf(round_id: int):
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            proposal = service.submit_on_behalf(_staff(), round_id, form.values(), form.proposer.data)
+            proposal = proposal_review.submit_on_behalf(_staff(), round_id, form.values(), form.proposer.data)
         except ValidationFailed as exc:
             _add_errors(form, exc.errors)
             status = 400
@@ -214,14 +217,14 @@ def edit(round_id: int, proposal_id: int):
     """Correct an idea's details; the proposer's own changes go through their review step instead."""
     proposal = _proposal_or_404(round_id, proposal_id)
     if request.method == "GET":
-        form = ProposalForm(formdata=None, data=service.form_values(proposal))
+        form = ProposalForm(formdata=None, data=ideas.form_values(proposal))
     else:
         form = ProposalForm()
     form.set_categories(proposal.round)
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            service.staff_edit(_staff(), round_id, proposal.id, form.values())
+            proposal_review.staff_edit(_staff(), round_id, proposal.id, form.values())
         except ValidationFailed as exc:
             _add_errors(form, exc.errors)
             status = 400

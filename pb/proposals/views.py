@@ -8,7 +8,9 @@ from flask_login import current_user, login_required
 from pb.proposals.forms import ConfirmForm, HiddenProposalForm, ListFilterForm, ProposalForm
 from pb.services import proposals as service
 from pb.services import rounds_query
-from pb.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from pb.domain.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from pb.domain import ids
+from pb.domain import ideas
 
 bp = Blueprint("proposals", __name__)
 
@@ -18,7 +20,7 @@ def _user():
 
 
 def _round_or_404(round_id: int):
-    if not service.is_valid_id(round_id):
+    if not ids.is_valid_id(round_id):
         abort(404)
     try:
         return rounds_query.get_public_round(round_id)
@@ -57,13 +59,13 @@ def _cannot(round_, message: str, status: int, proposal=None):
 
 def _form_page(round_, form, *, proposal=None, status: int = 200, focus: str | None = None):
     form.set_categories(round_)
-    if focus and focus in service.FIELDS:
+    if focus and focus in ideas.FIELDS:
         field = getattr(form, focus)
         field.render_kw = {**(field.render_kw or {}), "autofocus": True}
     return render_template("proposals/form.html", round=round_, form=form, proposal=proposal), status
 
 
-def _review_page(round_, data: service.ProposalData, *, proposal=None):
+def _review_page(round_, data: ideas.ProposalData, *, proposal=None):
     hidden = HiddenProposalForm(data=data.as_form())
     return render_template("proposals/review.html", round=round_, data=data, hidden=hidden, proposal=proposal)
 
@@ -154,7 +156,7 @@ def new(round_id: int):
     if not form.validate_on_submit():
         return _form_page(round_, form, status=400)
     try:
-        data = service.validate(round_, form.values())
+        data = ideas.validate(round_, form.values())
     except ValidationFailed as exc:
         _add_errors(form, exc.errors)
         return _form_page(round_, form, status=400)
@@ -210,13 +212,13 @@ def edit(round_id: int, proposal_id: int):
     if problem:
         return _cannot(round_, problem, 409, proposal=proposal)
     if request.method == "GET":
-        form = ProposalForm(formdata=None, data=service.form_values(proposal))
+        form = ProposalForm(formdata=None, data=ideas.form_values(proposal))
         return _form_page(round_, form, proposal=proposal)
     form = ProposalForm()
     if not form.validate_on_submit():
         return _form_page(round_, form, proposal=proposal, status=400)
     try:
-        data = service.validate(round_, form.values())
+        data = ideas.validate(round_, form.values())
     except ValidationFailed as exc:
         _add_errors(form, exc.errors)
         return _form_page(round_, form, proposal=proposal, status=400)

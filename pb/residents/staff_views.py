@@ -1,6 +1,6 @@
 """Staff pages for residents: search, the review queue, registering someone in person,
 voting-code letters and deleting a resident's data. Every /staff URL is staff-only
-(enforced once for the whole prefix in pb.web)."""
+(enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -9,8 +9,11 @@ from flask_login import current_user
 from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCodeForm, RefuseForm, round_choice
 from pb.services import residents as residents_service
 from pb.services import voting_codes
-from pb.services.errors import DomainError, NotFound
+from pb.domain.errors import DomainError, NotFound
 from pb.services.paging import page_number
+from pb.services import resident_review
+from pb.services import resident_data
+from pb.services import proposals
 
 bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
 
@@ -36,13 +39,13 @@ def _resident_or_404(user_id: int):
 @bp.route("/")
 def search():
     query = (request.args.get("q") or "").strip()[:120]
-    results = residents_service.search(query)
+    results = resident_review.search(query)
     return render_template(
         "residents_staff/search.html",
         query=query,
         results=results,
-        pending_count=residents_service.pending_count(),
-        deletion_count=residents_service.deletion_count(),
+        pending_count=resident_review.pending_count(),
+        deletion_count=resident_review.deletion_count(),
         status_label=residents_service.status_label,
     )
 
@@ -51,10 +54,10 @@ def search():
 def pending():
     return render_template(
         "residents_staff/pending.html",
-        page=residents_service.pending_page(page_number(request.args.get("page"))),
-        waiting=residents_service.waiting_count(),
+        page=resident_review.pending_page(page_number(request.args.get("page"))),
+        waiting=resident_review.waiting_count(),
         has_open_round=bool(residents_service.open_rounds()),
-        deletions=residents_service.deletion_requests(),
+        deletions=resident_review.deletion_requests(),
         form=ConfirmForm(),
     )
 
@@ -64,7 +67,7 @@ def reassess():
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            counts = residents_service.reassess_waiting(_actor())
+            counts = resident_review.reassess_waiting(_actor())
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -88,9 +91,9 @@ def _render_resident(user, approve_form=None, refuse_form=None, status=200):
             "residents_staff/resident.html",
             user=user,
             status_label=residents_service.status_label(user.eligibility_status),
-            voted=residents_service.rounds_voted_in(user),
-            codes=residents_service.codes_of(user),
-            proposals=residents_service.proposals_of(user),
+            voted=resident_data.rounds_voted_in(user),
+            codes=resident_data.codes_of(user),
+            proposals=proposals.proposals_of(user),
             approve_form=approve_form or ApproveForm(formdata=None),
             refuse_form=refuse_form or RefuseForm(formdata=None),
         ),
@@ -104,7 +107,7 @@ def approve(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        user = residents_service.approve(_actor(), user_id, form.note.data)
+        user = resident_review.approve(_actor(), user_id, form.note.data)
     except NotFound:
         abort(404)
     except DomainError as exc:
@@ -120,7 +123,7 @@ def refuse(user_id: int):
     user = _resident_or_404(user_id)
     if form.validate_on_submit():
         try:
-            user = residents_service.refuse(_actor(), user_id, form.reason.data)
+            user = resident_review.refuse(_actor(), user_id, form.reason.data)
         except DomainError as exc:
             if exc.field == "reason":
                 form.show_errors(exc.errors)
@@ -210,7 +213,7 @@ def delete(user_id: int):
     if form.validate_on_submit():
         name = user.name
         try:
-            kept = residents_service.delete_resident(_actor(), user_id)
+            kept = resident_review.delete_resident(_actor(), user_id)
         except NotFound:
             abort(404)
         flash(
@@ -224,6 +227,6 @@ def delete(user_id: int):
         "residents_staff/delete.html",
         user=user,
         form=form,
-        voted=residents_service.rounds_voted_in(user),
-        proposals=residents_service.proposals_of(user),
+        voted=resident_data.rounds_voted_in(user),
+        proposals=proposals.proposals_of(user),
     )

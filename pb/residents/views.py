@@ -10,7 +10,9 @@ from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
 from pb.residents.throttle import code_limits, registration_limits
 from pb.services import residents as residents_service
 from pb.services import voting_codes
-from pb.services.errors import DomainError
+from pb.domain.errors import DomainError
+from pb.services import resident_data
+from pb.services import proposals
 
 bp = Blueprint("residents", __name__)
 
@@ -87,17 +89,17 @@ def account():
     return render_template(
         "residents/account.html",
         user=user,
-        voted=residents_service.rounds_voted_in(user),
-        proposals=residents_service.proposals_of(user),
+        voted=resident_data.rounds_voted_in(user),
+        proposals=proposals.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),
-        rounds=residents_service.rounds_to_take_part_in(user),
+        rounds=resident_data.rounds_to_take_part_in(user),
     )
 
 
 @bp.route("/account/export.json")
 @login_required
 def export():
-    data = residents_service.export_data(current_user._get_current_object())
+    data = resident_data.export_data(current_user._get_current_object())
     body = json.dumps(data, indent=2, ensure_ascii=False)
     return Response(
         body,
@@ -112,7 +114,7 @@ def delete_request():
     form = ConfirmForm()
     user = current_user._get_current_object()
     if form.validate_on_submit():
-        residents_service.request_deletion(user)
+        resident_data.request_deletion(user)
         flash(
             "We have your request. A member of staff will delete your details within one month. "
             "Until then you can still sign in.",

@@ -6,6 +6,10 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from pb.extensions import db
+from pb.models import Round
+from pb.services.verify import verify_round
+
 
 @click.command("verify")
 @click.argument("round_id", type=int)
@@ -18,10 +22,6 @@ def verify_command(round_id: int) -> None:
     ranking and nonce; and counting the ballots file again funds the same projects at the same
     cost. Exits 0 when everything matches, 1 on any mismatch, 2 when the round does not exist.
     """
-    from pb.extensions import db
-    from pb.models import Round
-    from pb.services.counting import verify_round
-
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         click.echo(f"Error: there is no round {round_id}.", err=True)

@@ -11,8 +11,10 @@ from flask_login import current_user
 from pb.domain.phases import Phase
 from pb.results.charts import Bar, score_bar_chart
 from pb.results.forms import CountForm
-from pb.services import counting, rounds_query
-from pb.services.errors import DomainError, NotFound
+from pb.results import explain
+from pb.services import counting, counts, rounds_query, turnout
+from pb.services.proposals import shortlisted_proposals
+from pb.domain.errors import DomainError, NotFound
 
 bp = Blueprint("results_staff", __name__, url_prefix="/staff")
 
@@ -37,11 +39,11 @@ def count(round_id: int):
                   f"{result.ballot_count:,} ballots.", "success")
         return redirect(url_for("results_staff.count", round_id=round_id))
 
-    result = counting.published_count(round_) or counting.latest_count(round_)
+    result = counts.published_count(round_) or counts.latest_count(round_)
     explanation = comparison = chart = None
     problem = None
     if result is not None:
-        explanation = counting.explain(round_, result)
+        explanation = explain.explain(round_, result)
         chart = score_bar_chart(
             [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
             title=f"Scores of the projects in {round_.title}",
@@ -50,7 +52,7 @@ def count(round_id: int):
             comparison = counting.compare_rules(round_, result)
         except DomainError as exc:
             problem = exc.message
-    proposals = {p.id: p for p in counting.shortlisted_proposals(round_)}
+    proposals = {p.id: p for p in shortlisted_proposals(round_)}
     return render_template(
         "results_staff/count.html",
         round=round_,
@@ -60,7 +62,7 @@ def count(round_id: int):
         comparison=comparison,
         comparison_problem=problem,
         proposals=proposals,
-        turnout=counting.turnout(round_, result),
+        turnout=turnout.turnout(round_, result),
         chart=chart,
         published=round_.phase == Phase.RESULTS_PUBLISHED,
     )

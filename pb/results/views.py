@@ -11,8 +11,9 @@ from pb.domain.phases import Phase
 from pb.models import Round
 from pb.results.charts import Bar, score_bar_chart
 from pb.results.forms import ReceiptForm
-from pb.services import counting, rounds_query
-from pb.services.errors import NotFound, ValidationFailed
+from pb.results import explain
+from pb.services import counts, open_data, receipts, rounds_query, turnout
+from pb.domain.errors import NotFound, ValidationFailed
 
 bp = Blueprint("results", __name__)
 
@@ -23,7 +24,7 @@ def _published_round(round_id: int) -> tuple[Round, object]:
         round_ = rounds_query.get_public_round(round_id)
     except NotFound:
         abort(404)
-    result = counting.published_count(round_)
+    result = counts.published_count(round_)
     if result is None:
         abort(_not_published(round_))
     return round_, result
@@ -44,7 +45,7 @@ def _download(text: str | bytes, filename: str, mimetype: str, etag: str | None 
 
 
 def _page_context(round_: Round, result) -> dict:
-    explanation = counting.explain(round_, result)
+    explanation = explain.explain(round_, result)
     chart = score_bar_chart(
         [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
         title=f"Scores of the projects in {round_.title}",
@@ -53,7 +54,7 @@ def _page_context(round_: Round, result) -> dict:
         "round": round_,
         "result": result,
         "explanation": explanation,
-        "turnout": counting.turnout(round_, result),
+        "turnout": turnout.turnout(round_, result),
         "chart": chart,
     }
 
@@ -73,27 +74,27 @@ def printable(round_id: int):
 @bp.route("/rounds/<int:round_id>/results/ballots.csv")
 def ballots_csv(round_id: int):
     round_, result = _published_round(round_id)
-    file = counting.published_ballots_file(round_, result)
+    file = open_data.published_ballots_file(round_, result)
     return _download(file.data, f"round-{round_.id}-ballots.csv", "text/csv", etag=file.etag)
 
 
 @bp.route("/rounds/<int:round_id>/results/ballots.pb")
 def ballots_pb(round_id: int):
     round_, result = _published_round(round_id)
-    file = counting.published_pabulib_file(round_, result)
+    file = open_data.published_pabulib_file(round_, result)
     return _download(file.data, f"round-{round_.id}.pb", "text/plain", etag=file.etag)
 
 
 @bp.route("/rounds/<int:round_id>/results/results.csv")
 def results_csv(round_id: int):
     round_, result = _published_round(round_id)
-    return _download(counting.results_csv(round_, result), f"round-{round_.id}-results.csv", "text/csv")
+    return _download(explain.results_csv(round_, result), f"round-{round_.id}-results.csv", "text/csv")
 
 
 @bp.route("/rounds/<int:round_id>/results/steps.json")
 def steps_json(round_id: int):
     round_, result = _published_round(round_id)
-    return _download(counting.steps_json(round_, result), f"round-{round_.id}-steps.json", "application/json")
+    return _download(explain.steps_json(round_, result), f"round-{round_.id}-steps.json", "application/json")
 
 
 @bp.route("/receipt")
@@ -114,17 +115,17 @@ def receipt_check(round_id: int | None = None):
     if "code" in request.args:
         try:
             if round_ is None:
-                code, found_round = counting.find_receipt_round(form.code.data)
+                code, found_round = receipts.find_receipt_round(form.code.data)
                 if found_round is not None and found_round.phase == Phase.DRAFT:
                     found_round = None
                 if found_round is not None and found_round.phase != Phase.RESULTS_PUBLISHED:
                     return _not_published(found_round)
                 if found_round is None:
-                    check = counting.ReceiptCheck(code, False, [])
+                    check = receipts.ReceiptCheck(code, False, [])
                 else:
                     round_ = found_round
             if check is None:
-                check = counting.check_receipt(round_, form.code.data)
+                check = receipts.check_receipt(round_, form.code.data)
         except ValidationFailed as exc:
             form.code.errors = [exc.message]
             status = 400

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.models import User
-from pb.services.errors import DomainError
+from pb.domain.errors import DomainError
 from pb.services.passwords import hash_password, verify_password
 from pb.services.transaction import transaction
 

@@ -1,12 +1,12 @@
-"""Read-only queries about rounds that many pages share."""
+"""Finding rounds: the one lookup by number, the rounds residents can see, and every round for staff."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from pb.domain.errors import NotFound
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Round
-from pb.services.errors import NotFound
 
 
 def public_rounds() -> list[Round]:
@@ -14,7 +14,13 @@ def public_rounds() -> list[Round]:
     return list(db.session.scalars(select(Round).where(Round.phase != Phase.DRAFT).order_by(Round.id.desc())))
 
 
+def all_rounds() -> list[Round]:
+    """Every round, drafts included, newest first (the staff console)."""
+    return list(db.session.scalars(select(Round).order_by(Round.id.desc())))
+
+
 def get_round(round_id: int) -> Round:
+    """A round by its number, drafts included; NotFound otherwise."""
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise NotFound("There is no funding round with that number.")

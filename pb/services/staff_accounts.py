@@ -1,17 +1,19 @@
 """Staff accounts: created by an administrator (or `flask pb create-staff`), switched off, never deleted."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from pb.domain.passwords import password_problem
 from pb.extensions import db
 from pb.models import EligibilityStatus, Role, User
 from pb.services import audit
 from pb.services.auth import find_by_email, normalise_email
-from pb.services.errors import NotAllowed, NotFound, ValidationFailed
+from pb.domain.errors import NotAllowed, NotFound, ValidationFailed
 from pb.services.passwords import hash_password
 from pb.services.transaction import transaction
 
 
 def create_staff(*, actor: User | None, email: str, name: str, password: str, admin: bool = False) -> User:
-    from pb.domain.passwords import password_problem
 
     if actor is not None and not actor.is_admin:
         raise NotAllowed("Only an administrator can add staff accounts.")
@@ -46,8 +48,6 @@ def create_staff(*, actor: User | None, email: str, name: str, password: str, ad
 
 def list_staff() -> list[User]:
     """Every staff and administrator account, switched-on accounts first, then by name."""
-    from sqlalchemy import select
-
     return list(
         db.session.scalars(
             select(User)
@@ -58,8 +58,6 @@ def list_staff() -> list[User]:
 
 
 def _staff_account(user_id: int) -> User:
-    from sqlalchemy import select
-
     stmt = select(User).where(User.id == user_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()

@@ -1,4 +1,4 @@
-"""The unit of work: one commit per use case, owned by the service that performs it."""
+"""The one place transactions begin and end: one commit per use case, and the row locks taken inside it."""
 from __future__ import annotations
 
 import os
@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from pb.domain.errors import DatabaseBusy, NotFound
 from pb.extensions import db
+from pb.models import Round, User
 from pb.services.direct_sql import as_sqlalchemy_error
-from pb.services.errors import DatabaseBusy
 
 try:
     import fcntl
@@ -167,3 +169,44 @@ def _write_lock_path() -> str | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return os.path.abspath(database) + ".pb-write-lock"
+
+
+# ---------------------------------------------------------------- row locks
+
+
+def lock_round(round_id: int, for_update: bool = True) -> Round:
+    """Read a round inside the current transaction, locking its row on PostgreSQL.
+
+    `for_update=True` (phase moves, edits) takes FOR UPDATE; `for_update=False` takes
+    FOR SHARE, which the ballot service uses so that closing voting waits for ballots
+    being cast and a ballot cast after the close sees the new phase. On SQLite the
+    transaction began IMMEDIATE and already holds the only write lock, so this is a
+    plain read. Call it inside `transaction()`.
+    """
+    stmt = select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=not for_update)
+    round_ = db.session.scalar(stmt)
+    if round_ is None:
+        raise NotFound("There is no funding round with that number.")
+    return round_
+
+
+def lock_user(user_id: int) -> None:
+    """Lock an account's row until the transaction ends (PostgreSQL), so one person's requests queue up."""
+    stmt = select(User.id).where(User.id == user_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    db.session.execute(stmt)
+
+
+def end_read_only_transaction() -> None:
+    """End the read-only transaction a request opened (looking up who is signed in), keeping what it loaded.
+
+    transaction() would roll it back, which expires every loaded object, so a page's later
+    checks (is the signed-in user active?) would read the user again. Committing a
+    transaction that wrote nothing changes nothing and keeps them.
+    """
+    session = db.session()
+    if not _write_lock_wanted.get() and session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()

@@ -23,7 +23,7 @@ from pb.extensions import db
 from pb.models import Round, User, VoterRoll, VotingCode
 from pb.services import audit
 from pb.services.eligibility import why_cannot_take_part
-from pb.services.errors import AlreadyVoted, DomainError, NotEligible, PhaseError, StaleEdit, ValidationFailed
+from pb.domain.errors import AlreadyVoted, DomainError, NotEligible, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import transaction
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: nothing a reader could take for something else.

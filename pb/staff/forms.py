@@ -15,7 +15,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.validators import Length
 
 from pb.domain.money import InvalidAmount, parse_pounds, pence_to_pounds_text
-from pb.services.rounds import COMPLETIONS, COUNTING_RULES, PLANNED_DATES
+from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
+from pb.domain.round_settings import PLANNED_DATES
 
 DATE_FIELDS = ("age_reference_date",) + PLANNED_DATES
 

@@ -1,6 +1,6 @@
 """Staff console views: rounds, their phases, the audit log and staff accounts.
 
-Every /staff URL is staff-only (enforced for the whole prefix in pb.web); the staff
+Every /staff URL is staff-only (enforced for the whole prefix by deny_by_default in pb.web); the staff
 accounts pages also check that the member of staff is an administrator.
 """
 from __future__ import annotations
@@ -13,9 +13,13 @@ from flask_login import current_user
 
 from pb.domain.phases import PHASE_MOVE_EFFECTS, Phase
 from pb.models.round import DEFAULT_CATEGORIES
+from pb.domain import round_settings
+from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
+from pb.services import audit, round_figures, rounds_query
 from pb.services import rounds as rounds_service
+from pb.services.counts import latest_count
 from pb.services import staff_accounts
-from pb.services.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
+from pb.domain.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.paging import page_number, whole_number
 from pb.staff.forms import FORM_INPUTS, ActionForm, PhaseMoveForm, RoundForm, StaffAccountForm, error_target
 
@@ -28,7 +32,7 @@ def _actor():
 
 def _round_or_404(round_id: int):
     try:
-        return rounds_service.get_round(round_id)
+        return rounds_query.get_round(round_id)
     except NotFound:
         abort(404)
 
@@ -44,7 +48,7 @@ def _all_problems(values: dict, unreadable: dict[str, str], round_=None, locked=
     """Unreadable inputs plus every other problem with what could be read, so staff
     see all the messages at once rather than one batch per submit."""
     readable = {k: v for k, v in values.items() if k not in locked}
-    others = rounds_service.problems(readable, round_)
+    others = round_settings.problems(readable, round_)
     return {**{k: m for k, m in others.items() if k not in unreadable}, **unreadable}
 
 
@@ -53,13 +57,13 @@ def _all_problems(values: dict, unreadable: dict[str, str], round_=None, locked=
 
 @bp.route("/")
 def dashboard():
-    return render_template("staff/dashboard.html", figures=rounds_service.dashboard_figures())
+    return render_template("staff/dashboard.html", dashboard=round_figures.dashboard_figures())
 
 
 @bp.route("/rounds/<int:round_id>")
 def round_detail(round_id: int):
     try:
-        figures = rounds_service.round_figures(round_id)
+        figures = round_figures.round_figures(round_id)
     except NotFound:
         abort(404)
     round_ = figures.round
@@ -70,18 +74,18 @@ def round_detail(round_id: int):
         figures=figures,
         next_phase=next_phase,
         next_problem=rounds_service.phase_move_problem(round_, next_phase) if next_phase else None,
-        latest_count=rounds_service.latest_count(round_),
-        field_labels=rounds_service.FIELD_LABELS,
-        counting_rules=rounds_service.COUNTING_RULES,
-        completions=rounds_service.COMPLETIONS,
+        latest_count=latest_count(round_),
+        field_labels=round_settings.FIELD_LABELS,
+        counting_rules=COUNTING_RULES,
+        completions=COMPLETIONS,
     )
 
 
 def _form_labels() -> dict:
     return {
-        "field_labels": rounds_service.FIELD_LABELS,
-        "counting_rules": rounds_service.COUNTING_RULES,
-        "completions": rounds_service.COMPLETIONS,
+        "field_labels": round_settings.FIELD_LABELS,
+        "counting_rules": COUNTING_RULES,
+        "completions": COMPLETIONS,
     }
 
 
@@ -131,7 +135,7 @@ def new_round():
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit_round(round_id: int):
     round_ = _round_or_404(round_id)
-    locked = rounds_service.locked_fields(round_)
+    locked = round_settings.locked_fields(round_)
     form = RoundForm()
     status = 200
     stale_message = None
@@ -142,7 +146,7 @@ def edit_round(round_id: int):
         # anyway (by hand) goes to the service, which refuses any change to it.
         posted = set(request.form.keys())
         only = {
-            name for name in rounds_service.ROUND_FIELDS
+            name for name in round_settings.ROUND_FIELDS
             if name not in locked or any(i in posted for i in FORM_INPUTS[name])
         }
         if form.validate_on_submit():
@@ -157,7 +161,7 @@ def edit_round(round_id: int):
                 except StaleEdit as exc:
                     stale_message = exc.message
                     round_ = _round_or_404(round_id)
-                    locked = rounds_service.locked_fields(round_)
+                    locked = round_settings.locked_fields(round_)
                     form = RoundForm(formdata=None)
                     form.fill_from(round_)
                     status = 409
@@ -232,22 +236,22 @@ def phase_move(round_id: int, target: str):
 def audit_log():
     round_id = request.args.get("round", "")
     action = request.args.get("action", "")
-    page_data = rounds_service.audit_page(
+    page_data = audit.audit_page(
         round_id=whole_number(round_id),
         action=action or None,
         page=page_number(request.args.get("page")),
     )
-    all_rounds = rounds_service.all_rounds()
+    all_rounds = rounds_query.all_rounds()
     return render_template(
         "staff/audit.html",
         page=page_data,
         rounds=all_rounds,
         round_titles={r.id: r.title for r in all_rounds},
         phase_labels={p.value: p.label for p in Phase},
-        actions=rounds_service.audit_actions(),
+        actions=audit.audit_actions(),
         selected_round=round_id if round_id.isdigit() else "",
         selected_action=action,
-        field_labels=rounds_service.FIELD_LABELS,
+        field_labels=round_settings.FIELD_LABELS,
     )
 
 

@@ -12,7 +12,10 @@ from typing import Any
 
 from pb.tally.count import count
 from pb.tally.pabulib import PabulibFile, read_pabulib, rule_name
+from pb.tally.satisfaction import RankPoints, Satisfaction
 from pb.tally.types import Outcome, TallyError, money_json
+
+TIE_BREAK = "cost-score-id"
 
 # META rule -> (rule, options) for --rule auto.
 FILE_RULES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -41,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-skip", action="store_true", help="greedy: stop at the first project that does not fit")
     parser.add_argument("--completion", choices=("none", "add1", "add1u"), default=None,
                         help="equal shares completion (default add1u, or the file's rule with --rule auto)")
+    parser.add_argument("--points", default=None, metavar="P1,P2,...",
+                        help="ordinal files: points for rank 1, 2, ... instead of the file's own (e.g. 3,2,1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--strict", action="store_true", help="treat warnings about the file as errors")
     return parser
@@ -71,6 +76,18 @@ def choose_rule(args: argparse.Namespace, data: PabulibFile) -> tuple[str, dict[
             raise TallyError("--completion applies to equal shares only")
         options["completion"] = args.completion
     return rule, options
+
+
+def choose_satisfaction(args: argparse.Namespace, data: PabulibFile) -> Satisfaction:
+    """The file's own satisfaction, or the points given with --points."""
+    if args.points is None:
+        return data.satisfaction
+    if data.election.kind != "ordinal":
+        raise TallyError("--points applies to ordinal files only; this file has approval ballots")
+    parts = [part.strip() for part in args.points.split(",")]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise TallyError(f"--points must be whole numbers separated by commas, got {args.points!r}")
+    return RankPoints(tuple(int(part) for part in parts))
 
 
 def report(path: str, data: PabulibFile, outcome: Outcome) -> dict[str, Any]:
@@ -134,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.strict and data.warnings:
             raise TallyError(data.warnings[0])
         rule, options = choose_rule(args, data)
-        outcome = count(data.election, rule, **options)
+        satisfaction = choose_satisfaction(args, data)
+        outcome = count(data.election, rule, satisfaction=satisfaction, tie_break=TIE_BREAK, **options)
         text = json.dumps(report(args.file, data, outcome), ensure_ascii=False) if args.json else render_text(args.file, data, outcome)
     except TallyError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)

@@ -11,8 +11,8 @@ also exactly: a voter who has never run out of money holds ``b - sum(q_c x point
 projects they helped fund, and every funded project's ``q_c`` is kept exactly (as integers over one
 common denominator, so sums of money stay integers). Whenever a float comparison is too close to
 call (two projects' rho, a voter's money against their share, a project's supporters' money against
-its cost) the decision is taken again with the exact values. Ties that remain exact go to the
-cheaper project, then the higher score, then the lower id.
+its cost) the decision is taken again with the exact values. Ties that remain exact go by the
+count's tie-break order (cost-score-id: the cheaper project, then the higher score, then the lower id).
 """
 from __future__ import annotations
 

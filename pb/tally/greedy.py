@@ -14,7 +14,7 @@ from pb.tally.types import Money, money_json
 
 
 def score_order(profile: Profile) -> list[int]:
-    """Project numbers by score (highest first), ties by the tie-break order (cheaper, then id)."""
+    """Project numbers by score (highest first), equal scores in the profile's tie-break order."""
     return sorted(range(profile.size), key=lambda c: (-profile.scores[c], profile.tie_rank[c]))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import IO, Any
 
+from pb.tally.satisfaction import ApprovalPoints, RankPoints, Satisfaction
 from pb.tally.types import Election, Money, Outcome, Project, TallyError, money_json
 
 SECTIONS = ("meta", "projects", "votes")
@@ -27,9 +28,15 @@ _RATIO = re.compile(r"^\+?\d+\s*/\s*\d+$")
 
 @dataclass
 class PabulibFile:
-    """An election read from a pabulib file, with what the file says about how it was counted."""
+    """An election read from a pabulib file, with what the file says about how it was counted.
+
+    ``satisfaction`` is the file's own: approval files give a point per approved project; ordinal files
+    give the points of their ``points`` column, or k, k-1, ..., 1 (k = max_length, else the number of
+    projects) when there is none.
+    """
 
     election: Election
+    satisfaction: Satisfaction
     meta: dict[str, str]
     rule: str  # META rule, e.g. "greedy", "equalshares/add1"; "unknown" when absent
     threshold: int  # META min_project_score_threshold (0 when absent)
@@ -340,19 +347,21 @@ class _Reader:
                 if stated != actual:
                     raise TallyError(f"line {lines[key]}: META {key} is {stated} but the file has {actual}")
         kind = "ordinal" if self.vote_type == "ordinal" else "approval"
-        points = None
-        if kind == "ordinal" and self.vote_points:
+        satisfaction: Satisfaction = ApprovalPoints()
+        if kind == "ordinal":
             ranks = self.max_length or len(self.projects)
-            observed = [self.vote_points[r][0] for r in sorted(self.vote_points)]
-            if len(observed) != max(self.vote_points) + 1:
-                raise TallyError("the points column skips a rank")
-            points = observed + [1] * (ranks - len(observed))
+            if self.vote_points:
+                observed = [self.vote_points[r][0] for r in sorted(self.vote_points)]
+                if len(observed) != max(self.vote_points) + 1:
+                    raise TallyError("the points column skips a rank")
+                satisfaction = RankPoints(tuple(observed + [1] * (ranks - len(observed))))
+            else:
+                satisfaction = RankPoints.descending(ranks)
         election = Election(
             projects=self.projects,
             budget=_money(self.budget),
             ballots=self.ballots,
             kind=kind,
-            points=points,
             min_length=self.min_length,
             max_length=self.max_length,
             allow_over_budget=True,  # real files hold such projects; they are reported as warnings
@@ -360,6 +369,7 @@ class _Reader:
         rule = meta.get("rule", "").strip() or "unknown"
         return PabulibFile(
             election=election,
+            satisfaction=satisfaction,
             meta=dict(meta),
             rule=rule,
             threshold=self.threshold,
@@ -416,14 +426,18 @@ def write_pabulib(
     election: Election,
     target: str | os.PathLike[str] | IO[str],
     *,
+    satisfaction: Satisfaction,
     meta: dict[str, Any] | None = None,
     outcome: Outcome | None = None,
     voter_ids: Sequence[str] | None = None,
 ) -> None:
     """Write an election (and, if given, which projects an outcome funded) as a pabulib file.
 
-    ``meta`` adds META keys (description, country, unit, instance, ...). Grouped ballots are written
-    once per voter. ``voter_ids`` names each ballot (e.g. receipt codes); by default 1, 2, 3, ...
+    ``satisfaction`` gives the scores written and, for ranked ballots, the points column (left out when
+    the points are k, k-1, ..., 1, which is what a reader assumes without one); it must be the one the
+    outcome was counted with. ``meta`` adds META keys (description, country, unit, instance, ...).
+    Grouped ballots are written once per voter. ``voter_ids`` names each ballot (e.g. receipt codes);
+    by default 1, 2, 3, ...
     """
     for project in election.projects:
         if any(ch in project.id for ch in ',;"\n\r'):
@@ -431,9 +445,15 @@ def write_pabulib(
     if voter_ids is not None and len(voter_ids) != len(election.ballots):
         raise TallyError(f"{len(voter_ids)} voter ids for {len(election.ballots)} ballots")
 
+    scheme = list(satisfaction.points_for(election))
+    if outcome is not None and outcome.params.get("satisfaction", satisfaction.to_json()) != satisfaction.to_json():
+        raise TallyError(
+            f"the outcome was counted with satisfaction {outcome.params['satisfaction']}, "
+            f"not {satisfaction.to_json()}"
+        )
+
     weights = election.weights or [1] * len(election.ballots)
     n_votes = sum(weights)
-    scheme = list(election.rank_points)
     default_scheme = scheme == list(range(len(scheme), 0, -1))
     header = {
         "description": "Participatory budgeting election",
@@ -456,7 +476,7 @@ def write_pabulib(
         fixed["min_project_score_threshold"] = str(outcome.params["threshold"])
     header.update(fixed)
 
-    scores = election.scores()
+    scores = election.scores(satisfaction)
     supporters = dict.fromkeys(scores, 0)
     for key, weight in election.groups.items():
         for pid in key:

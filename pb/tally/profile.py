@@ -2,7 +2,8 @@
 
 Distinct ballots become rows of a matrix of project numbers (padded with -1), each with a weight
 (how many voters cast it). Every (ballot, project) pair is also listed per project, so a rule can
-look at one project's supporters without scanning every ballot.
+look at one project's supporters without scanning every ballot. The points and the tie-break order
+come from the satisfaction and tie-break the count names, so a profile belongs to that pair.
 """
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from pb.tally.types import Election, Money, id_order_key
+from pb.tally.satisfaction import Satisfaction
+from pb.tally.types import Election, Money, TallyError, id_order_key
+
+# Tie-breaks by name, each with what it means. A count names one, and its outcome records the name.
+TIE_BREAKS: dict[str, str] = {
+    "cost-score-id": "lower cost first, then higher score, then project id in natural order",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +41,8 @@ class Profile:
     # Voters per project and points value, for the first round of equal shares: pairs (points, voters).
     point_classes: list[list[tuple[int, int]]]
     tie_rank: list[int]  # position of each project in the tie-break order (lower wins)
+    satisfaction: Satisfaction
+    tie_break: str
 
     @property
     def size(self) -> int:
@@ -45,8 +54,31 @@ class Profile:
         return int(self.sup_weight[lo:hi].sum())
 
 
-def build_profile(election: Election) -> Profile:
-    """Turn a validated election into arrays (identical ballots are already grouped)."""
+def check_tie_break(tie_break: str) -> str:
+    """The tie-break's name, if it is one of TIE_BREAKS."""
+    if not isinstance(tie_break, str) or tie_break not in TIE_BREAKS:
+        known = "; ".join(f"{name!r} ({meaning})" for name, meaning in TIE_BREAKS.items())
+        raise TallyError(f"unknown tie-break {tie_break!r}: use {known}")
+    return tie_break
+
+
+def tie_ranks(tie_break: str, ids: list[str], costs: list[int], scores: list[int]) -> list[int]:
+    """Each project's position in the named tie-break order (lower wins); the only place ties are ordered."""
+    check_tie_break(tie_break)
+    m = len(ids)
+    tie_order = sorted(range(m), key=lambda c: (costs[c], -scores[c], id_order_key(ids[c])))
+    ranks = [0] * m
+    for position, c in enumerate(tie_order):
+        ranks[c] = position
+    return ranks
+
+
+def build_profile(election: Election, satisfaction: Satisfaction, tie_break: str) -> Profile:
+    """Turn a validated election into arrays under one satisfaction and tie-break.
+
+    Identical ballots are already grouped by the election.
+    """
+    points = satisfaction.points_for(election)
     ids = [p.id for p in election.projects]
     costs = [p.cost for p in election.projects]
     index = {pid: i for i, pid in enumerate(ids)}
@@ -63,8 +95,8 @@ def build_profile(election: Election) -> Profile:
     ballots = np.full((n_groups, ranks), -1, dtype=np.int32)
     ballots[rows, cols] = flat
 
-    # Election validation guarantees a points value for every rank a ballot can use.
-    rank_points = np.asarray(election.rank_points[:ranks], dtype=np.int64)
+    # points_for guarantees a points value for every rank a ballot can use.
+    rank_points = np.asarray(points[:ranks], dtype=np.int64)
     entry_points = rank_points[cols]
     entry_weights = weights[rows]
 
@@ -89,10 +121,7 @@ def build_profile(election: Election) -> Profile:
         for c in np.nonzero(per_project)[0]:
             point_classes[c].append((int(value), int(round(per_project[c]))))
 
-    tie_order = sorted(range(m), key=lambda c: (costs[c], -scores[c], id_order_key(ids[c])))
-    tie_rank = [0] * m
-    for position, c in enumerate(tie_order):
-        tie_rank[c] = position
+    tie_rank = tie_ranks(tie_break, ids, costs, scores)
 
     return Profile(
         ids=ids,
@@ -109,6 +138,8 @@ def build_profile(election: Election) -> Profile:
         sup_weight=sup_weight,
         point_classes=point_classes,
         tie_rank=tie_rank,
+        satisfaction=satisfaction,
+        tie_break=tie_break,
     )
 
 

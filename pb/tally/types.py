@@ -11,7 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pb.tally.satisfaction import Satisfaction
 
 Kind = Literal["ordinal", "approval"]
 Money = int | Fraction
@@ -72,12 +75,13 @@ class Project:
 
 @dataclass(frozen=True)
 class Election:
-    """Everything a count needs: projects, budget and ballots, with the ballot rules they were cast under.
+    """The ballots cast and the rules they were cast under: projects, budget, ballots and their kind.
 
-    - ``kind="ordinal"``: each ballot lists project ids, most preferred first; rank r (0-based) earns
-      ``points[r]``. The default points are k, k-1, ..., 1 with k = ``max_length`` (or the number
-      of projects when there is no maximum).
-    - ``kind="approval"``: each ballot is a set of approved project ids, one point each.
+    What a ballot is worth is not part of the election: each count is given its satisfaction
+    (`pb.tally.satisfaction`), so the same ballots can be counted under different points schemes.
+
+    - ``kind="ordinal"``: each ballot lists project ids, most preferred first.
+    - ``kind="approval"``: each ballot is a set of approved project ids.
     - ``weights`` (optional) says how many voters cast each ballot; identical ballots are grouped
       internally either way.
     - A project costing more than the whole budget is refused unless ``allow_over_budget`` is set
@@ -90,14 +94,12 @@ class Election:
     budget: Money
     ballots: Sequence[Sequence[str]] = field(repr=False)
     kind: Kind = "ordinal"
-    points: Sequence[int] | None = None
     min_length: int = 1
     max_length: int | None = None
     weights: Sequence[int] | None = None
     allow_over_budget: bool = False
     # Filled in by __post_init__: distinct ballots (as tuples of ids) and how many voters cast each.
     groups: dict[tuple[str, ...], int] = field(init=False, repr=False, compare=False)
-    rank_points: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         projects = tuple(self.projects)
@@ -140,26 +142,7 @@ class Election:
                     f"max_length {self.max_length} is smaller than min_length {self.min_length}"
                 )
 
-        object.__setattr__(self, "rank_points", self._rank_points(len(projects)))
         object.__setattr__(self, "groups", self._group_ballots(seen))
-
-    def _rank_points(self, n_projects: int) -> tuple[int, ...]:
-        ranks = self.max_length if self.max_length is not None else n_projects
-        if self.kind == "approval":
-            if self.points is not None:
-                raise TallyError("points apply to ordinal ballots only; approval gives 1 point each")
-            return (1,) * ranks
-        if self.points is None:
-            return tuple(range(ranks, 0, -1))
-        points = tuple(self.points)
-        if len(points) < ranks:
-            raise TallyError(f"points gives {len(points)} values but ballots may have {ranks} ranks")
-        for i, value in enumerate(points):
-            if not _is_int(value) or value < 1:
-                raise TallyError(f"points must be positive whole numbers, got {value!r} for rank {i + 1}")
-            if i and value > points[i - 1]:
-                raise TallyError("points must not increase down the ranking (rank 1 earns the most)")
-        return points
 
     def _group_ballots(self, known: set[str]) -> dict[tuple[str, ...], int]:
         ballots = self.ballots
@@ -212,10 +195,10 @@ class Election:
         """How many voters cast a ballot (ballots times their weights)."""
         return sum(self.groups.values())
 
-    def scores(self) -> dict[str, int]:
-        """Each project's score: the points its ballots gave it (approval: how many approved it)."""
+    def scores(self, satisfaction: Satisfaction) -> dict[str, int]:
+        """Each project's score under a satisfaction: the points its ballots gave it."""
         scores = dict.fromkeys((p.id for p in self.projects), 0)
-        points = self.rank_points
+        points = satisfaction.points_for(self)
         for key, weight in self.groups.items():
             for rank, pid in enumerate(key):
                 scores[pid] += weight * points[rank]
@@ -226,6 +209,8 @@ class Election:
 class Outcome:
     """The result of a count: what was funded (in funding order) and how the count got there.
 
+    ``params`` says what the count meant: its satisfaction (as JSON), its tie-break and the rule's
+    options, so a stored count can be read, and repeated, without knowing how it was called.
     ``steps`` are JSON-ready dicts, one per decision, that a results page can turn into sentences.
     """
 

@@ -20,7 +20,7 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Round, User
 from pb.services import ballots, rounds_query
-from pb.services.errors import (
+from pb.domain.errors import (
     AlreadyVoted,
     DomainError,
     InvalidRanking,
@@ -31,6 +31,11 @@ from pb.services.errors import (
     VotingClosed,
 )
 from pb.voting.forms import ResidentSearchForm, rank_fields
+from pb.services import turnout
+from pb.services import residents
+from pb.services import paper_ballots
+from pb.services import eligibility
+from pb.domain.ranking import read_ranking
 
 bp = Blueprint("voting_staff", __name__, url_prefix="/staff")
 
@@ -46,21 +51,21 @@ def _round(round_id: int) -> Round:
 
 def _resident(user_id: int):
     try:
-        return ballots.get_resident(user_id)
+        return residents.get_resident(user_id)
     except NotFound:
         abort(404)
 
 
 def _closed_page(round_: Round):
     return render_template("voting_staff/closed.html", round=round_,
-                           unfinished=ballots.unfinished_paper_count(round_.id)), 409
+                           unfinished=paper_ballots.unfinished_paper_count(round_.id)), 409
 
 
 @bp.route("/rounds/<int:round_id>/paper/unfinished/discard", methods=["POST"])
 def paper_discard_unfinished(round_id: int):
     """After voting closes: remove paper ballots that were keyed only once (they were never counted)."""
     try:
-        n = ballots.discard_unfinished_paper_entries(round_id, current_user._get_current_object())
+        n = paper_ballots.discard_unfinished_paper_entries(round_id, current_user._get_current_object())
     except NotFound:
         abort(404)
     except DomainError as exc:
@@ -81,19 +86,19 @@ def paper(round_id: int):
     if form.has_query and form.validate():
         dob = form.date_of_birth()
         if not form.errors and not form.dob_day.errors:
-            matches = ballots.find_residents(round_, form.name.data, form.postcode.data, dob)
+            matches = paper_ballots.find_residents(round_, form.name.data, form.postcode.data, dob)
     return render_template(
         "voting_staff/paper.html",
         round=round_,
         form=form,
         matches=matches,
-        pending=ballots.pending_paper_entries(round_id) if round_.paper_double_entry else [],
-        turnout=ballots.ballots_by_channel(round_id),
+        pending=paper_ballots.pending_paper_entries(round_id) if round_.paper_double_entry else [],
+        turnout=turnout.ballots_by_channel(round_id),
     )
 
 
 def _entry_page(round_: Round, resident, values=None, errors=None, identity_checked=False, status=200):
-    entry = ballots.pending_paper_entry(round_.id, resident.id) if round_.paper_double_entry else None
+    entry = paper_ballots.pending_paper_entry(round_.id, resident.id) if round_.paper_double_entry else None
     return render_template(
         "voting_staff/paper_entry.html",
         round=round_,
@@ -105,9 +110,9 @@ def _entry_page(round_: Round, resident, values=None, errors=None, identity_chec
         identity_checked=identity_checked,
         entry=entry,
         first_keyer=db.session.get(User, entry.entered_by_id) if entry and entry.entered_by_id else None,
-        mismatches=ballots.paper_mismatch_for(entry) if entry else [],
+        mismatches=paper_ballots.paper_mismatch_for(entry) if entry else [],
         voted_channel=ballots.voted_channel(round_.id, resident.id),
-        problem=ballots.why_cannot_take_part(resident, round_),
+        problem=eligibility.why_cannot_take_part(resident, round_),
     ), status
 
 
@@ -125,7 +130,7 @@ def paper_entry(round_id: int, user_id: int):
     values = {}
     if request.method == "POST":
         try:
-            values = ballots.read_ranking(request.form).values
+            values = read_ranking(request.form).values
         except InvalidRanking:
             values = {}
     return _entry_page(round_, resident, values=values, identity_checked=_identity_checked())
@@ -138,13 +143,13 @@ def paper_review(round_id: int, user_id: int):
     if round_.phase != Phase.VOTING_OPEN:
         return _closed_page(round_)
     resident = _resident(user_id)
-    entry = ballots.pending_paper_entry(round_id, resident.id) if round_.paper_double_entry else None
+    entry = paper_ballots.pending_paper_entry(round_id, resident.id) if round_.paper_double_entry else None
     identity = _identity_checked()
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     ranking: list[int] = []
     try:
-        chosen = ballots.read_ranking(request.form)
+        chosen = read_ranking(request.form)
         values = chosen.values
         ranking = ballots.check_ranking(round_, chosen)
     except InvalidRanking as exc:
@@ -172,9 +177,9 @@ def paper_store(round_id: int, user_id: int):
     identity = _identity_checked()
     values: dict[str, str] = {}
     try:
-        chosen = ballots.read_ranking(request.form)
+        chosen = read_ranking(request.form)
         values = chosen.values
-        result = ballots.enter_paper_ballot(round_id, resident.id, chosen.ranking, current_user._get_current_object(),
+        result = paper_ballots.enter_paper_ballot(round_id, resident.id, chosen.ranking, current_user._get_current_object(),
                                             identity_checked=identity, fields=chosen)
     except VotingClosed:
         return _closed_page(round_)
@@ -202,7 +207,7 @@ def paper_discard(round_id: int, user_id: int):
     """Throw away a first keying so the paper form can be keyed afresh."""
     resident = _resident(user_id)
     try:
-        ballots.discard_paper_entry(round_id, resident.id, current_user._get_current_object())
+        paper_ballots.discard_paper_entry(round_id, resident.id, current_user._get_current_object())
     except DomainError as exc:
         flash(exc.message, "error")
     else:

@@ -24,7 +24,8 @@ from pb.extensions import limiter
 from pb.models import Channel, Round, User, VotingCode
 from pb.services import ballots, rounds_query
 from pb.services.eligibility import why_cannot_take_part
-from pb.services.errors import (
+from pb.services.voting_codes import get_code_voter
+from pb.domain.errors import (
     AlreadyVoted,
     DomainError,
     InvalidRanking,
@@ -33,8 +34,9 @@ from pb.services.errors import (
     NotSignedIn,
     VotingClosed,
 )
+from pb.templating import LOGIN_SESSION_KEY
 from pb.voting.forms import rank_fields
-from pb.web import LOGIN_SESSION_KEY
+from pb.domain.ranking import read_ranking
 
 bp = Blueprint("voting", __name__)
 
@@ -68,8 +70,6 @@ def _current_voter(round_id: int) -> tuple[User, VotingCode | None]:
     """Who is voting in this round: the holder of a voting code entered for it, or the signed-in resident."""
     entry = _code_entry(round_id)
     if entry is not None:
-        from pb.services.voting_codes import get_code_voter
-
         try:
             code, user = get_code_voter(entry.get("code_id"), round_id)
         except DomainError:
@@ -175,7 +175,7 @@ def ballot(round_id: int):
     values = {}
     if request.method == "POST":
         try:
-            values = ballots.read_ranking(request.form).values
+            values = read_ranking(request.form).values
         except InvalidRanking:
             values = {}
     return _ballot_page(round_, values=values, code_voter=code is not None)
@@ -191,7 +191,7 @@ def review(round_id: int):
         return refusal
     values: dict[str, str] = {}
     try:
-        chosen = ballots.read_ranking(request.form)
+        chosen = read_ranking(request.form)
         values = chosen.values
         ranking = ballots.check_ranking(round_, chosen)
     except InvalidRanking as exc:
@@ -214,7 +214,7 @@ def cast(round_id: int):
         return _refusal(_public_round(round_id), exc)
     values: dict[str, str] = {}
     try:
-        chosen = ballots.read_ranking(request.form)
+        chosen = read_ranking(request.form)
         values = chosen.values
         receipt = ballots.cast_ballot(round_id, voter, chosen.ranking, Channel.ONLINE,
                                       voting_code=code, fields=chosen)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 
 from pb.services import proposals as service
-from pb.services.errors import NotAllowed, PhaseError
+from pb.domain.errors import NotAllowed, PhaseError
 from tests import factories
+from pb.services import proposal_review
+from pb.domain import ideas
 
 
 @pytest.mark.parametrize("phase", ["proposals_closed", "voting_open", "voting_closed", "results_published"])
@@ -78,13 +80,13 @@ def test_nobody_can_change_a_shortlisted_idea_once_voting_opens(app_ctx):
     staff = factories.make_staff()
     resident = factories.make_resident()
     p = factories.make_proposal(round_, status="shortlisted", proposer_id=resident.id)
-    form = service.form_values(p)
+    form = ideas.form_values(p)
     with pytest.raises(PhaseError, match="on the ballot"):
         service.edit(resident, p.id, {**form, "title": "Changed"})
     with pytest.raises(PhaseError, match="on the ballot"):
-        service.adjust_cost(staff, round_.id, p.id, "500", "cheaper")
+        proposal_review.adjust_cost(staff, round_.id, p.id, "500", "cheaper")
     with pytest.raises(PhaseError, match="on the ballot"):
-        service.refuse(staff, round_.id, p.id, "changed our mind")
+        proposal_review.refuse(staff, round_.id, p.id, "changed our mind")
     with pytest.raises(PhaseError, match="on the ballot"):
         service.withdraw(resident, p.id)
 
@@ -93,7 +95,7 @@ def test_editing_a_shortlisted_idea_while_ideas_are_open_sends_it_back_for_revie
     round_ = factories.make_round(phase="proposals_open")
     resident = factories.make_resident()
     p = factories.make_proposal(round_, status="shortlisted", proposer_id=resident.id)
-    service.edit(resident, p.id, {**service.form_values(p), "summary": "A better summary."})
+    service.edit(resident, p.id, {**ideas.form_values(p), "summary": "A better summary."})
     assert p.status == "submitted" and p.summary == "A better summary."
 
 
@@ -126,11 +128,11 @@ def test_service_refuses_other_peoples_ideas(app_ctx):
     owner, other = factories.make_resident(), factories.make_resident()
     p = factories.make_proposal(round_, status="submitted", proposer_id=owner.id)
     with pytest.raises(NotAllowed):
-        service.edit(other, p.id, service.form_values(p))
+        service.edit(other, p.id, ideas.form_values(p))
     with pytest.raises(NotAllowed):
         service.withdraw(other, p.id)
     with pytest.raises(NotAllowed):
-        service.shortlist(owner, round_.id, p.id)  # a resident is not staff
+        proposal_review.shortlist(owner, round_.id, p.id)  # a resident is not staff
     assert p.status == "submitted"
 
 
@@ -173,5 +175,5 @@ def test_saving_an_idea_sent_back_returns_it_to_the_team_even_unchanged(app_ctx)
     round_ = factories.make_round(phase="proposals_open")
     resident = factories.make_resident()
     p = factories.make_proposal(round_, status="changes_requested", proposer_id=resident.id, staff_note="Check the cost")
-    service.edit(resident, p.id, service.form_values(p))
+    service.edit(resident, p.id, ideas.form_values(p))
     assert p.status == "submitted"

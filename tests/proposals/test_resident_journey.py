@@ -295,7 +295,7 @@ def test_sending_twice_creates_one_idea(resident_client, open_round, good, propo
 
 
 def test_saving_without_changes_keeps_the_status(resident_client, open_round, resident_user, proposal_factory, get_proposal):
-    from pb.services.proposals import form_values
+    from pb.domain.ideas import form_values
 
     p = proposal_factory(open_round, status="shortlisted", proposer_id=resident_user.id)
     form = resident_client.get(f"/rounds/{open_round.id}/proposals/{p.id}/edit").get_data(as_text=True)

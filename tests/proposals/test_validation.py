@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pb.services import proposals as service
-from pb.services.errors import ValidationFailed
+from pb.domain.errors import ValidationFailed
 from tests import factories
+from pb.domain import ideas
 
 GOOD = {
     "title": "Lunch club",
@@ -24,7 +24,7 @@ def round_(app_ctx):
 
 
 def test_text_is_tidied(round_):
-    data = service.validate(round_, {
+    data = ideas.validate(round_, {
         **GOOD,
         "title": "  Lunch \t club\n ",
         "summary": "A hot\r\nlunch.\x00",
@@ -40,21 +40,21 @@ def test_text_is_tidied(round_):
 @pytest.mark.parametrize("amount,pence", [("£1,200.50", 120050), ("1250", 125000), ("£100", 10000), ("8000.00", 800000),
                                           ("1,250.5", 125050), (" £ 2 500 ", 250000)])
 def test_amounts_people_type(round_, amount, pence):
-    assert service.validate(round_, {**GOOD, "amount": amount}).cost_pence == pence
+    assert ideas.validate(round_, {**GOOD, "amount": amount}).cost_pence == pence
 
 
 @pytest.mark.parametrize("amount", ["lots", "£", "1.234", "1e3", "£-5", "0", "12,50,0.0.0", "ten pounds"])
 def test_amounts_refused(round_, amount):
     with pytest.raises(ValidationFailed) as exc:
-        service.validate(round_, {**GOOD, "amount": amount})
+        ideas.validate(round_, {**GOOD, "amount": amount})
     assert set(exc.value.errors) == {"amount"}
 
 
 def test_round_without_limits_takes_any_positive_amount(app_ctx):
     round_ = factories.make_round(phase="proposals_open", min_project_cost_pence=None, max_project_cost_pence=None)
-    assert service.validate(round_, {**GOOD, "amount": "0.01"}).cost_pence == 1
+    assert ideas.validate(round_, {**GOOD, "amount": "0.01"}).cost_pence == 1
     with pytest.raises(ValidationFailed, match="more than £0"):
-        service.validate(round_, {**GOOD, "amount": "0"})
+        ideas.validate(round_, {**GOOD, "amount": "0"})
 
 
 @pytest.mark.parametrize("contact,ok", [("020 7946 0000", True), ("+44 (0)20 7946 0000", True), ("07700900123", True),
@@ -62,10 +62,10 @@ def test_round_without_limits_takes_any_positive_amount(app_ctx):
                                         ("ring me", False), ("1234567890123456", False)])
 def test_contact(round_, contact, ok):
     if ok:
-        assert service.validate(round_, {**GOOD, "contact": contact}).contact == contact
+        assert ideas.validate(round_, {**GOOD, "contact": contact}).contact == contact
     else:
         with pytest.raises(ValidationFailed) as exc:
-            service.validate(round_, {**GOOD, "contact": contact})
+            ideas.validate(round_, {**GOOD, "contact": contact})
         assert set(exc.value.errors) == {"contact"}
 
 
@@ -75,5 +75,5 @@ def test_validation_writes_nothing(round_):
     from pb.extensions import db
     from pb.models import Proposal
 
-    service.validate(round_, GOOD)
+    ideas.validate(round_, GOOD)
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0

@@ -1,6 +1,7 @@
 """Fixtures and helpers for the residents area tests."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -52,7 +53,8 @@ def error_messages(html: str) -> list[str]:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    """The page as text with entities decoded, so a name such as O'Donnell reads as typed."""
+    return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from pb.extensions import db
 from pb.models import User
 from pb.services import residents as residents_service
-from pb.services.errors import DuplicateRegistration
+from pb.domain.errors import DuplicateRegistration
 from tests import factories
 from tests.residents.conftest import GOOD_PASSWORD, dob_fields, error_messages, registration, text_of, users
 

@@ -108,9 +108,9 @@ def test_pending_queue_lists_registrations_waiting_for_review(app, staff_client)
 def test_a_long_review_queue_is_shown_a_page_at_a_time_oldest_first(app, staff_client, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
-    from pb.services import residents as residents_service
+    from pb.services import resident_review
 
-    monkeypatch.setattr(residents_service, "REVIEW_PAGE_SIZE", 4)
+    monkeypatch.setattr(resident_review, "REVIEW_PAGE_SIZE", 4)
     with app.app_context():
         start = datetime(2026, 1, 1, tzinfo=timezone.utc)
         for n in range(6):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from pb.extensions import db
 from pb.models import AuditEvent, Round, User, VoterRoll, VotingCode
 from pb.services import voting_codes
-from pb.services.errors import AlreadyVoted, NotEligible, PhaseError, StaleEdit
+from pb.domain.errors import AlreadyVoted, NotEligible, PhaseError, StaleEdit
 from pb.services.voting_codes import (
     ALPHABET,
     CodeAlreadyUsed,

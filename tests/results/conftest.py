@@ -20,7 +20,7 @@ import pytest
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Ballot, Channel, ProposalStatus, VoterRoll
-from pb.services.ballots import receipt_for
+from pb.domain.receipts import receipt_for
 from tests import factories
 
 BALLOT_PLAN = [

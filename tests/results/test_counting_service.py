@@ -7,10 +7,15 @@ from sqlalchemy import func, select
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, CountResult, Round, User
-from pb.services import counting, rounds
-from pb.services.errors import PhaseError
+from pb.services import counting, rounds, turnout
+from pb.domain.errors import PhaseError
 from tests import factories
 from tests.results.conftest import seed_round
+from pb.services import open_data
+from pb.services import counts
+from pb.services import count_cache
+from pb.results import explain
+from pb.domain import errors
 
 
 def _count(seeded):
@@ -34,9 +39,9 @@ def test_greedy_count_by_hand(app_ctx):
     assert result.params["points"] == [3, 2, 1]
     assert not result.is_published
     # The stored hash is the SHA-256 of the exact ballots file bytes.
-    assert result.ballots_sha256 == counting.sha256_hex(counting.ballots_csv(round_))
+    assert result.ballots_sha256 == open_data.sha256_hex(open_data.ballots_csv(round_))
 
-    explanation = counting.explain(round_, result)
+    explanation = explain.explain(round_, result)
     reasons = {s.letter(r.proposal.id): r.reason for r in explanation.funded + explanation.not_funded}
     assert [s.letter(r.proposal.id) for r in explanation.funded] == ["C", "A"]
     assert [s.letter(r.proposal.id) for r in explanation.not_funded] == ["B", "D", "E"]
@@ -71,7 +76,7 @@ def test_threshold_gives_below_threshold_reason(app_ctx):
     s = seed_round(score_threshold=10)
     round_, result = _count(s)
     assert result.funded == [s.ids["C"], s.ids["A"]]
-    explanation = counting.explain(round_, result)
+    explanation = explain.explain(round_, result)
     reasons = {s.letter(r.proposal.id): r.reason for r in explanation.not_funded}
     assert reasons["D"] == "Below the minimum score of 10: it had 9 points."
     assert reasons["B"].startswith("Not enough money left")
@@ -84,7 +89,7 @@ def test_recount_gives_the_same_result(app_ctx):
     assert second.id != first.id
     for attr in ("rule", "params", "funded", "total_cost_pence", "scores", "steps", "ballot_count", "ballots_sha256"):
         assert getattr(first, attr) == getattr(second, attr), attr
-    assert counting.latest_count(db.session.get(Round, s.round_id)).id == second.id
+    assert counts.latest_count(db.session.get(Round, s.round_id)).id == second.id
 
 
 def test_equal_shares_count(app_ctx):
@@ -103,7 +108,7 @@ def test_equal_shares_count(app_ctx):
     assert result.params["completion"] == "add1u" and result.params["unit"] == 100
     assert result.funded == [s.ids["C"], s.ids["B"], s.ids["D"]]
     assert result.total_cost_pence == 1_000_000
-    explanation = counting.explain(round_, result)
+    explanation = explain.explain(round_, result)
     reasons = {s.letter(r.proposal.id): r.reason for r in explanation.funded + explanation.not_funded}
     assert reasons["C"] == "Funded with equal shares: its 7 supporters could pay its £5,000 from their shares."
     assert reasons["B"] == "Funded with equal shares: its 7 supporters could pay its £3,000 from their shares."
@@ -127,7 +132,7 @@ def test_equal_shares_without_completion_explains_unaffordable(app_ctx):
                    plan=[(("C", "A"), 5), (("B",), 1), (("D", "B"), 4)])
     round_, result = _count(s)
     assert result.funded == [s.ids["C"], s.ids["D"], s.ids["B"]]
-    explanation = counting.explain(round_, result)
+    explanation = explain.explain(round_, result)
     reasons = {s.letter(r.proposal.id): r.reason for r in explanation.not_funded}
     assert reasons["A"] == ("Its supporters could not pay for it with their equal shares: they had spent them on "
                             "other funded projects (it needed £4,000).")
@@ -149,7 +154,7 @@ def test_count_refused_after_publication_and_result_frozen(app_ctx):
     staff = db.session.get(User, s.staff_id)
     rounds.move_phase(s.round_id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
     round_ = db.session.get(Round, s.round_id)
-    assert counting.published_count(round_).id == result.id
+    assert counts.published_count(round_).id == result.id
     assert db.session.get(CountResult, result.id).is_published
     with pytest.raises(PhaseError, match="published"):
         counting.count_round(round_, staff)
@@ -171,13 +176,13 @@ def test_publishing_without_a_count_is_refused(app_ctx):
     round_ = db.session.get(Round, s.round_id)
     db.session.refresh(round_)
     assert round_.phase == Phase.VOTING_CLOSED
-    assert counting.published_count(round_) is None
+    assert counts.published_count(round_) is None
 
 
 def test_no_ballots_is_a_clear_refusal(app_ctx):
     s = seed_round(plan=[])
     round_ = db.session.get(Round, s.round_id)
-    with pytest.raises(counting.CountingError, match="No ballots were cast"):
+    with pytest.raises(errors.CountingError, match="No ballots were cast"):
         counting.count_round(round_, None)
     assert db.session.scalar(select(func.count()).select_from(CountResult)) == 0
 
@@ -204,12 +209,12 @@ def test_compare_refused_while_voting_open(app_ctx):
 def test_ballots_csv_is_sorted_by_receipt_with_clear_columns(app_ctx):
     s = seed_round()
     round_ = db.session.get(Round, s.round_id)
-    text = counting.ballots_csv(round_).decode()
+    text = open_data.ballots_csv(round_).decode()
     lines = text.splitlines()
     assert lines[0] == "receipt,nonce,rank_1,rank_2,rank_3"
     receipts = [line.split(",")[0] for line in lines[1:]]
     assert receipts == sorted(s.receipts) and len(receipts) == 10
-    rows = counting.parse_ballots_csv(text.encode())
+    rows = open_data.parse_ballots_csv(text.encode())
     by_receipt = {row.receipt: row.ranking for row in rows}
     for receipt, letters in zip(s.receipts, s.rankings):
         assert by_receipt[receipt] == [str(s.ids[x]) for x in letters]
@@ -217,7 +222,7 @@ def test_ballots_csv_is_sorted_by_receipt_with_clear_columns(app_ctx):
 
 def test_turnout_by_channel(app_ctx):
     s = seed_round()
-    t = counting.turnout(db.session.get(Round, s.round_id))
+    t = turnout.turnout(db.session.get(Round, s.round_id))
     assert (t.online, t.paper, t.total, t.eligible) == (8, 2, 10, 10)
     assert t.share(t.total) == "100.0%" and t.share(t.paper) == "20.0%"
 
@@ -229,18 +234,18 @@ def test_a_count_keeps_the_residents_who_could_vote_and_turnout_reads_it_from_th
     result = counting.count_round(round_, None)
     assert result.eligible_residents == 10
     factories.make_resident(email="late@example.org")  # registers after the count
-    assert counting.turnout(round_).eligible == 11      # as it is now
-    t = counting.turnout(round_, result)
+    assert turnout.turnout(round_).eligible == 11      # as it is now
+    t = turnout.turnout(round_, result)
     assert (t.total, t.eligible) == (10, 10)
     # A count made before the figure was kept works it out as it is now.
     result.eligible_residents = None
-    assert counting.turnout(round_, result).eligible == 11
+    assert turnout.turnout(round_, result).eligible == 11
 
 
 def test_values_built_from_a_count_are_kept_within_their_bounds(app_ctx):
     from types import SimpleNamespace
 
-    kept = counting._BuiltFromCount(max_entries=3, max_bytes=10)
+    kept = count_cache.CountCache(max_entries=3, max_bytes=10)
     count = SimpleNamespace(round_id=1, id=7, ballots_sha256="ab" * 32)
     builds: list[str] = []
 
@@ -252,17 +257,17 @@ def test_values_built_from_a_count_are_kept_within_their_bounds(app_ctx):
 
     assert kept.get("firsts", count, (), build("firsts", {1: 2})) == {1: 2}
     assert kept.get("firsts", count, (), build("firsts", {1: 99})) == {1: 2}  # kept: not built again
-    big = counting.Download(b"x" * 8, "e")
+    big = open_data.Download(b"x" * 8, "e")
     assert kept.get("file", count, (), build("file", big)) is big
     # Over the byte bound: the least recently used go first.
-    kept.get("file2", count, (), build("file2", counting.Download(b"y" * 8, "f")))
+    kept.get("file2", count, (), build("file2", open_data.Download(b"y" * 8, "f")))
     kept.get("file", count, (), build("file", big))
     assert builds == ["firsts", "file", "file2", "file"]
     # Another count of the same round is another key.
     other = SimpleNamespace(round_id=1, id=8, ballots_sha256="cd" * 32)
     assert kept.get("firsts", other, (), build("firsts", {3: 1})) == {3: 1}
     # A file bigger than the whole allowance is served but not kept, and pushes nothing out.
-    huge = counting.Download(b"z" * 11, "h")
+    huge = open_data.Download(b"z" * 11, "h")
     assert kept.get("huge", count, (), build("huge", huge)) is huge
     assert kept.get("huge", count, (), build("huge", huge)) is huge
     assert kept.get("file", count, (), build("file", big)) is big
@@ -293,4 +298,4 @@ def test_the_eligible_count_agrees_with_the_check_each_resident_gets(app_ctx):
     everyone = db.session.scalars(select(User)).all()
     expected = sum(1 for u in everyone if why_cannot_take_part(u, round_) is None)
     assert 0 < expected < 120
-    assert counting.eligible_resident_count(round_) == expected
+    assert turnout.eligible_for_round(round_) == expected

@@ -12,6 +12,7 @@ from pb.extensions import db
 from pb.models import CountResult
 from tests.conftest import PROJECT_ROOT
 from tests.results.conftest import publish, seed_round
+from pb.services import open_data
 
 CASES = {
     "greedy": dict(counting_rule="greedy"),
@@ -94,7 +95,7 @@ def test_random_rounds_round_trip_through_the_engine_cli(app_ctx, tmp_path, caps
     from pb.domain.phases import Phase
     from pb.models import Ballot, Round, VoterRoll
     from pb.services import counting
-    from pb.services.ballots import receipt_for
+    from pb.domain.receipts import receipt_for
     from pb.tally.cli import main
     from tests import factories
 
@@ -116,7 +117,7 @@ def test_random_rounds_round_trip_through_the_engine_cli(app_ctx, tmp_path, caps
     db.session.commit()
     result = counting.count_round(db.session.get(Round, round_.id), None)
     path = tmp_path / "round.pb"
-    path.write_text(counting.pabulib_text(db.session.get(Round, round_.id), result))
+    path.write_text(open_data.pabulib_text(db.session.get(Round, round_.id), result))
     assert main([str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["selected"] == [str(p) for p in result.funded]

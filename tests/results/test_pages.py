@@ -231,14 +231,14 @@ def test_the_pabulib_file_is_built_again_after_the_round_is_edited(client, seede
 
 
 def test_a_ballots_file_that_no_longer_matches_its_count_is_served_as_it_is_and_not_kept(client, seeded, app):
-    from pb.services.counting import built_from_count
+    from pb.services.count_cache import count_cache
 
     url = f"/rounds/{seeded.round_id}/results/ballots.csv"
     with app.app_context():
         published = db.session.query(CountResult).filter_by(round_id=seeded.round_id, is_published=True).one()
         published.ballots_sha256 = "0" * 64  # as if the stored ballots had changed since the count
         db.session.commit()
-    built_from_count.clear()
+    count_cache.clear()
     first, _ = _statements_for(app, client, url)
     again, statements = _statements_for(app, client, url)
     assert first.status_code == again.status_code == 200 and again.data == first.data

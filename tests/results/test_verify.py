@@ -39,7 +39,7 @@ def test_verify_catches_a_changed_outcome_and_an_extra_ballot(app, runner, seede
     # A ballot slipped in without a voter-roll row, with a valid receipt of its own.
     import secrets
 
-    from pb.services.ballots import receipt_for
+    from pb.domain.receipts import receipt_for
 
     nonce = secrets.token_hex(16)
     ranking = [seeded.ids["B"]]

@@ -13,8 +13,8 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, ProposalStatus, Round, User, VoterRoll
 from pb.services import rounds
-from pb.services.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
-from pb.services.transaction import transaction
+from pb.domain.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
+from pb.services.transaction import lock_round, transaction
 from tests import factories
 
 VALID = dict(
@@ -180,10 +180,10 @@ def test_lock_round_reads_fresh_and_refuses_unknown_rounds(app_ctx):
     with db.engine.begin() as conn:  # another connection changes the row behind the session's back
         conn.execute(Round.__table__.update().where(Round.__table__.c.id == round_.id).values(title="Changed elsewhere"))
     with transaction():
-        assert rounds.lock_round(round_.id, for_update=False).title == "Changed elsewhere"
+        assert lock_round(round_.id, for_update=False).title == "Changed elsewhere"
     with pytest.raises(NotFound):
         with transaction():
-            rounds.lock_round(999_999, for_update=True)
+            lock_round(999_999, for_update=True)
 
 
 def _voting_round_with_voter(app):
@@ -203,7 +203,7 @@ def test_closing_voting_waits_for_a_ballot_in_flight(app):
         try:
             with app.app_context():
                 with transaction():
-                    round_ = rounds.lock_round(round_id, for_update=False)
+                    round_ = lock_round(round_id, for_update=False)
                     assert round_.phase == Phase.VOTING_OPEN
                     locked.set()
                     time.sleep(0.6)  # the close arrives while this ballot is being written
@@ -245,7 +245,7 @@ def test_a_ballot_arriving_during_the_close_sees_voting_closed(app):
         try:
             with app.app_context():
                 with transaction():
-                    round_ = rounds.lock_round(round_id, for_update=True)
+                    round_ = lock_round(round_id, for_update=True)
                     closing.set()
                     time.sleep(0.6)
                     round_.phase = Phase.VOTING_CLOSED.value
@@ -257,7 +257,7 @@ def test_a_ballot_arriving_during_the_close_sees_voting_closed(app):
         try:
             with app.app_context():
                 with transaction():
-                    seen.append(rounds.lock_round(round_id, for_update=False).phase)
+                    seen.append(lock_round(round_id, for_update=False).phase)
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
 

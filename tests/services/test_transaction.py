@@ -9,8 +9,8 @@ import pytest
 from pb.extensions import db
 from pb.models import Round
 from pb.services import transaction as transaction_module
-from pb.services.errors import DomainError
-from pb.services.rounds import lock_round
+from pb.domain.errors import DomainError
+from pb.services.transaction import lock_round
 from pb.services.transaction import transaction
 from tests import factories
 

@@ -30,7 +30,7 @@ def test_dashboard_shows_every_round_with_counts_and_no_project_totals(app, staf
     html = staff_client.get("/staff/").get_data(as_text=True)
     assert "Voting round" in html and "Draft round" in html
     assert "£50,000" in html
-    assert "4 eligible residents are registered" in html
+    assert "Across the whole site, 4 residents are registered and able to take part" in html
     assert "3 in all: 2 shortlisted, 1 not shortlisted" in html
     assert "4 (3 online, 1 on paper)" in html
     # Counts of ballots only: no project is named, let alone scored, while voting is open.

@@ -1,13 +1,16 @@
 """Seeded random elections for cross-checks: ordinal and approval, 2-40 projects, 1-500 voters.
 
 ``ties=True`` draws costs from a handful of round values and ballots from few patterns, so equal
-scores and equal prices (rho) are common and the tie-break rules are exercised.
+scores and equal prices (rho) are common and the tie-break rules are exercised. `k_to_1` is the
+satisfaction the tests count them with.
 """
 from __future__ import annotations
 
 import random
 
-from pb.tally import Election, Project
+from pb.tally import ApprovalPoints, Election, Project, RankPoints, Satisfaction
+
+TIE_BREAK = "cost-score-id"
 
 
 def random_election(seed: int, *, kind: str | None = None, ties: bool | None = None,
@@ -38,6 +41,14 @@ def random_election(seed: int, *, kind: str | None = None, ties: bool | None = N
         for _ in range(n)
     ]
     return Election(projects, budget, ballots, kind=kind, max_length=max_length)
+
+
+def k_to_1(election: Election) -> Satisfaction:
+    """The satisfaction the tests count an election with: k, k-1, ..., 1 for ballots of up to k ranks
+    (k = max_length, else the number of projects), as pabulib files assume; approval: a point each."""
+    if election.kind == "approval":
+        return ApprovalPoints()
+    return RankPoints.descending(election.max_length or len(election.projects))
 
 
 def _draw(rng: random.Random, ids, popularity, kind, max_length) -> list[str]:

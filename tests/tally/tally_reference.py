@@ -32,6 +32,7 @@ from pabutools.rules import (
 )
 from pabutools.tiebreaking import TieBreakingRule
 
+from pb.tally.satisfaction import Satisfaction
 from pb.tally.types import Election, id_order_key
 
 
@@ -48,8 +49,10 @@ class Reference:
         return self.profile.num_ballots()
 
 
-def from_election(election: Election) -> Reference:
-    """The same election as pabutools objects (grouped ballots are expanded to one per voter)."""
+def from_election(election: Election, satisfaction: Satisfaction) -> Reference:
+    """The same election, counted under `satisfaction`, as pabutools objects (grouped ballots are expanded
+    to one per voter)."""
+    points = list(satisfaction.points_for(election))
     projects = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
     instance = Instance(projects.values(), budget_limit=frac(_as_frac(election.budget)))
     ballots = []
@@ -61,7 +64,7 @@ def from_election(election: Election) -> Reference:
                 ballots.append(OrdinalBallot(projects[pid] for pid in key))
     if election.kind == "approval":
         return Reference(instance, ApprovalProfile(ballots, instance=instance), None)
-    return Reference(instance, OrdinalProfile(ballots, instance=instance), list(election.rank_points))
+    return Reference(instance, OrdinalProfile(ballots, instance=instance), points)
 
 
 def from_pabutools_file(instance: Instance, profile) -> Reference:

@@ -10,23 +10,26 @@ from pathlib import Path
 
 import pytest
 import tally_reference as reference
-from generate import random_election
+from generate import TIE_BREAK, k_to_1, random_election
 from pabutools.election import parse_pabulib as pabutools_parse
 
 from pb.tally import count
 
-def ours_all(election, unit: int = 1) -> dict[str, list[str]]:
+
+def ours_all(election, satisfaction, unit: int = 1) -> dict[str, list[str]]:
     """pb's funded lists under the four rules, keyed like tally_reference.count_all."""
-    result = {"greedy": count(election, "greedy").funded}
+    result = {"greedy": count(election, "greedy", satisfaction=satisfaction, tie_break=TIE_BREAK).funded}
     for completion in ("none", "add1", "add1u"):
-        result[completion] = count(election, "equal-shares", completion=completion, unit=unit).funded
+        result[completion] = count(election, "equal-shares", satisfaction=satisfaction, tie_break=TIE_BREAK,
+                                   completion=completion, unit=unit).funded
     return result
 
 
-def ours(election, rule, completion, unit=1) -> list[str]:
+def ours(election, satisfaction, rule, completion, unit=1) -> list[str]:
     if rule == "greedy":
-        return count(election, "greedy").funded
-    return count(election, rule, completion=completion, unit=unit).funded
+        return count(election, "greedy", satisfaction=satisfaction, tie_break=TIE_BREAK).funded
+    return count(election, rule, satisfaction=satisfaction, tie_break=TIE_BREAK, completion=completion,
+                 unit=unit).funded
 
 
 def add1_unit(election) -> int:
@@ -37,26 +40,29 @@ def add1_unit(election) -> int:
 @pytest.mark.parametrize("seed", range(80))
 def test_generated_elections_match_pabutools(seed: int) -> None:
     election = random_election(seed)
+    points = k_to_1(election)
     unit = add1_unit(election)
-    assert ours_all(election, unit) == reference.count_all(reference.from_election(election), unit=unit)
+    assert ours_all(election, points, unit) == reference.count_all(reference.from_election(election, points), unit=unit)
 
 
 @pytest.mark.parametrize("seed", range(200, 240))
 def test_tie_heavy_elections_match_pabutools(seed: int) -> None:
     election = random_election(seed, ties=True, max_projects=20, max_voters=120)
+    points = k_to_1(election)
     unit = add1_unit(election)
-    assert ours_all(election, unit) == reference.count_all(reference.from_election(election), unit=unit)
+    assert ours_all(election, points, unit) == reference.count_all(reference.from_election(election, points), unit=unit)
 
 
 @pytest.mark.parametrize("seed", range(300, 330))
 def test_add1_step_of_one_unit_matches_pabutools_own_add1(seed: int) -> None:
     """pabutools' add1: exhaustion_by_budget_increase with a step of one unit per voter."""
     election = random_election(seed, max_projects=10, max_voters=40)
-    ref = reference.from_election(election)
+    points = k_to_1(election)
+    ref = reference.from_election(election, points)
     unit = max(1, int(election.budget) // (election.voters * 40))
     for completion in ("add1", "add1u"):
         expected = reference.count(ref, "equal-shares", completion=completion, unit=unit, add1="exhaustion")
-        assert ours(election, "equal-shares", completion, unit) == expected, (seed, completion)
+        assert ours(election, points, "equal-shares", completion, unit) == expected, (seed, completion)
 
 
 # File -> add1 unit: the file's own unit, except where pabutools would need ~200 slow reruns.
@@ -87,12 +93,13 @@ def file_reference(path: Path) -> reference.Reference:
 def test_small_real_files_match_pabutools_on_every_rule(name: str, pabulib: Path, real_files) -> None:
     unit = SMALL_FILES[name]
     expected = reference.count_all(file_reference(pabulib / name), unit=unit)
-    assert ours_all(real_files[name].election, unit) == expected
+    data = real_files[name]
+    assert ours_all(data.election, data.satisfaction, unit) == expected
 
 
 @pytest.mark.parametrize("name", MEDIUM_FILES)
 def test_medium_real_files_match_pabutools_on_greedy_and_equal_shares(name: str, pabulib: Path, real_files) -> None:
-    election = real_files[name].election
+    data = real_files[name]
     ref = file_reference(pabulib / name)
-    assert ours(election, "greedy", None) == reference.count(ref, "greedy")
-    assert ours(election, "equal-shares", "none") == reference.count(ref, "equal-shares")
+    assert ours(data.election, data.satisfaction, "greedy", None) == reference.count(ref, "greedy")
+    assert ours(data.election, data.satisfaction, "equal-shares", "none") == reference.count(ref, "equal-shares")

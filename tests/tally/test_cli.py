@@ -16,6 +16,7 @@ from pb.tally.count import profile_of
 from pb.tally.equal_shares import EqualShares
 
 ROOT = Path(__file__).resolve().parents[2]
+TIE = "cost-score-id"
 
 # Every real file with a `selected` column counted under a rule pb implements (issue 7).
 REPRODUCED = {
@@ -106,14 +107,14 @@ def test_wieliczka_is_add1_raised_until_overspending_then_compared_with_greedy(p
     with greedy: more voters prefer it, so it stood. That reproduces the `selected` column exactly.
     """
     data = real_files["Poland_Wieliczka_2023_Green_Budget.pb"]
-    election, selected = data.election, set(data.selected)
+    election, points, selected = data.election, data.satisfaction, set(data.selected)
     assert run_cli(str(pabulib / "Poland_Wieliczka_2023_Green_Budget.pb")).returncode == 2
 
-    ours = count(election, "equal-shares", completion="add1")
+    ours = count(election, "equal-shares", satisfaction=points, tie_break=TIE, completion="add1")
     assert ours.params["increments"] == 150
     assert set(ours.funded) ^ selected == {"46", "66", "67"}
 
-    profile = profile_of(election)
+    profile = profile_of(election, points, TIE)
     engine = EqualShares(profile)
     start = Fraction(election.budget) / election.voters
     raises = 0
@@ -123,7 +124,7 @@ def test_wieliczka_is_add1_raised_until_overspending_then_compared_with_greedy(p
     assert raises == 164
     assert city == selected
 
-    greedy = set(count(election, "greedy").funded)
+    greedy = set(count(election, "greedy", satisfaction=points, tie_break=TIE).funded)
     prefer_mes = prefer_greedy = 0
     for ballot, voters in election.groups.items():
         mes_hits, greedy_hits = len(city.intersection(ballot)), len(greedy.intersection(ballot))
@@ -198,3 +199,51 @@ def test_good_small_file_counts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["selected"] == ["b", "a"] and data["cost"] == 900 and data["rule"] == "greedy"
+
+
+RANKED = """META
+key;value
+num_projects;2
+num_votes;5
+budget;100
+vote_type;ordinal
+rule;greedy
+max_length;2
+PROJECTS
+project_id;cost
+a;60
+b;60
+VOTES
+voter_id;vote
+1;a,b
+2;a,b
+3;a,b
+4;b
+5;b
+"""
+
+
+def test_json_records_the_files_satisfaction_and_the_tie_break(tmp_path: Path) -> None:
+    approval = json.loads(run_cli(write(tmp_path, GOOD), "--json").stdout)
+    assert approval["params"]["satisfaction"] == {"kind": "approval"}
+    assert approval["params"]["tie_break"] == "cost-score-id"
+    ranked = json.loads(run_cli(write(tmp_path, RANKED), "--json").stdout)
+    assert ranked["params"]["satisfaction"] == {"kind": "rank-points", "points": [2, 1]}
+    assert ranked["scores"] == {"a": 6, "b": 7} and ranked["selected"] == ["b"]
+
+
+def test_points_option_replaces_an_ordinal_files_points(tmp_path: Path) -> None:
+    path = write(tmp_path, RANKED)
+    result = run_cli(path, "--points", "5,1", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["params"]["satisfaction"] == {"kind": "rank-points", "points": [5, 1]}
+    assert data["scores"] == {"a": 15, "b": 13} and data["selected"] == ["a"]
+    for points, message in (("5", "points gives 1 values but ballots may have 2 ranks"),
+                            ("1,5", "must not increase"), ("5,x", "whole numbers separated by commas"),
+                            ("5,0", "positive whole numbers")):
+        bad = run_cli(path, "--points", points)
+        assert bad.returncode == 2 and bad.stdout == ""
+        assert len(bad.stderr.strip().splitlines()) == 1 and message in bad.stderr, bad.stderr
+    on_approval = run_cli(write(tmp_path, GOOD), "--points", "3,2,1")
+    assert on_approval.returncode == 2 and "--points applies to ordinal files only" in on_approval.stderr

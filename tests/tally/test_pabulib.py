@@ -8,8 +8,20 @@ from pathlib import Path
 import pytest
 from pabutools.election import parse_pabulib as pabutools_parse
 
-from pb.tally import Election, Project, TallyError, count, read_pabulib, write_pabulib
+from pb.tally import (
+    ApprovalPoints,
+    Election,
+    Project,
+    RankPoints,
+    Satisfaction,
+    TallyError,
+    count,
+    read_pabulib,
+    write_pabulib,
+)
 from pb.tally.pabulib import money_text, parse_pabulib
+
+TIE = "cost-score-id"
 
 GOOD = """META
 key;value
@@ -45,7 +57,7 @@ def test_reads_sections_quotes_fractional_budget_and_selected() -> None:
     assert [(p.id, p.cost, p.name) for p in e.projects] == [
         ("1", 1000000, "A park; with trees"), ("2", 500000, "Library"), ("10", 250000, "")
     ]
-    assert e.kind == "ordinal" and e.max_length == 3 and e.rank_points == (3, 2, 1)
+    assert e.kind == "ordinal" and e.max_length == 3 and data.satisfaction == RankPoints((3, 2, 1))
     assert list(e.ballots) == [("1", "2", "10"), ("10", "1"), ("2",), ("1",)]
     assert data.meta["description"] == "Test; with a semicolon"
     assert data.rule == "greedy" and data.threshold == 0
@@ -65,13 +77,13 @@ def test_decimal_budget_and_threshold() -> None:
 
 def test_default_points_without_max_length_use_the_number_of_projects() -> None:
     text = GOOD.replace("max_length;3\n", "")
-    assert parse_pabulib(text).election.rank_points == (3, 2, 1)
+    assert parse_pabulib(text).satisfaction == RankPoints((3, 2, 1))
 
 
 def test_points_column_sets_the_scheme_and_must_be_consistent() -> None:
     text = GOOD.replace("voter_id;vote;age", "voter_id;vote;points").replace("v1;1,2,10;30", "v1;1,2,10;5,3,1")
     text = text.replace("v2;10,1;41", "v2;10,1;5,3").replace("v3;2;None", "v3;2;5").replace("v4;1;67", "v4;1;5")
-    assert parse_pabulib(text).election.rank_points == (5, 3, 1)
+    assert parse_pabulib(text).satisfaction == RankPoints((5, 3, 1))
     broken = text.replace("v2;10,1;5,3", "v2;10,1;5,2")
     with pytest.raises(TallyError, match=r"line 22: rank 2 earns 2 points here but 3 on line 21"):
         parse_pabulib(broken)
@@ -79,7 +91,8 @@ def test_points_column_sets_the_scheme_and_must_be_consistent() -> None:
 
 def test_approval_and_choose_one() -> None:
     text = GOOD.replace("vote_type;ordinal", "vote_type;approval")
-    assert parse_pabulib(text).election.kind == "approval"
+    data = parse_pabulib(text)
+    assert data.election.kind == "approval" and data.satisfaction == ApprovalPoints()
     choose1 = GOOD.replace("vote_type;ordinal", "vote_type;choose-1").replace("max_length;3\n", "")
     with pytest.raises(TallyError, match="line 20: vote has 3 projects, more than max_length 1"):
         parse_pabulib(choose1)
@@ -91,7 +104,7 @@ def test_a_project_costing_more_than_the_budget_is_a_warning_with_its_line() -> 
     assert data.warnings == [
         "line 17: project 2 costs 999999999, more than the budget 122924411/50; it cannot be funded"
     ]
-    assert "2" not in count(data.election, "greedy").funded
+    assert "2" not in count(data.election, "greedy", satisfaction=data.satisfaction, tie_break=TIE).funded
 
 
 def replace_line(text: str, number: int, new: str) -> str:
@@ -161,27 +174,31 @@ def sample_election(kind: str = "ordinal", **extra) -> Election:
 
 
 @pytest.mark.parametrize(
-    "election",
+    ("election", "satisfaction"),
     [
-        sample_election(),
-        sample_election(max_length=3, points=[5, 2, 1]),
-        sample_election("approval"),
-        sample_election(weights=[3, 1, 2, 1], max_length=3),
+        (sample_election(), RankPoints.descending(3)),
+        (sample_election(max_length=3), RankPoints((5, 2, 1))),
+        (sample_election("approval"), ApprovalPoints()),
+        (sample_election(weights=[3, 1, 2, 1], max_length=3), RankPoints.descending(3)),
     ],
 )
-def test_written_files_read_back_identically_here_and_in_pabutools(election: Election, tmp_path: Path) -> None:
-    outcome = count(election, "greedy")
+def test_written_files_read_back_identically_here_and_in_pabutools(
+    election: Election, satisfaction: Satisfaction, tmp_path: Path
+) -> None:
+    outcome = count(election, "greedy", satisfaction=satisfaction, tie_break=TIE)
     path = tmp_path / "out.pb"
-    write_pabulib(election, path, meta={"description": "Round; one", "country": "UK"}, outcome=outcome)
+    write_pabulib(election, path, satisfaction=satisfaction, meta={"description": "Round; one", "country": "UK"},
+                  outcome=outcome)
     back = read_pabulib(path)
     assert back.election.groups == election.groups
-    assert back.election.rank_points[: len(election.rank_points)] == election.rank_points
+    assert back.satisfaction == satisfaction
     assert back.election.budget == election.budget
     assert [(p.id, p.cost) for p in back.election.projects] == [(p.id, p.cost) for p in election.projects]
     assert back.selected == outcome.funded
     assert back.meta["description"] == "Round; one"
     assert back.rule == "greedy"
-    assert count(back.election, "equal-shares").funded == count(election, "equal-shares").funded
+    assert (count(back.election, "equal-shares", satisfaction=back.satisfaction, tie_break=TIE).funded
+            == count(election, "equal-shares", satisfaction=satisfaction, tie_break=TIE).funded)
 
     instance, profile = pabutools_parse(str(path))
     assert {p.name: p.cost for p in instance} == {p.id: p.cost for p in election.projects}
@@ -196,9 +213,10 @@ def test_written_files_read_back_identically_here_and_in_pabutools(election: Ele
 
 def test_writer_uses_voter_ids_and_names_the_rule() -> None:
     election = sample_election()
-    outcome = count(election, "equal-shares", completion="add1")
+    points = RankPoints.descending(3)
+    outcome = count(election, "equal-shares", satisfaction=points, tie_break=TIE, completion="add1")
     out = io.StringIO()
-    write_pabulib(election, out, outcome=outcome, voter_ids=["r-1", "r-2", "r-3", "r-4"])
+    write_pabulib(election, out, satisfaction=points, outcome=outcome, voter_ids=["r-1", "r-2", "r-3", "r-4"])
     back = parse_pabulib(out.getvalue())
     assert back.voter_ids == ["r-1", "r-2", "r-3", "r-4"]
     assert back.rule == "equalshares/add1"
@@ -207,7 +225,7 @@ def test_writer_uses_voter_ids_and_names_the_rule() -> None:
 def test_writer_refuses_ids_that_would_break_a_vote_list() -> None:
     election = Election([Project("a,b", 10)], 10, [["a,b"]])
     with pytest.raises(TallyError, match="cannot be written"):
-        write_pabulib(election, io.StringIO())
+        write_pabulib(election, io.StringIO(), satisfaction=RankPoints.descending(1))
 
 
 def test_every_real_file_reads(real_files) -> None:
@@ -219,7 +237,7 @@ def test_every_real_file_reads(real_files) -> None:
 
 def test_krakow_2021_points_column_matches_3_2_1(real_files) -> None:
     data = real_files["Poland_Krakow_2021.pb"]
-    assert data.election.rank_points == (3, 2, 1)
+    assert data.satisfaction == RankPoints((3, 2, 1))
 
 
 def test_withdrawn_krakow_project_is_read_with_a_warning(real_files) -> None:

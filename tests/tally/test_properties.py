@@ -4,6 +4,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generate import TIE_BREAK, k_to_1
+
 from pb.tally import Election, Project, count
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,9 +37,10 @@ def elections(draw) -> Election:
 @SETTINGS
 @given(elections())
 def test_never_over_budget_and_never_funds_the_unsupported(election: Election) -> None:
-    scores = election.scores()
+    points = k_to_1(election)
+    scores = election.scores(points)
     for rule, options in RULES:
-        outcome = count(election, rule, **options)
+        outcome = count(election, rule, satisfaction=points, tie_break=TIE_BREAK, **options)
         assert outcome.cost <= election.budget
         assert outcome.cost == sum(p.cost for p in election.projects if p.id in outcome.funded)
         assert len(set(outcome.funded)) == len(outcome.funded)
@@ -47,8 +50,9 @@ def test_never_over_budget_and_never_funds_the_unsupported(election: Election) -
 @SETTINGS
 @given(elections())
 def test_add1u_never_spends_less_than_add1(election: Election) -> None:
-    add1 = count(election, "equal-shares", completion="add1")
-    add1u = count(election, "equal-shares", completion="add1u")
+    points = k_to_1(election)
+    add1 = count(election, "equal-shares", satisfaction=points, tie_break=TIE_BREAK, completion="add1")
+    add1u = count(election, "equal-shares", satisfaction=points, tie_break=TIE_BREAK, completion="add1u")
     assert add1u.cost >= add1.cost
     assert add1u.funded[: len(add1.funded)] == add1.funded
 
@@ -59,15 +63,17 @@ def test_ballot_order_does_not_matter(election: Election, random) -> None:
     shuffled = list(election.ballots)
     random.shuffle(shuffled)
     other = Election(election.projects, election.budget, shuffled, kind=election.kind, max_length=election.max_length)
+    points = k_to_1(election)
     for rule, options in RULES:
-        a, b = count(election, rule, **options), count(other, rule, **options)
+        a = count(election, rule, satisfaction=points, tie_break=TIE_BREAK, **options)
+        b = count(other, rule, satisfaction=points, tie_break=TIE_BREAK, **options)
         assert (a.funded, a.steps) == (b.funded, b.steps)
 
 
 @SETTINGS
 @given(elections())
 def test_greedy_steps_account_for_every_project_and_the_money(election: Election) -> None:
-    outcome = count(election, "greedy")
+    outcome = count(election, "greedy", satisfaction=k_to_1(election), tie_break=TIE_BREAK)
     assert sorted(s["project"] for s in outcome.steps) == sorted(p.id for p in election.projects)
     money = election.budget
     for step in outcome.steps:
@@ -82,8 +88,9 @@ def test_greedy_steps_account_for_every_project_and_the_money(election: Election
 @SETTINGS
 @given(elections())
 def test_equal_shares_steps_explain_every_project(election: Election) -> None:
+    points = k_to_1(election)
     for completion in ("none", "add1", "add1u"):
-        outcome = count(election, "equal-shares", completion=completion)
+        outcome = count(election, "equal-shares", satisfaction=points, tie_break=TIE_BREAK, completion=completion)
         mes = [s for s in outcome.steps if s["phase"] == "mes"]
         assert sorted(s["project"] for s in mes) == sorted(p.id for p in election.projects)
         funded_by_mes = [s["project"] for s in mes if s["decision"] == "funded"]

@@ -13,8 +13,9 @@ from pb.tally import count, read_pabulib
 
 def test_krakow_2024_equal_shares_add1_including_parsing(pabulib: Path) -> None:
     start = time.process_time()
-    election = read_pabulib(pabulib / "Poland_Krakow_2024.pb").election
-    outcome = count(election, "equal-shares", completion="add1")
+    data = read_pabulib(pabulib / "Poland_Krakow_2024.pb")
+    outcome = count(data.election, "equal-shares", satisfaction=data.satisfaction, tie_break="cost-score-id",
+                    completion="add1")
     elapsed = time.process_time() - start
     assert outcome.params["increments"] > 100  # more than a hundred reruns of equal shares
     assert elapsed < 4.0, f"{elapsed:.2f} s of CPU"

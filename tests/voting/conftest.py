@@ -9,7 +9,18 @@ from sqlalchemy import func, select
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, Ballot, PaperEntry, ProposalStatus, VoterRoll
+from pb.services.ballot_store import STORES
 from tests import factories
+from tests.conftest import empty_all_tables, make_app
+
+
+@pytest.fixture(params=STORES)
+def app(migrated_database, request):
+    """The app, once with each ballot store: every voting test runs against both implementations."""
+    app = make_app(migrated_database, PB_BALLOT_STORE=request.param)
+    assert app.config["PB_BALLOT_STORE"] == request.param
+    yield app
+    empty_all_tables(app)
 
 
 @dataclass

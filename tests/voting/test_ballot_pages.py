@@ -411,12 +411,13 @@ def test_busy_database_answers_503_with_retry_after_and_stores_nothing(voter_cli
 
     from sqlalchemy.exc import OperationalError
 
-    from pb.services import ballots
+    from pb.services.ballot_store import FastBallotStore, OrmBallotStore
 
     def locked(*args, **kwargs):
         raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(ballots, "_ballot_state", locked)
+    monkeypatch.setattr(FastBallotStore, "state", locked)
+    monkeypatch.setattr(OrmBallotStore, "state", locked)
     response = voter_client.post(f"/rounds/{setup.round_id}/vote/cast", data=ranks(setup.projects[0]))
     assert response.status_code == 503
     assert response.headers["Retry-After"]
@@ -425,12 +426,11 @@ def test_busy_database_answers_503_with_retry_after_and_stores_nothing(voter_cli
 
 
 @pytest.mark.sqlite_only
-def test_write_lock_held_too_long_gives_503_not_500(migrated_database, monkeypatch):
+def test_write_lock_held_too_long_gives_503_not_500(migrated_database):
     """Another process holds SQLite's write lock past the busy timeout: 503 and Retry-After."""
     import sqlite3
 
-    monkeypatch.setenv("PB_SQLITE_BUSY_TIMEOUT_MS", "200")
-    app = make_app(migrated_database)
+    app = make_app(migrated_database, SQLITE_BUSY_TIMEOUT_MS=200)
     try:
         with app.app_context():
             s = make_voting_setup()

@@ -16,9 +16,12 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Ballot, Channel, Round, VoterRoll
 from pb.services import ballots
-from pb.services.errors import AlreadyVoted, InvalidRanking, NotEligible, NotSignedIn, VotingClosed
+from pb.services.ballot_store import ballot_store
+from pb.domain.errors import AlreadyVoted, InvalidRanking, NotEligible, NotSignedIn, VotingClosed
 from tests import factories
 from tests.voting.conftest import make_voting_setup
+from pb.domain import receipts
+from pb.domain import ranking
 
 
 @pytest.fixture
@@ -49,9 +52,9 @@ def test_receipt_is_sha256_of_the_canonical_ballot_with_its_nonce(app_ctx, s):
     receipt = ballots.cast_ballot(s.round_id, _voter(), [s.projects[2], s.projects[0]], Channel.ONLINE)
     ballot = db.session.scalar(select(Ballot))
     text = f"pb-ballot-v1|round={s.round_id}|ranking={s.projects[2]},{s.projects[0]}|nonce={ballot.nonce}"
-    assert ballots.canonical_ballot(s.round_id, ballot.project_ids, ballot.nonce) == text
+    assert receipts.canonical_ballot(s.round_id, ballot.project_ids, ballot.nonce) == text
     assert receipt == hashlib.sha256(text.encode()).hexdigest()
-    assert ballots.receipt_for(s.round_id, ballot.project_ids, ballot.nonce) == receipt
+    assert receipts.receipt_for(s.round_id, ballot.project_ids, ballot.nonce) == receipt
 
 
 def test_same_ranking_twice_gives_different_receipts_and_keys(app_ctx, s):
@@ -78,8 +81,9 @@ def test_unique_constraint_stops_a_second_ballot_even_when_the_check_is_skipped(
     voter = _voter()
     ballots.cast_ballot(s.round_id, voter, s.projects[:1], Channel.ONLINE)
     # A check that never finds the earlier vote.
-    real = ballots._ballot_state
-    monkeypatch.setattr(ballots, "_ballot_state", lambda conn, r, u, **kw: dataclasses.replace(real(conn, r, u, **kw), voted=False))
+    store = type(ballot_store())
+    real = store.state
+    monkeypatch.setattr(store, "state", lambda self, h, r, u, **kw: dataclasses.replace(real(self, h, r, u, **kw), voted=False))
     with pytest.raises(AlreadyVoted):
         ballots.cast_ballot(s.round_id, voter, s.projects[1:2], Channel.ONLINE)
     assert len(db.session.scalars(select(Ballot)).all()) == 1
@@ -244,24 +248,24 @@ def one_voter(app_ctx):
 
 
 def test_read_ranking_from_form_fields():
-    r = ballots.read_ranking({"rank2": "7", "rank1": "3", "rank3": "", "csrf_token": "x"})
+    r = ranking.read_ranking({"rank2": "7", "rank1": "3", "rank3": "", "csrf_token": "x"})
     assert r.ranking == [3, 7] and r.fields == ["rank1", "rank2"]
-    r = ballots.read_ranking({"rank1": "", "rank2": "5"})
+    r = ranking.read_ranking({"rank1": "", "rank2": "5"})
     assert r.ranking == [5] and r.fields == ["rank2"]
     with pytest.raises(InvalidRanking) as exc:
-        ballots.read_ranking({"rank1": "3", "rank2": "DROP TABLE"})
+        ranking.read_ranking({"rank1": "3", "rank2": "DROP TABLE"})
     assert exc.value.errors == {"rank2": "Your 2nd choice is not one of the projects on this ballot. "
                                          "Choose a project from the list."}
     with pytest.raises(InvalidRanking):
-        ballots.read_ranking({"rank999": "1"})
+        ranking.read_ranking({"rank999": "1"})
     with pytest.raises(InvalidRanking):
-        ballots.read_ranking({"rank1": "1" * 40})
+        ranking.read_ranking({"rank1": "1" * 40})
     # Only ASCII digits are project numbers ("²" and "٣" are digits to str.isdigit).
     for odd in ("²", "٣", "1.0", "+1", " 1 1"):
         with pytest.raises(InvalidRanking):
-            ballots.read_ranking({"rank1": odd})
+            ranking.read_ranking({"rank1": odd})
     # Fields must be named exactly rank<N>.
-    assert ballots.read_ranking({"rank1x": "4", "xrank1": "5"}).ranking == []
+    assert ranking.read_ranking({"rank1x": "4", "xrank1": "5"}).ranking == []
 
 
 def test_nothing_logged_links_a_voter_to_a_ranking(app_ctx, s, caplog):
@@ -321,7 +325,7 @@ def test_a_switched_off_account_with_a_current_token_cannot_vote(app_ctx, s):
 
 
 def test_an_unknown_round_is_not_found_for_a_signed_in_voter_too(app_ctx, s):
-    from pb.services.errors import NotFound
+    from pb.domain.errors import NotFound
 
     voter = _voter()
     with pytest.raises(NotFound):

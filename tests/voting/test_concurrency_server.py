@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 
 from pb.domain.phases import Phase
 from pb.extensions import db
+from pb.services.ballot_store import STORES
 from pb.models import Ballot, EligibilityStatus, Role, User, VoterRoll
 from tests import factories
 from tests.conftest import make_app
@@ -62,9 +63,10 @@ class Live:
             return b, v
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("live-voting")
+@pytest.fixture(scope="module", params=STORES)
+def live(tmp_path_factory, request):
+    """gunicorn with 4 workers on a database of its own, storing ballots with each ballot store in turn."""
+    workdir = tmp_path_factory.mktemp(f"live-voting-{request.param}")
     url, drop = new_database(workdir, "voting")
     app = make_app(url)
     with app.app_context():
@@ -72,7 +74,7 @@ def live(tmp_path_factory):
 
         upgrade()
         db.engine.dispose()
-    server = Server(url, workdir, workers=4, threads=4)
+    server = Server(url, workdir, workers=4, threads=4, extra_env={"PB_BALLOT_STORE": request.param})
     try:
         yield Live(app, server, url)
     finally:

@@ -1,4 +1,4 @@
-"""Domain errors raised by services and turned into messages or status codes by views."""
+"""Domain errors: what pb refuses, with a message a person can act on; views turn them into messages or status codes."""
 from __future__ import annotations
 
 
@@ -79,5 +79,11 @@ class DatabaseBusy(DomainError):
 
 class PaperEntriesDisagree(DomainError):
     """The second keying of a paper ballot differs from the first: nothing is stored."""
+
+    status_code = 409
+
+
+class CountingError(DomainError):
+    """The ballots cannot be counted (no ballots, or data the engine refuses)."""
 
     status_code = 409

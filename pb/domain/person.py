@@ -1,0 +1,100 @@
+"""A person's details as typed: name, date of birth, postcode, phone and password, checked with messages that say how to fix them."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pb.domain.eligibility import age_on
+from pb.domain.errors import ValidationFailed
+from pb.domain.passwords import password_problem
+from pb.domain.postcodes import normalise_postcode
+
+MAX_AGE = 120
+DOB_EXAMPLE = "for example 27 3 1948"
+EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+
+
+def name_key(name: str) -> str:
+    """Lower case with single spaces: "  Ada  LOVELACE " -> "ada lovelace"."""
+    return " ".join((name or "").lower().split())
+
+
+def clean_name(name: str) -> str:
+    return " ".join((name or "").split())
+
+
+def parse_date_of_birth(day: str | None, month: str | None, year: str | None, today: date | None = None) -> date:
+    """Three typed fields -> a date, or ValidationFailed with a message saying how to fix it."""
+    today = today or date.today()
+    parts = {"day": (day or "").strip(), "month": (month or "").strip(), "year": (year or "").strip()}
+    missing = [k for k, v in parts.items() if not v]
+    if len(missing) == 3:
+        raise _dob_error(f"Enter your date of birth, {DOB_EXAMPLE}")
+    if missing:
+        raise _dob_error(f"Your date of birth must include a {' and a '.join(missing)}")
+    if not all(v.isdigit() for v in parts.values()):
+        raise _dob_error(f"Date of birth must be in numbers, {DOB_EXAMPLE}")
+    d, m, y = int(parts["day"]), int(parts["month"]), int(parts["year"])
+    if len(parts["year"]) != 4:
+        raise _dob_error("Enter the year of your date of birth in full, for example 1948")
+    if not 1 <= m <= 12:
+        raise _dob_error(f"The month must be a number from 1 to 12, {DOB_EXAMPLE}")
+    try:
+        born = date(y, m, d)
+    except ValueError:
+        raise _dob_error(f"Date of birth must be a real date. Check the day: {d} {date(2000, m, 1):%B} does not exist") from None
+    if born >= today:
+        raise _dob_error("Date of birth must be in the past")
+    if age_on(born, today) > MAX_AGE:
+        raise _dob_error(f"Check the year of your date of birth: {y} would make you over {MAX_AGE} years old")
+    return born
+
+
+def _dob_error(message: str) -> ValidationFailed:
+    return ValidationFailed(message, field="date_of_birth")
+
+
+def check_postcode(text: str | None) -> str:
+    if not (text or "").strip():
+        raise ValidationFailed("Enter your postcode, for example E8 1AB", field="postcode")
+    normalised = normalise_postcode(text)
+    if normalised is None:
+        raise ValidationFailed("Enter a real UK postcode, for example E8 1AB", field="postcode")
+    return normalised
+
+
+def collect(errors: dict[str, str], check, *args):
+    """Run one check, keep its message under its field, and go on to the next check."""
+    try:
+        return check(*args)
+    except ValidationFailed as exc:
+        errors.update(exc.errors or {exc.field or "form": exc.message})
+        return None
+
+
+def check_name(name: str | None) -> str:
+    cleaned = clean_name(name or "")
+    if not cleaned:
+        raise ValidationFailed("Enter your full name", field="name")
+    if len(cleaned) > 120:
+        raise ValidationFailed("Your name must be 120 characters or fewer", field="name")
+    return cleaned
+
+
+def check_phone(phone: str | None) -> str | None:
+    phone = " ".join((phone or "").split())
+    if not phone:
+        return None
+    if not PHONE_SHAPE.match(phone):
+        raise ValidationFailed("Enter a phone number, like 020 7946 0000 or 07700 900 982", field="phone")
+    return phone
+
+
+def check_password(password: str | None, confirm: str | None) -> str:
+    problem = password_problem(password or "")
+    if problem:
+        raise ValidationFailed(problem, field="password")
+    if confirm is not None and confirm != password:
+        raise ValidationFailed("The two passwords do not match. Type the same password twice", field="password_confirm")
+    return password or ""

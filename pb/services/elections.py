@@ -1,0 +1,54 @@
+"""A round and its ballots as the counting engine reads them: a pb.tally Election built from plain values."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from pb.domain.errors import CountingError
+from pb.extensions import db
+from pb.models import Ballot, Proposal, Round
+from pb.tally import Election, Project, TallyError
+
+
+def round_ballots(round_: Round) -> list[Ballot]:
+    """The round's ballots sorted by receipt code (so never in the order they were cast)."""
+    return list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.receipt)))
+
+
+def ballot_rankings(ballots: list[Ballot]) -> list[list[str]]:
+    """Each ballot's ranking as the engine reads it: project ids as strings, most preferred first."""
+    return [[p for p in b.ranking.split(",") if p] for b in ballots]
+
+
+def build_election(*, budget: int, min_ranks: int, max_ranks: int,
+                   projects: Sequence[tuple[int, int, str]], rankings: list[list[str]]) -> Election:
+    """A pb.tally Election from plain values: projects as (id, cost, title), ids as strings, money in one unit.
+
+    The points per rank are not part of it: they are the satisfaction, named in the count itself.
+    """
+    if not projects:
+        raise CountingError("This round has no shortlisted projects to count.")
+    if not rankings:
+        raise CountingError("No ballots were cast in this round, so there is nothing to count.")
+    try:
+        return Election(
+            projects=[Project(str(pid), int(cost), title) for pid, cost, title in projects],
+            budget=int(budget),
+            ballots=rankings,
+            kind="ordinal",
+            min_length=min_ranks,
+            max_length=max_ranks,
+            allow_over_budget=True,
+        )
+    except TallyError as exc:
+        raise CountingError(f"The ballots could not be counted: {exc}.") from exc
+
+
+def round_election(round_: Round, proposals: Sequence[Proposal], rankings: list[list[str]], scale: int = 1) -> Election:
+    """The round as an Election, money divided by `scale` (100 gives whole pounds)."""
+    return build_election(
+        budget=round_.budget_pence // scale, min_ranks=round_.min_ranks,
+        max_ranks=round_.max_ranks, projects=[(p.id, p.cost_pence // scale, p.title) for p in proposals],
+        rankings=rankings,
+    )

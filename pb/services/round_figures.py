@@ -1,0 +1,149 @@
+"""The figures the staff console shows about rounds: ideas by status, ballots by channel, the next step."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pb.domain.phases import Phase
+from pb.extensions import db
+from pb.models import Proposal, ProposalStatus, Round
+from pb.services.counts import latest_count
+from pb.services.rounds_query import all_rounds, get_round
+from pb.services.turnout import (
+    ballots_by_channel,
+    ballots_by_round_and_channel,
+    eligible_residents,
+    residents_marked_eligible,
+)
+
+
+@dataclass
+class NextAction:
+    text: str
+    endpoint: str | None
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RoundFigures:
+    round: Round
+    eligible_residents: int | None  # under this round's own rules; None on the dashboard
+    proposals_by_status: dict[str, int]
+    ballots_by_channel: dict[str, int]
+    next_action: NextAction
+
+    @property
+    def proposals_total(self) -> int:
+        return sum(self.proposals_by_status.values())
+
+    @property
+    def ballots_total(self) -> int:
+        return sum(self.ballots_by_channel.values())
+
+    @property
+    def proposals_text(self) -> str:
+        """"5 in all: 2 waiting for review, 3 shortlisted" or "None yet"."""
+        if not self.proposals_total:
+            return "None yet"
+        parts = [
+            f"{self.proposals_by_status[status]} {label}"
+            for status, label in PROPOSAL_STATUS_WORDS
+            if self.proposals_by_status.get(status)
+        ]
+        return f"{self.proposals_total} in all: " + ", ".join(parts)
+
+    @property
+    def ballots_text(self) -> str:
+        """"12 (10 online, 2 on paper)" or "None yet": counts only, never how anyone voted."""
+        if not self.ballots_total:
+            return "None yet"
+        return (
+            f"{self.ballots_total} ({self.ballots_by_channel.get('online', 0)} online, "
+            f"{self.ballots_by_channel.get('paper', 0)} on paper)"
+        )
+
+
+PROPOSAL_STATUS_WORDS = (
+    (ProposalStatus.SUBMITTED, "waiting for review"),
+    (ProposalStatus.CHANGES_REQUESTED, "changes requested"),
+    (ProposalStatus.SHORTLISTED, "shortlisted"),
+    (ProposalStatus.REFUSED, "not shortlisted"),
+    (ProposalStatus.WITHDRAWN, "withdrawn"),
+)
+
+
+def _proposal_counts(round_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Ideas per round and status (for one round, or all)."""
+    query = select(Proposal.round_id, Proposal.status, func.count()).group_by(Proposal.round_id, Proposal.status)
+    if round_id is not None:
+        query = query.where(Proposal.round_id == round_id)
+    rows = db.session.execute(query)
+    out: dict[int, dict[str, int]] = {}
+    for round_id, status, n in rows:
+        out.setdefault(round_id, {})[status] = n
+    return out
+
+
+def next_action(round_: Round, proposals: dict[str, int]) -> NextAction:
+    phase = round_.phase_enum
+    rid = {"round_id": round_.id}
+    if phase == Phase.DRAFT:
+        return NextAction("Check the details, then open it for project ideas", "staff.phase_move",
+                          {**rid, "target": Phase.PROPOSALS_OPEN.value})
+    if phase == Phase.PROPOSALS_OPEN:
+        return NextAction("Close it for ideas when the closing date comes", "staff.phase_move",
+                          {**rid, "target": Phase.PROPOSALS_CLOSED.value})
+    if phase == Phase.PROPOSALS_CLOSED:
+        waiting = proposals.get(ProposalStatus.SUBMITTED, 0)
+        if waiting or proposals.get(ProposalStatus.SHORTLISTED, 0) < 2:
+            text = f"Review project ideas ({waiting} waiting)" if waiting else "Review and shortlist project ideas"
+            return NextAction(text, "proposals_staff.review_queue", rid)
+        return NextAction("Open voting", "staff.phase_move", {**rid, "target": Phase.VOTING_OPEN.value})
+    if phase == Phase.VOTING_OPEN:
+        return NextAction("Enter paper ballots, then close voting when the closing date comes",
+                          "voting_staff.paper", rid)
+    if phase == Phase.VOTING_CLOSED:
+        if latest_count(round_) is None:
+            return NextAction("Count the votes", "results_staff.count", rid)
+        return NextAction("Check the count, then publish the results", "staff.phase_move",
+                          {**rid, "target": Phase.RESULTS_PUBLISHED.value})
+    return NextAction("See the published results", "results.results", rid)
+
+
+@dataclass
+class Dashboard:
+    """The staff console: a figure for the whole site and every round's figures, newest first."""
+
+    residents_marked_eligible: int
+    rounds: list[RoundFigures]
+
+
+def dashboard_figures() -> Dashboard:
+    """Every round with the figures the staff console shows, newest first (eligibility per round is on its own page)."""
+    proposals = _proposal_counts()
+    ballots = ballots_by_round_and_channel()
+    return Dashboard(residents_marked_eligible(), [
+        RoundFigures(
+            round=r,
+            eligible_residents=None,
+            proposals_by_status=proposals.get(r.id, {}),
+            ballots_by_channel=ballots.get(r.id, {}),
+            next_action=next_action(r, proposals.get(r.id, {})),
+        )
+        for r in all_rounds()
+    ])
+
+
+def round_figures(round_id: int) -> RoundFigures:
+    """One round's figures for its staff page; eligible residents as its results will show them."""
+    round_ = get_round(round_id)
+    proposals = _proposal_counts(round_.id).get(round_.id, {})
+    return RoundFigures(
+        round=round_,
+        eligible_residents=eligible_residents(round_, latest_count(round_)),
+        proposals_by_status=proposals,
+        ballots_by_channel=ballots_by_channel(round_.id),
+        next_action=next_action(round_, proposals),
+    )

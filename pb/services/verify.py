@@ -1,0 +1,79 @@
+"""`flask pb verify`: re-checking a round's count from its data, independently of what the count stored."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from pb.domain.counting_rules import rule_label
+from pb.domain.errors import DomainError
+from pb.domain.money import format_pence
+from pb.domain.phases import Phase
+from pb.domain.receipts import receipt_for
+from pb.extensions import db
+from pb.models import Round, VoterRoll
+from pb.services.counting import recorded_meaning, run_count
+from pb.services.counts import latest_count, published_count
+from pb.services.elections import round_ballots, round_election
+from pb.services.open_data import ballots_csv, parse_ballots_csv, sha256_hex
+from pb.services.proposals import shortlisted_proposals
+from pb.tally import TallyError
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def verify_round(round_: Round) -> list[Check]:
+    """Re-check a round's published (or latest) count from the data, independently of the stored result."""
+    checks: list[Check] = []
+    result = published_count(round_) or latest_count(round_)
+    if result is None:
+        return [Check("count exists", False, "This round has not been counted.")]
+    checks.append(Check("count exists", True,
+                        f"Count {result.id} ({'published' if round_.phase == Phase.RESULTS_PUBLISHED else 'preview'}), "
+                        f"rule {rule_label(result.rule, result.params)}."))
+
+    ballots = round_ballots(round_)
+    data = ballots_csv(round_, ballots)
+    digest = sha256_hex(data)
+    checks.append(Check("ballots file hash", digest == result.ballots_sha256,
+                        f"SHA-256 of the ballots file from the database is {digest}; the count recorded "
+                        f"{result.ballots_sha256}."))
+
+    roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_.id)) or 0
+    checks.append(Check("voter roll = ballots", roll == len(ballots) == result.ballot_count,
+                        f"{roll} on the voter roll, {len(ballots)} ballots stored, {result.ballot_count} counted."))
+
+    bad = [b.receipt[:12] for b in ballots if receipt_for(round_.id, b.project_ids, b.nonce) != b.receipt]
+    checks.append(Check("receipts", not bad,
+                        f"All {len(ballots)} receipts match their ranking and nonce." if not bad else
+                        f"{len(bad)} ballot(s) do not match their receipt, e.g. {', '.join(bad[:5])}…"))
+
+    try:
+        rows = parse_ballots_csv(data)
+        proposals = shortlisted_proposals(round_)
+        election = round_election(round_, proposals, [row.ranking for row in rows])
+        options = {k: result.params[k] for k in ("threshold", "no_skip", "completion", "unit") if k in result.params}
+        if result.rule != "greedy":
+            options.pop("threshold", None)
+            options.pop("no_skip", None)
+        else:
+            options.pop("completion", None)
+            options.pop("unit", None)
+        outcome = run_count(election, result.rule, options, *recorded_meaning(result, round_))
+        recount = [int(p) for p in outcome.funded]
+        same_scores = {str(k): int(v) for k, v in outcome.scores.items()} == {
+            str(k): int(v) for k, v in (result.scores or {}).items()}
+        same = (recount == list(result.funded) and int(outcome.cost) == int(result.total_cost_pence)
+                and same_scores)
+        checks.append(Check("re-count", same,
+                            f"Re-counting the ballots file funds {recount} costing {format_pence(outcome.cost)}; "
+                            f"the count recorded {list(result.funded)} costing {format_pence(result.total_cost_pence)}"
+                            + ("." if same_scores else "; the projects' scores differ too.")))
+    except (DomainError, TallyError) as exc:
+        checks.append(Check("re-count", False, f"The ballots file could not be counted: {getattr(exc, 'message', exc)}"))
+    return checks

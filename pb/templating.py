@@ -1,0 +1,168 @@
+"""Templates and responses: Jinja filters and site details, error pages, and the headers every response carries."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template, session
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from sqlalchemy.exc import OperationalError
+
+from pb.domain.errors import DatabaseBusy, DomainError
+from pb.domain.money import format_pence
+from pb.domain.words import ordinal
+from pb.extensions import db
+from pb.services.transaction import is_busy_error
+
+LONDON = ZoneInfo("Europe/London")
+
+# On every response, unless a view sets its own (Strict-Transport-Security is added
+# where the session cookie is HTTPS-only).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+     "frame-ancestors 'none'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Where Flask-Login keeps the signed-in account's User.get_id() in the session.
+LOGIN_SESSION_KEY = "_user_id"
+
+
+def install_security_headers(app: Flask) -> None:
+    defaults = list(SECURITY_HEADERS)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+    defaults_by_name = [(name.lower(), name, value) for name, value in defaults]
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        # Added unless the view set its own; one pass over the response's headers, not one per name.
+        present = {name.lower() for name in h.keys()}
+        for lowered, name, value in defaults_by_name:
+            if lowered not in present:
+                h.add(name, value)
+        # A page for someone signed in is theirs alone: keep it out of shared caches (the
+        # session's sign-in is enough to know that, without loading the account).
+        if g.get("no_store") or LOGIN_SESSION_KEY in session:
+            h["Cache-Control"] = "no-store"
+        return response
+
+
+ERROR_PAGES = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    403: ("You cannot see this page", "Your account does not have access to this page. If you think it should, contact the team."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you followed a link, it may be out of date."),
+    405: ("That did not work", "This page cannot be used in that way. Please go back and try again."),
+    409: ("That could not be done", "Please go back, refresh the page and try again."),
+    413: ("That was too much to send", "What you sent was too large. Please shorten it and try again."),
+    429: ("Too many attempts", "You have tried too many times. Please wait a few minutes before trying again."),
+    500: ("Sorry, something went wrong", "The problem has been noted. Please try again later."),
+    503: ("The system is busy", "Please wait a moment and try again. Nothing you sent has been saved."),
+}
+
+
+def render_error(code: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+    g.no_store = True
+    body = render_template("errors/error.html", code=code, title=title or default_title, message=message or default_message)
+    return body, code
+
+
+def install_error_handlers(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 409, 413, 429):
+
+        def handler(exc, code=code):
+            return render_error(code)
+
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(
+            400,
+            "This form has expired",
+            "For your security, forms expire after a while or when you sign in or out. "
+            "Please go back, refresh the page and fill in the form again.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return render_error(500)
+
+    @app.errorhandler(DatabaseBusy)
+    def busy(exc):
+        body, code = render_error(503)
+        return body, 503, {"Retry-After": "2"}
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        # Views normally turn domain errors into messages; this is the plain-page fallback.
+        return render_error(exc.status_code, "That could not be done", exc.message)
+
+    @app.errorhandler(OperationalError)
+    def operational(exc):
+        db.session.rollback()
+        if is_busy_error(exc):
+            body, _ = render_error(503)
+            return body, 503, {"Retry-After": "2"}
+        app.logger.exception("database error")
+        return render_error(500)
+
+
+def to_london(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LONDON)
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_london(value)
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_london(value)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def paragraphs(text_value: str | None) -> Markup:
+    """Plain text with blank-line paragraphs, escaped, as <p> elements."""
+    blocks = [b.strip() for b in (text_value or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
+    html = Markup("")
+    for block in blocks:
+        lines = [escape(line) for line in block.split("\n")]
+        html += Markup("<p>") + Markup("<br>").join(lines) + Markup("</p>")
+    return html
+
+
+def install_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_pence
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["ordinal"] = ordinal
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_site():
+        return {
+            "site_name": "pb",
+            "organisation": app.config["PB_ORGANISATION"],
+            "contact": app.config["PB_CONTACT"],
+        }
