@@ -76,6 +76,14 @@ def read_ranking(form: Mapping[str, str]) -> RankingInput:
     return RankingInput(ranking=ranking, fields=fields, values=values)
 
 
+def choices_to_refill(form: Mapping[str, str]) -> dict[str, str]:
+    """The choices a ballot form sent, to show it again filled in ("Change my choices"); none if it was tampered with."""
+    try:
+        return read_ranking(form).values
+    except InvalidRanking:
+        return {}
+
+
 def check_ranking_rules(ranking: Sequence, *, min_ranks: int, max_ranks: int, titles: Mapping[int, str],
                         fields: RankingInput | None = None) -> list[int]:
     """Check a ranking against a ballot's rules and return it as a list of ids.

@@ -131,6 +131,20 @@ def show(round_id: int, proposal_id: int):
 # Sending in an idea: form -> check your answers -> sent
 
 
+def _answers_sent_back():
+    """The idea as the check page sent it back (hidden fields), the form filled with it, and the field to change, if any."""
+    hidden = HiddenProposalForm()
+    if not hidden.validate_on_submit():
+        abort(400)
+    return hidden, ProposalForm(formdata=None, data=hidden.values()), request.form.get("change")
+
+
+def _proposing(round_id: int):
+    """The round an idea is being sent in to, and a page saying why this person cannot (or None)."""
+    round_ = _round_or_404(round_id)
+    return round_, _why_not_propose(round_)
+
+
 def _why_not_propose(round_):
     """A page saying why this person cannot send in an idea, or None."""
     user = _user()
@@ -144,8 +158,7 @@ def _why_not_propose(round_):
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
 def new(round_id: int):
-    round_ = _round_or_404(round_id)
-    refusal = _why_not_propose(round_)
+    round_, refusal = _proposing(round_id)
     if refusal:
         return refusal
     form = ProposalForm()
@@ -165,15 +178,10 @@ def new(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/proposals/new/check", methods=["POST"])
 def review(round_id: int):
-    round_ = _round_or_404(round_id)
-    refusal = _why_not_propose(round_)
+    round_, refusal = _proposing(round_id)
     if refusal:
         return refusal
-    hidden = HiddenProposalForm()
-    if not hidden.validate_on_submit():
-        abort(400)
-    form = ProposalForm(formdata=None, data=hidden.values())
-    change = request.form.get("change")
+    hidden, form, change = _answers_sent_back()
     if change:
         return _form_page(round_, form, focus=change)
     try:
@@ -230,11 +238,7 @@ def edit(round_id: int, proposal_id: int):
 def edit_review(round_id: int, proposal_id: int):
     proposal = _own_proposal(round_id, proposal_id)
     round_ = proposal.round
-    hidden = HiddenProposalForm()
-    if not hidden.validate_on_submit():
-        abort(400)
-    form = ProposalForm(formdata=None, data=hidden.values())
-    change = request.form.get("change")
+    hidden, form, change = _answers_sent_back()
     if change:
         problem = service.why_cannot_edit(_user(), proposal)
         if problem:

@@ -245,35 +245,30 @@ def why_cannot_edit(user: User | None, proposal: Proposal) -> str | None:
     The proposer changes their idea while the round is open for ideas. After it closes,
     they can still answer the team when the team sent it back for changes, until voting opens.
     """
-    if not is_proposer(user, proposal):
-        return "Only the person who sent in an idea can change it."
-    round_ = proposal.round
-    if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(round_):
-        return FROZEN_MESSAGE
-    if proposal.status == ProposalStatus.WITHDRAWN:
-        return "This idea has been withdrawn."
-    if proposal.status == ProposalStatus.CHANGES_REQUESTED and round_.phase == Phase.PROPOSALS_CLOSED:
-        return None
-    if round_.phase != Phase.PROPOSALS_OPEN:
-        return CLOSED_MESSAGE
-    if proposal.status == ProposalStatus.REFUSED:
-        return "This idea was not shortlisted, so it cannot be changed."
-    return None
+    if proposal.status == ProposalStatus.CHANGES_REQUESTED and proposal.round.phase == Phase.PROPOSALS_CLOSED:
+        return None if is_proposer(user, proposal) else "Only the person who sent in an idea can change it."
+    return _why_proposer_cannot(user, proposal, "change it", "This idea has been withdrawn.",
+                                "This idea was not shortlisted, so it cannot be changed.")
 
 
 def why_cannot_withdraw(user: User | None, proposal: Proposal) -> str | None:
     """None when this person may withdraw the idea now (only while the round is open for ideas)."""
+    return _why_proposer_cannot(user, proposal, "withdraw it", "This idea has already been withdrawn.",
+                                "This idea was not shortlisted, so there is nothing to withdraw.")
+
+
+def _why_proposer_cannot(user: User | None, proposal: Proposal, what: str, withdrawn: str, refused: str) -> str | None:
+    """What stops the proposer changing or withdrawing their idea: frozen on the ballot, withdrawn, the round closed, refused."""
     if not is_proposer(user, proposal):
-        return "Only the person who sent in an idea can withdraw it."
-    round_ = proposal.round
-    if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(round_):
+        return f"Only the person who sent in an idea can {what}."
+    if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(proposal.round):
         return FROZEN_MESSAGE
     if proposal.status == ProposalStatus.WITHDRAWN:
-        return "This idea has already been withdrawn."
-    if round_.phase != Phase.PROPOSALS_OPEN:
+        return withdrawn
+    if proposal.round.phase != Phase.PROPOSALS_OPEN:
         return CLOSED_MESSAGE
     if proposal.status == ProposalStatus.REFUSED:
-        return "This idea was not shortlisted, so there is nothing to withdraw."
+        return refused
     return None
 
 

@@ -97,6 +97,19 @@ def assess_against_open_rounds(date_of_birth: date, postcode: str) -> Assessment
 # ---------------------------------------------------------------- registration
 
 
+def _person(errors: dict[str, str], name, dob_day, dob_month, dob_year, postcode) -> tuple:
+    """Name, date of birth and postcode as checked, each problem kept under its field in `errors`."""
+    return (collect(errors, check_name, name), collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year),
+            collect(errors, check_postcode, postcode))
+
+
+def _approved_at_once(assessment: Assessment) -> tuple[str, str]:
+    """Staff who checked someone's details approve a registration that would wait for review; a refusal stays."""
+    if assessment.status == PENDING:
+        return ELIGIBLE, "A member of staff checked your details and approved your registration."
+    return assessment.status, assessment.reason
+
+
 @dataclass(frozen=True)
 class Registration:
     user: User
@@ -121,9 +134,7 @@ def register(
     """A resident registers themselves. Raises ValidationFailed (every field's problem at
     once) or DuplicateRegistration; nothing is saved unless everything is right."""
     errors: dict[str, str] = {}
-    name_c = collect(errors, check_name, name)
-    born = collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year)
-    postcode_n = collect(errors, check_postcode, postcode)
+    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
     email_n = collect(errors, check_email, email, not wants_code)
     phone_c = collect(errors, check_phone, phone)
     if wants_code:
@@ -164,9 +175,7 @@ def register_in_person(
     approved at once; an age or area refusal stays refused.
     """
     errors: dict[str, str] = {}
-    name_c = collect(errors, check_name, name)
-    born = collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year)
-    postcode_n = collect(errors, check_postcode, postcode)
+    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
     email_n = collect(errors, check_email, email, False)
     phone_c = collect(errors, check_phone, phone)
     if errors:
@@ -196,10 +205,7 @@ def _create_resident(
             if email and find_by_email(email) is not None:
                 raise ValidationFailed(EMAIL_TAKEN, field="email")
             assessment = assess_against_open_rounds(born, postcode)
-            status, reason = assessment.status, assessment.reason
-            if approve and status == PENDING:
-                status = ELIGIBLE
-                reason = "A member of staff checked your details and approved your registration."
+            status, reason = _approved_at_once(assessment) if approve else (assessment.status, assessment.reason)
             user = User(
                 role=Role.RESIDENT,
                 name=name,
@@ -263,9 +269,7 @@ def update_details(
     """Staff correct a resident's details. A changed date of birth or postcode is assessed
     again against the open rounds (with `checked_id`, a shared district is approved at once)."""
     errors: dict[str, str] = {}
-    name_c = collect(errors, check_name, name)
-    born = collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year)
-    postcode_n = collect(errors, check_postcode, postcode)
+    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
     phone_c = collect(errors, check_phone, phone)
     email_n = normalise_email(email)
     if email_n and (len(email_n) > 254 or not EMAIL_SHAPE.match(email_n)):
@@ -310,10 +314,8 @@ def update_details(
             user.postcode, user.phone, user.email = postcode_n, phone_c, email_n
             if "date_of_birth" in changed or "postcode" in changed or checked_id:
                 assessment = assess_against_open_rounds(born, postcode_n)
-                status, reason = assessment.status, assessment.reason
-                if checked_id and status == PENDING:
-                    status = ELIGIBLE
-                    reason = "A member of staff checked your details and approved your registration."
+                status, reason = (_approved_at_once(assessment) if checked_id
+                                  else (assessment.status, assessment.reason))
                 if (status, reason) != (user.eligibility_status, user.eligibility_reason):
                     changed.append("eligibility")
                 user.eligibility_status, user.eligibility_reason = status, reason

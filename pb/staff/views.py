@@ -289,7 +289,8 @@ def accounts():
                            action_form=ActionForm()), status
 
 
-def _account_action(user_id: int, action):
+def _account_action(user_id: int, action, done: str):
+    """Switch a staff account off or on (administrators only), flash `done` (with {name}) and go back to the list."""
     _require_admin()
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -299,21 +300,18 @@ def _account_action(user_id: int, action):
         abort(404)
     except DomainError as exc:
         flash(exc.message, "error")
-        return None
-    return user
+    else:
+        flash(done.format(name=user.name), "success")
+    return redirect(url_for("staff.accounts"))
 
 
 @bp.route("/accounts/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_account(user_id: int):
-    user = _account_action(user_id, staff_accounts.deactivate_staff)
-    if user is not None:
-        flash(f"{user.name}'s account is switched off and they have been signed out.", "success")
-    return redirect(url_for("staff.accounts"))
+    return _account_action(user_id, staff_accounts.deactivate_staff,
+                           "{name}'s account is switched off and they have been signed out.")
 
 
 @bp.route("/accounts/<int:user_id>/reactivate", methods=["POST"])
 def reactivate_account(user_id: int):
-    user = _account_action(user_id, staff_accounts.reactivate_staff)
-    if user is not None:
-        flash(f"{user.name}'s account is switched on again. They can sign in with their password.", "success")
-    return redirect(url_for("staff.accounts"))
+    return _account_action(user_id, staff_accounts.reactivate_staff,
+                           "{name}'s account is switched on again. They can sign in with their password.")

@@ -4,38 +4,20 @@ Every URL here is under /staff, so only signed-in staff reach it (web.deny_by_de
 """
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Round, User
 from pb.services import ballots, rounds_query
-from pb.domain.errors import (
-    AlreadyVoted,
-    DomainError,
-    InvalidRanking,
-    NotAllowed,
-    NotEligible,
-    NotFound,
-    PaperEntriesDisagree,
-    VotingClosed,
-)
+from pb.domain.errors import AlreadyVoted, DomainError, InvalidRanking, NotAllowed, NotEligible, NotFound, PaperEntriesDisagree, VotingClosed
 from pb.voting.forms import ResidentSearchForm, rank_fields
 from pb.services import turnout
 from pb.services import residents
 from pb.services import paper_ballots
 from pb.services import eligibility
-from pb.domain.ranking import read_ranking
+from pb.domain.ranking import choices_to_refill, read_ranking
 
 bp = Blueprint("voting_staff", __name__, url_prefix="/staff")
 
@@ -64,14 +46,23 @@ def _closed_page(round_: Round):
 @bp.route("/rounds/<int:round_id>/paper/unfinished/discard", methods=["POST"])
 def paper_discard_unfinished(round_id: int):
     """After voting closes: remove paper ballots that were keyed only once (they were never counted)."""
+    return _discard(round_id, lambda actor: paper_ballots.discard_unfinished_paper_entries(round_id, actor),
+                    lambda n: f"{n} unfinished paper {'ballot was' if n == 1 else 'ballots were'} removed.",
+                    missing_is_404=True)
+
+
+def _discard(round_id: int, action, done, missing_is_404: bool = False) -> object:
+    """Run a discard as the signed-in member of staff, say what happened, and go back to paper voting."""
     try:
-        n = paper_ballots.discard_unfinished_paper_entries(round_id, current_user._get_current_object())
-    except NotFound:
-        abort(404)
+        result = action(current_user._get_current_object())
+    except NotFound as exc:
+        if missing_is_404:
+            abort(404)
+        flash(exc.message, "error")
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{n} unfinished paper {'ballot was' if n == 1 else 'ballots were'} removed.", "success")
+        flash(done(result), "success")
     return redirect(url_for("voting_staff.paper", round_id=round_id))
 
 
@@ -127,12 +118,7 @@ def paper_entry(round_id: int, user_id: int):
     if round_.phase != Phase.VOTING_OPEN:
         return _closed_page(round_)
     resident = _resident(user_id)
-    values = {}
-    if request.method == "POST":
-        try:
-            values = read_ranking(request.form).values
-        except InvalidRanking:
-            values = {}
+    values = choices_to_refill(request.form) if request.method == "POST" else {}
     return _entry_page(round_, resident, values=values, identity_checked=_identity_checked())
 
 
@@ -206,13 +192,8 @@ def paper_store(round_id: int, user_id: int):
 def paper_discard(round_id: int, user_id: int):
     """Throw away a first keying so the paper form can be keyed afresh."""
     resident = _resident(user_id)
-    try:
-        paper_ballots.discard_paper_entry(round_id, resident.id, current_user._get_current_object())
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"The first entry of {resident.name}'s paper ballot was discarded. Key the paper form again.", "success")
-    return redirect(url_for("voting_staff.paper", round_id=round_id))
+    return _discard(round_id, lambda actor: paper_ballots.discard_paper_entry(round_id, resident.id, actor),
+                    lambda _: f"The first entry of {resident.name}'s paper ballot was discarded. Key the paper form again.")
 
 
 @bp.route("/rounds/<int:round_id>/paper/receipt")

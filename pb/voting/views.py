@@ -6,17 +6,7 @@ the server when the vote is cast: a hidden field changed in between is refused.
 """
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from pb.domain.phases import Phase
@@ -25,18 +15,10 @@ from pb.models import Channel, Round, User, VotingCode
 from pb.services import ballots, rounds_query
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.voting_codes import get_code_voter
-from pb.domain.errors import (
-    AlreadyVoted,
-    DomainError,
-    InvalidRanking,
-    NotEligible,
-    NotFound,
-    NotSignedIn,
-    VotingClosed,
-)
+from pb.domain.errors import AlreadyVoted, DomainError, InvalidRanking, NotEligible, NotFound, NotSignedIn, VotingClosed
 from pb.templating import LOGIN_SESSION_KEY
 from pb.voting.forms import rank_fields
-from pb.domain.ranking import read_ranking
+from pb.domain.ranking import choices_to_refill, read_ranking
 
 bp = Blueprint("voting", __name__)
 
@@ -172,12 +154,7 @@ def ballot(round_id: int):
     round_, _voter, code, refusal = _start(round_id)
     if refusal is not None:
         return refusal
-    values = {}
-    if request.method == "POST":
-        try:
-            values = read_ranking(request.form).values
-        except InvalidRanking:
-            values = {}
+    values = choices_to_refill(request.form) if request.method == "POST" else {}
     return _ballot_page(round_, values=values, code_voter=code is not None)
 
 
