@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from pb.database import upgrade_database
+from pb.database import upgrade_database, wipe_database
 from pb.domain.errors import DomainError
 from pb.services import staff_accounts
 
@@ -63,7 +63,7 @@ def demo_command(seed: int, residents: int) -> None:
 def reset_demo_command(yes: bool) -> None:
     """Empty the database and load the demo again (refused in production)."""
     # Here, not at the top: the demo brings in Faker, which serving pages never needs.
-    from pb.demo import load_demo, wipe_database
+    from pb.demo import load_demo
 
     if not current_app.config.get("ALLOW_DEMO"):
         click.echo("Error: the demo cannot be reset in production.", err=True)

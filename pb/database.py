@@ -140,3 +140,12 @@ def check_database(app: Flask) -> None:
 def upgrade_database() -> None:
     """Create or upgrade the schema with the migrations (never create_all)."""
     upgrade()
+
+
+def wipe_database() -> None:
+    """Drop every table and rebuild the schema from the migrations (`flask pb reset-demo`)."""
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade_database()

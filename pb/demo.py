@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta, timezone
 from faker import Faker
 from sqlalchemy import func, select
 
-from pb.database import upgrade_database
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
@@ -59,15 +58,6 @@ PROJECT_IDEAS = [
 
 def database_is_empty() -> bool:
     return (db.session.scalar(select(func.count()).select_from(Round)) or 0) == 0
-
-
-def wipe_database() -> None:
-    """Drop every table and rebuild the schema from the migrations."""
-    db.session.remove()
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    upgrade_database()
 
 
 def _name_key(name: str) -> str:

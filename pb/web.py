@@ -18,6 +18,7 @@ from pb.database import configure_database
 from pb.extensions import csrf, db, limiter, login_manager, migrate
 from pb.models import User
 from pb.services import auth as auth_service
+from pb.services.ballot_store import STORES as BALLOT_STORES
 
 
 def configure(app: Flask, test_config: dict | None) -> None:
@@ -31,6 +32,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     configure_database(app)
+    if app.config.get("PB_BALLOT_STORE") not in BALLOT_STORES:
+        raise SystemExit(f"PB_BALLOT_STORE must be one of {', '.join(BALLOT_STORES)}, not {app.config.get('PB_BALLOT_STORE')!r}.")
     if hasattr(config_class, "check"):
         config_class.check(app.config)
 

@@ -146,3 +146,14 @@ def test_a_session_signed_with_a_retired_key_opens_while_the_key_is_a_fallback()
     assert _opened_session(_app_with_keys("new" * 11, fallbacks=["old" * 11]), cookie) == {
         "_user_id": "7:abc", "voting_receipt": {"round_id": 1}}
     assert _opened_session(_app_with_keys("new" * 11), cookie) == {}
+
+
+def test_an_unknown_ballot_store_stops_start_up_with_its_name(tmp_path):
+    import pytest
+
+    from pb import create_app
+
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"PB_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+                    "PB_BALLOT_STORE": "quick"})
+    assert "PB_BALLOT_STORE must be one of fast, orm, not 'quick'" in str(stopped.value)

@@ -81,3 +81,41 @@ def test_verify_catches_changed_scores(app, runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 1
     assert "FAIL  re-count" in result.output and "scores differ" in result.output
+
+
+def test_a_count_records_its_satisfaction_and_tie_break(app, seeded):
+    from sqlalchemy import select
+
+    from pb.models import AuditEvent, CountResult
+
+    with app.app_context():
+        result = db.session.scalars(select(CountResult).where(CountResult.round_id == seeded.round_id)).one()
+        assert result.params["satisfaction"] == {"kind": "rank-points", "points": [3, 2, 1]}
+        assert result.params["tie_break"] == "cost-score-id"
+        audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.counted")).one()
+        assert audited.details["params"]["satisfaction"] == result.params["satisfaction"]
+
+
+def test_verify_recounts_with_the_points_the_count_recorded(app, runner, seeded):
+    """The round's points changed behind pb's back after the count: the recount still means what the count meant."""
+    _raw(app, "UPDATE rounds SET points_scheme = '9,1,1' WHERE id = :r", r=seeded.round_id)
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 0, result.output
+    assert "OK    re-count" in result.output
+
+
+def test_verify_catches_a_changed_recorded_satisfaction(app, runner, seeded):
+    from sqlalchemy import select
+
+    from pb.models import CountResult
+
+    with app.app_context():
+        result = db.session.scalars(select(CountResult).where(CountResult.round_id == seeded.round_id)).one()
+        params = {**result.params, "satisfaction": {"kind": "rank-points", "points": [1, 1, 1]}}
+        count_id = result.id
+    import json
+
+    _raw(app, "UPDATE count_results SET params = :p WHERE id = :i", p=json.dumps(params), i=count_id)
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  re-count" in result.output and "the projects' scores differ too" in result.output
