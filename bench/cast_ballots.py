@@ -56,17 +56,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.voting.live import free_port, stop_process, wait_for_server  # noqa: E402 - needs the project root on sys.path
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PROJECTS = 20
 
 
 # ---------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gunicorn:
@@ -81,30 +77,21 @@ class Gunicorn:
             args += ["--threads", str(threads)]
         self.proc = subprocess.Popen(args + [app], cwd=ROOT, env={**os.environ, **env},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn for {app} exited:\n{self.log.read_text(errors='replace')}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"gunicorn for {app} did not start:\n{self.log.read_text(errors='replace')}")
+        problem = wait_for_server(self.proc, self._answers, 40)
+        if problem:
+            self.stop()
+            raise SystemExit(f"gunicorn for {app} {problem}:\n{self.log.read_text(errors='replace')}")
+
+    def _answers(self) -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", "/")
+            return conn.getresponse().status == 200
+        finally:
+            conn.close()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 # ---------------------------------------------------------------- CPU accounting (Linux /proc)

@@ -15,6 +15,7 @@ from pb import create_app
 from pb.extensions import db
 from tests import factories
 from tests.pg_schema import fresh_schema
+from tests.voting.live import run_together
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PB_TEST_DATABASE_URL")
@@ -130,22 +131,53 @@ def resident_user(app):
         return factories.make_resident(email="resident@example.org")
 
 
-@pytest.fixture
-def staff_client(client, auth, staff_user):
-    auth.login(staff_user.email)
-    return client
+def signed_in_client(user_fixture: str):
+    """A fixture: the test client, signed in through the form as the user that fixture `user_fixture` gives."""
+
+    @pytest.fixture(name=user_fixture.removesuffix("_user") + "_client")
+    def signed_in(client, auth, request):
+        auth.login(request.getfixturevalue(user_fixture).email)
+        return client
+
+    return signed_in
+
+
+staff_client = signed_in_client("staff_user")
+admin_client = signed_in_client("admin_user")
+resident_client = signed_in_client("resident_user")
 
 
 @pytest.fixture
-def admin_client(client, auth, admin_user):
-    auth.login(admin_user.email)
-    return client
+def csrf_app(migrated_database):
+    """An app that checks CSRF tokens, as production does."""
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    yield app
+    empty_all_tables(app)
 
 
-@pytest.fixture
-def resident_client(client, auth, resident_user):
-    auth.login(resident_user.email)
-    return client
+def page_html(client, path: str) -> str:
+    """GET `path`, check that it answers 200 and return the page's text."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def round_page(app, client, path: str, **round_kw) -> str:
+    """Make a round (factories.make_round(**round_kw)) and return the text of `path`, where {id} is its id."""
+    with app.app_context():
+        round_id = factories.make_round(**round_kw).id
+    return client.get(path.format(id=round_id)).get_data(as_text=True)
+
+
+def run_together_in_app(app, work, n: int, timeout: float | None = None) -> list:
+    """Run `work()` in n threads, each in an app context of its own, all released at the same moment;
+    return what each returned or raised."""
+
+    def in_app():
+        with app.app_context():
+            return work()
+
+    return run_together([in_app] * n, timeout)
 
 
 def pytest_collection_modifyitems(config, items):

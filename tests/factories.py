@@ -66,23 +66,42 @@ def make_resident(
     return user
 
 
+# A round's settings as make_round stores them (besides a title of its own); tests that build
+# round values of their own start from these.
+ROUND_DEFAULTS = dict(
+    description="A round for tests.\n\nSecond paragraph.",
+    area_name="Hackney",
+    budget_pence=1_000_000,
+    age_reference_date=date(2026, 6, 1),
+    min_age=50,
+    accepted_postcodes="E2\nE5\nE8\nE9\nN16",
+    review_postcodes="E1\nN1",
+    min_ranks=1,
+    max_ranks=3,
+    counting_rule="greedy",
+    completion="add1u",
+    min_project_cost_pence=10_000,
+    max_project_cost_pence=800_000,
+)
+
+
+def posted_form(defaults: dict[str, str], overrides: dict) -> dict[str, str]:
+    """A form as a browser posts it: `defaults` with `overrides` on top; an override of None leaves the field out."""
+    data = {**defaults, **overrides}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def date_fields(name: str, value: date | None) -> dict[str, str]:
+    """A date as a form's three boxes, `name`_day, `name`_month and `name`_year (empty for no date)."""
+    return {
+        f"{name}_day": str(value.day) if value else "",
+        f"{name}_month": str(value.month) if value else "",
+        f"{name}_year": str(value.year) if value else "",
+    }
+
+
 def make_round(phase: str = Phase.DRAFT, **kw) -> Round:
-    defaults = dict(
-        title=f"Test round {next(_seq)}",
-        description="A round for tests.\n\nSecond paragraph.",
-        area_name="Hackney",
-        budget_pence=1_000_000,
-        age_reference_date=date(2026, 6, 1),
-        min_age=50,
-        accepted_postcodes="E2\nE5\nE8\nE9\nN16",
-        review_postcodes="E1\nN1",
-        min_ranks=1,
-        max_ranks=3,
-        counting_rule="greedy",
-        completion="add1u",
-        min_project_cost_pence=10_000,
-        max_project_cost_pence=800_000,
-    )
+    defaults = dict(title=f"Test round {next(_seq)}", **ROUND_DEFAULTS)
     defaults.update(kw)
     round_ = Round(phase=phase, **defaults)
     db.session.add(round_)

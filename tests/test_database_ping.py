@@ -28,23 +28,24 @@ def _use_connections(times: int) -> None:
             conn.execute(text("SELECT 1"))
 
 
-@pytest.mark.sqlite_only
-def test_sqlite_connections_are_never_pinged(migrated_database, monkeypatch):
-    app = make_app(migrated_database, DB_PING_AFTER_IDLE_SECONDS=0)
+def _pings_in_use(migrated_database, monkeypatch, ping_after_idle_seconds: int, times: int) -> list[int]:
+    """The pings made while an app pinging after `ping_after_idle_seconds` uses a connection `times` times in a row."""
+    app = make_app(migrated_database, DB_PING_AFTER_IDLE_SECONDS=ping_after_idle_seconds)
     with app.app_context():
         pings = _count_pings(db.engine, monkeypatch)
-        _use_connections(3)
-        assert pings == []
+        _use_connections(times)
+        db.engine.dispose()
+    return pings
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_connections_are_never_pinged(migrated_database, monkeypatch):
+    assert _pings_in_use(migrated_database, monkeypatch, 0, times=3) == []
 
 
 @pytest.mark.postgres_only
 def test_a_connection_in_steady_use_is_not_pinged(migrated_database, monkeypatch):
-    app = make_app(migrated_database, DB_PING_AFTER_IDLE_SECONDS=60)
-    with app.app_context():
-        pings = _count_pings(db.engine, monkeypatch)
-        _use_connections(5)
-        assert pings == []
-        db.engine.dispose()
+    assert _pings_in_use(migrated_database, monkeypatch, 60, times=5) == []
 
 
 @pytest.mark.postgres_only

@@ -1,8 +1,6 @@
 """Security headers, CSRF, error pages, request size and cookie flags."""
 from __future__ import annotations
 
-import pytest
-
 from tests import factories
 from tests.conftest import make_app
 
@@ -32,15 +30,6 @@ def test_signed_in_pages_are_not_cached(staff_client):
     response = staff_client.get("/staff/")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.fixture
-def csrf_app(migrated_database):
-    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
-    yield app
-    from tests.conftest import empty_all_tables
-
-    empty_all_tables(app)
 
 
 def test_post_without_csrf_token_is_refused_with_expired_form_page(csrf_app):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 
 import pytest
 from sqlalchemy import text
@@ -10,7 +9,7 @@ from sqlalchemy import text
 from pb.extensions import db
 from pb.services.transaction import transaction, write_connection
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import make_app, run_together_in_app
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -99,26 +98,15 @@ def test_concurrent_writers_wait_instead_of_failing(app):
     with app.app_context():
         round_ = factories.make_round()
         round_id = round_.id
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
-    def worker(i: int) -> None:
-        try:
-            with app.app_context():
-                from pb.models import Round
+    def worker() -> None:
+        from pb.models import Round
 
-                barrier.wait()
-                with transaction():
-                    r = db.session.get(Round, round_id)
-                    r.version = r.version + 1
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        with transaction():
+            r = db.session.get(Round, round_id)
+            r.version = r.version + 1
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [r for r in run_together_in_app(app, worker, 8) if isinstance(r, BaseException)]
     assert errors == []
     with app.app_context():
         from pb.models import Round

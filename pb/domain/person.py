@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from pb.domain.eligibility import age_on
@@ -13,6 +14,19 @@ MAX_AGE = 120
 DOB_EXAMPLE = "for example 27 3 1948"
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """A person's details as a form sends them, typed text not yet checked."""
+
+    name: str | None
+    dob_day: str | None
+    dob_month: str | None
+    dob_year: str | None
+    postcode: str | None
+    phone: str | None = None
+    email: str | None = None
 
 
 def name_key(name: str) -> str:

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from pb.domain.person import PersonDetails
+
 try:  # WTForms 3.3 names its choices; older versions take (value, label) pairs
     from wtforms import SelectChoice as _Choice
 except ImportError:  # pragma: no cover
@@ -32,17 +34,11 @@ class _PersonFields(FlaskForm):
     # Service error keys -> the form field that shows the message.
     FIELD_FOR = {"date_of_birth": "dob_day"}
 
-    def person_details(self) -> dict[str, str | None]:
+    def person_details(self) -> PersonDetails:
         """The person's details as the residents service takes them."""
-        return {
-            "name": self.name.data,
-            "dob_day": self.dob_day.data,
-            "dob_month": self.dob_month.data,
-            "dob_year": self.dob_year.data,
-            "postcode": self.postcode.data,
-            "phone": self.phone.data,
-            "email": self.email.data,
-        }
+        return PersonDetails(name=self.name.data, dob_day=self.dob_day.data, dob_month=self.dob_month.data,
+                             dob_year=self.dob_year.data, postcode=self.postcode.data, phone=self.phone.data,
+                             email=self.email.data)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():

@@ -141,7 +141,7 @@ def register_in_person():
     if form.validate_on_submit():
         try:
             outcome = residents_service.register_in_person(
-                actor=_actor(), checked_id=form.checked_id.data, **form.person_details()
+                actor=_actor(), checked_id=form.checked_id.data, details=form.person_details()
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})
@@ -165,7 +165,7 @@ def edit(user_id: int):
     if form.validate_on_submit():
         try:
             outcome = residents_service.update_details(
-                actor=_actor(), user_id=user_id, checked_id=form.checked_id.data, **form.person_details()
+                actor=_actor(), user_id=user_id, checked_id=form.checked_id.data, details=form.person_details()
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})

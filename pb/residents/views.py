@@ -28,7 +28,7 @@ def register():
         wants_code = form.how.data == "code"
         try:
             outcome = residents_service.register(
-                **form.person_details(),
+                details=form.person_details(),
                 password=None if wants_code else form.password.data,
                 password_confirm=None if wants_code else form.password_confirm.data,
                 wants_code=wants_code,

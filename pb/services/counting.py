@@ -92,18 +92,9 @@ def count_round(round_: Round, actor: User | None) -> CountResult:
         )
         db.session.add(result)
         db.session.flush()
-        audit.record(
-            actor,
-            "round.counted",
-            round=round_,
-            count_id=result.id,
-            rule=result.rule,
-            params=params,
-            funded=result.funded,
-            total_cost_pence=result.total_cost_pence,
-            ballot_count=result.ballot_count,
-            ballots_sha256=result.ballots_sha256,
-        )
+        audit.record(actor, "round.counted", round=round_, count_id=result.id, rule=result.rule, params=params,
+                     funded=result.funded, total_cost_pence=result.total_cost_pence,
+                     ballot_count=result.ballot_count, ballots_sha256=result.ballots_sha256)
     return result
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from pb.domain.eligibility import ELIGIBLE, PENDING, REFUSED, Assessment, assess, combine
 from pb.domain.errors import DuplicateRegistration, NotFound, ValidationFailed
 from pb.domain.person import (
+    PersonDetails,
     EMAIL_SHAPE,
     check_name,
     check_password,
@@ -97,10 +98,11 @@ def assess_against_open_rounds(date_of_birth: date, postcode: str) -> Assessment
 # ---------------------------------------------------------------- registration
 
 
-def _person(errors: dict[str, str], name, dob_day, dob_month, dob_year, postcode) -> tuple:
+def _person(errors: dict[str, str], details: PersonDetails) -> tuple:
     """Name, date of birth and postcode as checked, each problem kept under its field in `errors`."""
-    return (collect(errors, check_name, name), collect(errors, parse_date_of_birth, dob_day, dob_month, dob_year),
-            collect(errors, check_postcode, postcode))
+    return (collect(errors, check_name, details.name),
+            collect(errors, parse_date_of_birth, details.dob_day, details.dob_month, details.dob_year),
+            collect(errors, check_postcode, details.postcode))
 
 
 def _approved_at_once(assessment: Assessment) -> tuple[str, str]:
@@ -120,13 +122,7 @@ class Registration:
 
 def register(
     *,
-    name: str,
-    dob_day: str,
-    dob_month: str,
-    dob_year: str,
-    postcode: str,
-    email: str | None,
-    phone: str | None = None,
+    details: PersonDetails,
     password: str | None = None,
     password_confirm: str | None = None,
     wants_code: bool = False,
@@ -134,9 +130,9 @@ def register(
     """A resident registers themselves. Raises ValidationFailed (every field's problem at
     once) or DuplicateRegistration; nothing is saved unless everything is right."""
     errors: dict[str, str] = {}
-    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
-    email_n = collect(errors, check_email, email, not wants_code)
-    phone_c = collect(errors, check_phone, phone)
+    name_c, born, postcode_n = _person(errors, details)
+    email_n = collect(errors, check_email, details.email, not wants_code)
+    phone_c = collect(errors, check_phone, details.phone)
     if wants_code:
         if not email_n and not phone_c and "email" not in errors and "phone" not in errors:
             errors["phone"] = "Give a phone number or an email address, so staff can arrange your voting code"
@@ -144,53 +140,24 @@ def register(
         collect(errors, check_password, password, password_confirm)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    return _create_resident(
-        actor=None,
-        name=name_c,
-        born=born,
-        postcode=postcode_n,
-        email=email_n,
-        phone=phone_c,
-        password=None if wants_code else password,
-        approve=False,
-        wants_code=wants_code,
-    )
+    return _create_resident(actor=None, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
+                            password=None if wants_code else password, approve=False, wants_code=wants_code)
 
 
-def register_in_person(
-    *,
-    actor: User,
-    name: str,
-    dob_day: str,
-    dob_month: str,
-    dob_year: str,
-    postcode: str,
-    phone: str | None = None,
-    email: str | None = None,
-    checked_id: bool = False,
-) -> Registration:
+def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool = False) -> Registration:
     """Staff register a resident they have met. No password: they vote with a code (or on paper).
 
     With `checked_id` a registration that would wait for review (a shared district) is
     approved at once; an age or area refusal stays refused.
     """
     errors: dict[str, str] = {}
-    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
-    email_n = collect(errors, check_email, email, False)
-    phone_c = collect(errors, check_phone, phone)
+    name_c, born, postcode_n = _person(errors, details)
+    email_n = collect(errors, check_email, details.email, False)
+    phone_c = collect(errors, check_phone, details.phone)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    return _create_resident(
-        actor=actor,
-        name=name_c,
-        born=born,
-        postcode=postcode_n,
-        email=email_n,
-        phone=phone_c,
-        password=None,
-        approve=checked_id,
-        wants_code=True,
-    )
+    return _create_resident(actor=actor, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
+                            password=None, approve=checked_id, wants_code=True)
 
 
 def _create_resident(
@@ -253,25 +220,13 @@ def _duplicate(actor) -> DuplicateRegistration:
     return DuplicateRegistration(DUPLICATE_MESSAGE + current_app.config["PB_CONTACT"] + ".", field="name")
 
 
-def update_details(
-    *,
-    actor: User,
-    user_id: int,
-    name: str,
-    dob_day: str,
-    dob_month: str,
-    dob_year: str,
-    postcode: str,
-    phone: str | None = None,
-    email: str | None = None,
-    checked_id: bool = False,
-) -> Registration:
+def update_details(*, actor: User, user_id: int, details: PersonDetails, checked_id: bool = False) -> Registration:
     """Staff correct a resident's details. A changed date of birth or postcode is assessed
     again against the open rounds (with `checked_id`, a shared district is approved at once)."""
     errors: dict[str, str] = {}
-    name_c, born, postcode_n = _person(errors, name, dob_day, dob_month, dob_year, postcode)
-    phone_c = collect(errors, check_phone, phone)
-    email_n = normalise_email(email)
+    name_c, born, postcode_n = _person(errors, details)
+    phone_c = collect(errors, check_phone, details.phone)
+    email_n = normalise_email(details.email)
     if email_n and (len(email_n) > 254 or not EMAIL_SHAPE.match(email_n)):
         errors["email"] = "Enter an email address in the right form, like name@example.org"
     if errors:

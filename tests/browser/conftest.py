@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ import pytest
 
 from tests.browser import a11y
 from tests.conftest import PROJECT_ROOT, make_app
+from tests.voting.live import free_port, stop_process, wait_for_server
 
 CHROMIUM = Path(os.environ.get("PB_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("PB_REQUIRE_BROWSER") == "1"
@@ -81,12 +79,6 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _seed_staff(database_url: str) -> None:
     """Migrate a fresh database and add the only rows the journeys do not make in the UI."""
     from flask_migrate import upgrade
@@ -104,18 +96,13 @@ def _seed_staff(database_url: str) -> None:
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pb server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"pb server did not answer within {timeout}s:\n{log.read_text(errors='replace')}")
+    def answers() -> bool:
+        with urllib.request.urlopen(url + "/", timeout=2) as response:
+            return response.status == 200
+
+    problem = wait_for_server(proc, answers, timeout)
+    if problem:
+        raise RuntimeError(f"pb server {problem}:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +111,7 @@ def live_server(tmp_path_factory) -> LiveServer:
     workdir = tmp_path_factory.mktemp("live")
     database_url = f"sqlite:///{workdir / 'pb-browser.sqlite'}"
     _seed_staff(database_url)
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "server.log"
     env = dict(
         os.environ,
@@ -147,12 +134,7 @@ def live_server(tmp_path_factory) -> LiveServer:
         _wait_until_up(server.url, proc, log_path)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ from types import SimpleNamespace
 import pytest
 
 from pb.domain import ideas
-from pb.domain.errors import ValidationFailed
 from pb.domain.ideas import ProposalData, check_contact, check_cost, form_values, required_text, validate
+from tests.domain.conftest import refusal
 
 ROUND = SimpleNamespace(min_project_cost_pence=500_00, max_project_cost_pence=10_000_00,
                         category_list=["Arts and culture", "Learning"])
@@ -28,9 +28,7 @@ def form(**changes):
 
 
 def refused(round_=ROUND, **changes):
-    with pytest.raises(ValidationFailed) as caught:
-        validate(round_, form(**changes))
-    return caught.value
+    return refusal(validate, round_, form(**changes))
 
 
 def test_valid_idea():
@@ -118,23 +116,20 @@ def test_check_cost_within_limits():
 
 @pytest.mark.parametrize("amount", ["499.99", "10000.01", "1"])
 def test_check_cost_outside_both_limits(amount):
-    with pytest.raises(ValidationFailed) as caught:
-        check_cost(ROUND, amount)
-    assert caught.value.message == "Enter an amount between £500 and £10,000"
-    assert caught.value.field == "amount"
+    error = refusal(check_cost, ROUND, amount)
+    assert error.message == "Enter an amount between £500 and £10,000"
+    assert error.field == "amount"
 
 
 def test_check_cost_with_one_limit_or_none():
     low_only = SimpleNamespace(min_project_cost_pence=500_00, max_project_cost_pence=None)
     high_only = SimpleNamespace(min_project_cost_pence=None, max_project_cost_pence=10_000_00)
     no_limits = SimpleNamespace(min_project_cost_pence=None, max_project_cost_pence=None)
-    with pytest.raises(ValidationFailed) as caught:
-        check_cost(low_only, "100")
-    assert caught.value.message == "Enter an amount of at least £500"
+    error = refusal(check_cost, low_only, "100")
+    assert error.message == "Enter an amount of at least £500"
     assert check_cost(low_only, "1000000") == 1_000_000_00
-    with pytest.raises(ValidationFailed) as caught:
-        check_cost(high_only, "10000.50")
-    assert caught.value.message == "Enter an amount of no more than £10,000"
+    error = refusal(check_cost, high_only, "10000.50")
+    assert error.message == "Enter an amount of no more than £10,000"
     assert check_cost(high_only, "0.01") == 1
     assert check_cost(no_limits, "99999999") == 99_999_999_00
 
@@ -149,10 +144,9 @@ def test_check_cost_with_one_limit_or_none():
     ("0.00", "Enter an amount of more than £0"),
 ])
 def test_check_cost_refuses_what_is_not_an_amount(amount, message):
-    with pytest.raises(ValidationFailed) as caught:
-        check_cost(ROUND, amount, field="cost")
-    assert caught.value.message == message
-    assert caught.value.errors == {"cost": message}
+    error = refusal(check_cost, ROUND, amount, field="cost")
+    assert error.message == message
+    assert error.errors == {"cost": message}
 
 
 # ---- check_contact --------------------------------------------------------------------------------
@@ -209,9 +203,7 @@ def test_form_values_of_a_saved_idea():
 
 def test_required_text():
     assert required_text("  Looks good\r\n\r\n\r\nThanks ", "note", "Enter a note") == "Looks good\n\nThanks"
-    with pytest.raises(ValidationFailed) as caught:
-        required_text(" \n ", "note", "Enter a note")
-    assert caught.value.errors == {"note": "Enter a note"}
-    with pytest.raises(ValidationFailed) as caught:
-        required_text("n" * 2001, "note", "Enter a note")
-    assert caught.value.errors == {"note": "Keep this to 2,000 characters or fewer (it has 2,001)"}
+    error = refusal(required_text, " \n ", "note", "Enter a note")
+    assert error.errors == {"note": "Enter a note"}
+    error = refusal(required_text, "n" * 2001, "note", "Enter a note")
+    assert error.errors == {"note": "Keep this to 2,000 characters or fewer (it has 2,001)"}

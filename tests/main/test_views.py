@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tests import factories
+from tests.conftest import round_page
 
 
 def test_home_lists_public_rounds_with_phase(app, client):
@@ -20,9 +21,8 @@ def test_home_with_no_rounds_says_so(client):
 
 
 def test_round_page_shows_rules_in_plain_english(app, client):
-    with app.app_context():
-        round_ = factories.make_round(title="Hackney 50+", phase="proposals_open", description="First.\n\nSecond <b>bold</b>.")
-    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    html = round_page(app, client, "/rounds/{id}", title="Hackney 50+", phase="proposals_open",
+                      description="First.\n\nSecond <b>bold</b>.")
     assert "<p>First.</p>" in html
     assert "Second &lt;b&gt;bold&lt;/b&gt;." in html
     assert "aged 50 or over" in html

@@ -22,21 +22,24 @@ def rows(app_ctx):
     return roll, ballot, event
 
 
+def _refused_then_rolled_back(write) -> None:
+    """`write()` fails with AppendOnlyViolation; the session is rolled back afterwards."""
+    with pytest.raises(AppendOnlyViolation):
+        write()
+    db.session.rollback()
+
+
 def test_changing_a_ballot_is_refused(rows):
     _, ballot, _ = rows
     ballot.ranking = "2,1"
-    with pytest.raises(AppendOnlyViolation):
-        db.session.flush()
-    db.session.rollback()
+    _refused_then_rolled_back(db.session.flush)
     assert db.session.get(Ballot, "a" * 32).ranking == "1,2"
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_deleting_is_refused(rows, index):
     db.session.delete(rows[index])
-    with pytest.raises(AppendOnlyViolation):
-        db.session.flush()
-    db.session.rollback()
+    _refused_then_rolled_back(db.session.flush)
 
 
 @pytest.mark.parametrize("model", [Ballot, VoterRoll, AuditEvent])
@@ -52,9 +55,7 @@ def test_bulk_update_and_delete_are_refused(rows, model):
 def test_audit_event_cannot_be_edited(rows):
     _, _, event = rows
     event.action = "rewritten"
-    with pytest.raises(AppendOnlyViolation):
-        db.session.commit()
-    db.session.rollback()
+    _refused_then_rolled_back(db.session.commit)
 
 
 def test_voter_roll_may_only_be_anonymised(rows):

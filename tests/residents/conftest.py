@@ -17,24 +17,16 @@ GOOD_PASSWORD = "gravel lantern orchard"
 
 def registration(**overrides) -> dict[str, str]:
     """A complete registration form, as a browser posts it (online, with a password)."""
-    data = {
-        "name": "Margaret Okafor",
-        "dob_day": "27",
-        "dob_month": "3",
-        "dob_year": "1948",
-        "postcode": "E8 1AB",
-        "phone": "",
-        "how": "password",
-        "email": "margaret@example.org",
-        "password": GOOD_PASSWORD,
-        "password_confirm": GOOD_PASSWORD,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return factories.posted_form({
+        # who they are
+        "name": "Margaret Okafor", **dob_fields(date(1948, 3, 27)), "postcode": "E8 1AB", "phone": "",
+        # how they will sign in to vote
+        "how": "password", "email": "margaret@example.org", "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD,
+    }, overrides)
 
 
 def dob_fields(born: date) -> dict[str, str]:
-    return {"dob_day": str(born.day), "dob_month": str(born.month), "dob_year": str(born.year)}
+    return factories.date_fields("dob", born)
 
 
 def users(app) -> list[User]:

@@ -7,6 +7,7 @@ import pytest
 
 from pb.extensions import db
 from pb.models import User
+from pb.domain.person import PersonDetails
 from pb.services import residents as residents_service
 from pb.domain.errors import DuplicateRegistration
 from tests import factories
@@ -25,6 +26,17 @@ def outcome_page(client):
     return text_of(client.get("/register/done"))
 
 
+def registered(client, **overrides):
+    """Register with `overrides`; return the response and the text of the outcome page."""
+    response = register(client, **overrides)
+    return response, outcome_page(client)
+
+
+def only_user(app) -> User:
+    [user] = users(app)
+    return user
+
+
 def test_register_page_shows_every_field_with_a_label(client):
     html = client.get("/register").get_data(as_text=True)
     for field_id in ["name", "dob_day", "dob_month", "dob_year", "postcode", "email", "password", "password_confirm", "phone"]:
@@ -33,37 +45,30 @@ def test_register_page_shows_every_field_with_a_label(client):
 
 
 def test_fiftieth_birthday_on_the_reference_date_is_eligible(app, client, voting_round):
-    response = register(client, **dob_fields(FIFTIETH_BIRTHDAY_ON_REFERENCE_DATE))
+    response, page = registered(client, **dob_fields(FIFTIETH_BIRTHDAY_ON_REFERENCE_DATE))
     assert response.status_code == 302
-    page = outcome_page(client)
     assert "You are registered" in page
-    [user] = users(app)
-    assert user.eligibility_status == "eligible"
+    assert only_user(app).eligibility_status == "eligible"
 
 
 def test_day_before_fiftieth_birthday_is_not_eligible_with_reason_and_contact(app, client, voting_round):
-    response = register(client, **dob_fields(FIFTIETH_BIRTHDAY_DAY_AFTER))
+    response, page = registered(client, **dob_fields(FIFTIETH_BIRTHDAY_DAY_AFTER))
     assert response.status_code == 302
-    page = outcome_page(client)
     assert "You cannot take part at the moment" in page
     assert "You need to be 50 or over on 1 June 2026" in page
     assert app.config["PB_CONTACT"] in page
-    [user] = users(app)
-    assert user.eligibility_status == "refused"
+    assert only_user(app).eligibility_status == "refused"
 
 
 def test_shared_district_postcode_waits_for_review(app, client, voting_round):
-    register(client, postcode="e1 6an")
-    page = outcome_page(client)
+    _, page = registered(client, postcode="e1 6an")
     assert "We need to check your details" in page
     assert "shared with a neighbouring area" in page
-    [user] = users(app)
-    assert user.eligibility_status == "pending"
+    assert only_user(app).eligibility_status == "pending"
 
 
 def test_postcode_outside_the_area_is_not_eligible(app, client, voting_round):
-    register(client, postcode="SW1A 1AA")
-    page = outcome_page(client)
+    _, page = registered(client, postcode="SW1A 1AA")
     assert "You cannot take part at the moment" in page
     assert "SW1A 1AA is not in Hackney" in page
     assert users(app)[0].eligibility_status == "refused"
@@ -202,8 +207,9 @@ def test_database_constraint_catches_a_duplicate_that_slips_past_the_check(app, 
     with app.test_request_context():
         with pytest.raises(DuplicateRegistration) as caught:
             residents_service.register(
-                name="Margaret Okafor", dob_day="27", dob_month="3", dob_year="1948", postcode="E8 1AB",
-                email="new@example.org", password=GOOD_PASSWORD, password_confirm=GOOD_PASSWORD,
+                details=PersonDetails(name="Margaret Okafor", dob_day="27", dob_month="3", dob_year="1948",
+                                      postcode="E8 1AB", email="new@example.org"),
+                password=GOOD_PASSWORD, password_confirm=GOOD_PASSWORD,
             )
         assert "already registered" in caught.value.message
         db.session.rollback()

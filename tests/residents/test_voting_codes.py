@@ -100,23 +100,23 @@ def test_a_code_works_once(app_ctx, setup):
     assert "already been used" in caught.value.message
 
 
-def test_marking_used_is_one_conditional_update_so_a_second_use_fails(app_ctx, setup):
-    code = _issue(setup)
-    row = voting_codes.find_usable_code(code)
-    voting_codes.mark_code_used(row)
-    # The same row object, as a second simultaneous request would still hold it.
+def _cannot_be_marked_used(row) -> None:
     with pytest.raises(CodeAlreadyUsed):
         voting_codes.mark_code_used(row)
     db.session.rollback()
+
+
+def test_marking_used_is_one_conditional_update_so_a_second_use_fails(app_ctx, setup):
+    row = voting_codes.find_usable_code(_issue(setup))
+    voting_codes.mark_code_used(row)
+    # The same row object, as a second simultaneous request would still hold it.
+    _cannot_be_marked_used(row)
 
 
 def test_a_replaced_code_cannot_be_marked_used(app_ctx, setup):
-    code = _issue(setup)
-    row = voting_codes.find_usable_code(code)
+    row = voting_codes.find_usable_code(_issue(setup))
     _issue(setup)
-    with pytest.raises(CodeAlreadyUsed):
-        voting_codes.mark_code_used(row)
-    db.session.rollback()
+    _cannot_be_marked_used(row)
 
 
 def test_a_code_only_works_in_its_round(app_ctx, setup):

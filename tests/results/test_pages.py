@@ -9,6 +9,7 @@ import re
 
 from pb.extensions import db
 from pb.models import CountResult, Round
+from tests.conftest import page_html
 from tests.results.conftest import TITLES
 
 
@@ -43,9 +44,7 @@ def test_results_page_turnout_is_as_at_the_count_and_reads_no_residents(client, 
 
 
 def test_results_page_headline_and_every_project_with_its_reason(client, seeded):
-    response = client.get(f"/rounds/{seeded.round_id}/results")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page_html(client, f"/rounds/{seeded.round_id}/results")
     assert "<h1>Results: " in html and html.count("<h1") == 1
     # Headline
     assert "<dt>Money to share</dt><dd>£10,000</dd>" in html
@@ -86,9 +85,7 @@ def test_results_page_headline_and_every_project_with_its_reason(client, seeded)
 
 
 def test_printable_version(client, seeded):
-    response = client.get(f"/rounds/{seeded.round_id}/results/print")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page_html(client, f"/rounds/{seeded.round_id}/results/print")
     assert 'class="printable"' in html
     assert "Not enough money left after higher-scoring projects: needed £3,000, £1,000 left." in html
     assert "Use your browser&#39;s Print command" in html or "Use your browser's Print command" in html

@@ -16,27 +16,16 @@ from pb.services import rounds
 from pb.domain.errors import LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import lock_round, transaction
 from tests import factories
+from tests.conftest import run_together_in_app
 
-VALID = dict(
-    title="Service round",
-    description="Words",
-    area_name="Hackney",
-    budget_pence=2_000_000,
-    min_age=50,
-    age_reference_date=date(2026, 6, 1),
-    accepted_postcodes="e8\nE9 1AB",
-    review_postcodes="",
-    min_ranks=1,
-    max_ranks=3,
-    points_scheme="",
-    counting_rule="greedy",
-    completion="add1u",
-    score_threshold=None,
-    categories="Health and wellbeing",
-    min_project_cost_pence=None,
-    max_project_cost_pence=None,
-    paper_double_entry=False,
-)
+# The new-round form's values: the factory's round, with a title, money and postcodes of its own.
+VALID = {
+    **factories.ROUND_DEFAULTS,
+    "title": "Service round", "description": "Words", "budget_pence": 2_000_000,
+    "accepted_postcodes": "e8\nE9 1AB", "review_postcodes": "", "points_scheme": "", "score_threshold": None,
+    "categories": "Health and wellbeing", "min_project_cost_pence": None, "max_project_cost_pence": None,
+    "paper_double_entry": False,
+}
 
 
 def _count(model) -> int:
@@ -194,42 +183,51 @@ def _voting_round_with_voter(app):
         return round_.id, staff.id, voter.id
 
 
+def _first_then_second(app, first, started: threading.Event, second) -> None:
+    """Run `first` in a thread; once it has set `started`, run `second` in another. Each runs in an app
+    context of its own; wait for both and check that neither raised."""
+    errors: list[Exception] = []
+
+    def thread(work) -> threading.Thread:
+        def run():
+            try:
+                with app.app_context():
+                    work()
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                started.set()
+
+        return threading.Thread(target=run)
+
+    one, two = thread(first), thread(second)
+    one.start()
+    assert started.wait(10)
+    two.start()
+    one.join(20)
+    two.join(20)
+    assert not errors, errors
+
+
 def test_closing_voting_waits_for_a_ballot_in_flight(app):
     """A ballot transaction holding the round (FOR SHARE) finishes before the close (FOR UPDATE)."""
     round_id, staff_id, voter_id = _voting_round_with_voter(app)
-    locked, times, errors = threading.Event(), {}, []
+    locked, times = threading.Event(), {}
 
     def cast_ballot():
-        try:
-            with app.app_context():
-                with transaction():
-                    round_ = lock_round(round_id, for_update=False)
-                    assert round_.phase == Phase.VOTING_OPEN
-                    locked.set()
-                    time.sleep(0.6)  # the close arrives while this ballot is being written
-                    db.session.add(VoterRoll(round_id=round_id, user_id=voter_id, channel="online"))
-                    # Taken while the ballot still holds the round: the close cannot finish before it.
-                    times["ballot_committing"] = time.monotonic()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with transaction():
+            round_ = lock_round(round_id, for_update=False)
+            assert round_.phase == Phase.VOTING_OPEN
             locked.set()
+            time.sleep(0.6)  # the close arrives while this ballot is being written
+            db.session.add(VoterRoll(round_id=round_id, user_id=voter_id, channel="online"))
+            # Taken while the ballot still holds the round: the close cannot finish before it.
+            times["ballot_committing"] = time.monotonic()
 
     def close_voting():
-        try:
-            with app.app_context():
-                rounds.move_phase(round_id, db.session.get(User, staff_id), "voting_closed", "voting_open")
-                times["closed"] = time.monotonic()
-        except Exception as exc:  # pragma: no cover
-            errors.append(exc)
+        rounds.move_phase(round_id, db.session.get(User, staff_id), "voting_closed", "voting_open")
+        times["closed"] = time.monotonic()
 
-    ballot = threading.Thread(target=cast_ballot)
-    ballot.start()
-    assert locked.wait(10)
-    close = threading.Thread(target=close_voting)
-    close.start()
-    ballot.join(20)
-    close.join(20)
-    assert not errors, errors
+    _first_then_second(app, cast_ballot, locked, close_voting)
     assert times["closed"] >= times["ballot_committing"]
     with app.app_context():
         assert db.session.get(Round, round_id).phase == Phase.VOTING_CLOSED
@@ -239,58 +237,26 @@ def test_closing_voting_waits_for_a_ballot_in_flight(app):
 def test_a_ballot_arriving_during_the_close_sees_voting_closed(app):
     """The ballot's FOR SHARE waits for the close's FOR UPDATE and then reads the new phase."""
     round_id, staff_id, _ = _voting_round_with_voter(app)
-    closing, seen, errors = threading.Event(), [], []
+    closing, seen = threading.Event(), []
 
     def close_voting():
-        try:
-            with app.app_context():
-                with transaction():
-                    round_ = lock_round(round_id, for_update=True)
-                    closing.set()
-                    time.sleep(0.6)
-                    round_.phase = Phase.VOTING_CLOSED.value
-        except Exception as exc:  # pragma: no cover
-            errors.append(exc)
+        with transaction():
+            round_ = lock_round(round_id, for_update=True)
             closing.set()
+            time.sleep(0.6)
+            round_.phase = Phase.VOTING_CLOSED.value
 
     def cast_ballot():
-        try:
-            with app.app_context():
-                with transaction():
-                    seen.append(lock_round(round_id, for_update=False).phase)
-        except Exception as exc:  # pragma: no cover
-            errors.append(exc)
+        with transaction():
+            seen.append(lock_round(round_id, for_update=False).phase)
 
-    close = threading.Thread(target=close_voting)
-    close.start()
-    assert closing.wait(10)
-    ballot = threading.Thread(target=cast_ballot)
-    ballot.start()
-    close.join(20)
-    ballot.join(20)
-    assert not errors, errors
+    _first_then_second(app, close_voting, closing, cast_ballot)
     assert seen == [Phase.VOTING_CLOSED]
 
 
 def _run_together(app, work, n: int = 2) -> list:
     """Run `work()` in n threads started together; return each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work()
-            except Exception as exc:  # noqa: BLE001 - the test inspects what each got
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+    return run_together_in_app(app, work, n, timeout=30)
 
 
 def test_the_same_new_round_form_sent_twice_at_once_creates_one_round(app):

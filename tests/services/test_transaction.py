@@ -1,8 +1,8 @@
 """The unit of work: one commit, rollback on error, and SQLite writers queued on a file lock."""
 from __future__ import annotations
 
+import contextlib
 import os
-import threading
 
 import pytest
 
@@ -13,6 +13,7 @@ from pb.domain.errors import DomainError
 from pb.services.transaction import lock_round
 from pb.services.transaction import transaction
 from tests import factories
+from tests.conftest import run_together_in_app
 
 
 def test_block_is_committed_once(app_ctx):
@@ -23,25 +24,26 @@ def test_block_is_committed_once(app_ctx):
     assert db.session.get(Round, round_.id).title == "Renamed"
 
 
-def test_error_rolls_everything_back(app_ctx):
-    round_id = factories.make_round(title="Original").id
+def _rename_then_refuse(round_id: int, title: str, *, nested: bool, message: str) -> str:
+    """Rename the round in a block (inside a nested block as well when `nested`) that then fails with
+    DomainError(message); return the title read afresh."""
     with pytest.raises(DomainError):
         with transaction():
-            db.session.get(Round, round_id).title = "Half done"
-            raise DomainError("refused")
+            with transaction() if nested else contextlib.nullcontext():
+                db.session.get(Round, round_id).title = title
+            raise DomainError(message)
     db.session.remove()
-    assert db.session.get(Round, round_id).title == "Original"
+    return db.session.get(Round, round_id).title
+
+
+def test_error_rolls_everything_back(app_ctx):
+    round_id = factories.make_round(title="Original").id
+    assert _rename_then_refuse(round_id, "Half done", nested=False, message="refused") == "Original"
 
 
 def test_nested_transactions_join_the_outer_one(app_ctx):
     round_id = factories.make_round(title="Original").id
-    with pytest.raises(DomainError):
-        with transaction():
-            with transaction():
-                db.session.get(Round, round_id).title = "Inner"
-            raise DomainError("outer refused")
-    db.session.remove()
-    assert db.session.get(Round, round_id).title == "Original"
+    assert _rename_then_refuse(round_id, "Inner", nested=True, message="outer refused") == "Original"
 
 
 def test_sqlite_writers_queue_on_a_lock_file_next_to_the_database(app_ctx):
@@ -68,25 +70,14 @@ def test_a_lock_file_that_cannot_be_made_does_not_stop_writes(app_ctx, monkeypat
 def test_many_threads_writing_at_once_all_succeed(app):
     with app.app_context():
         round_id = factories.make_round().id
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(12)
 
     def bump() -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                with transaction():
-                    # On PostgreSQL a read-then-write needs the row lock services take.
-                    r = lock_round(round_id, for_update=True)
-                    r.version += 1
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        with transaction():
+            # On PostgreSQL a read-then-write needs the row lock services take.
+            r = lock_round(round_id, for_update=True)
+            r.version += 1
 
-    threads = [threading.Thread(target=bump) for _ in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [r for r in run_together_in_app(app, bump, 12) if isinstance(r, BaseException)]
     assert errors == []
     with app.app_context():
         assert db.session.get(Round, round_id).version == 13

@@ -1,24 +1,25 @@
 """Fixtures for the staff console tests."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.models import AuditEvent, Round
+from tests import factories
 
 
 def round_form_data(**overrides) -> dict[str, str]:
     """A complete, valid "new round" form as a browser would post it."""
-    data = {
+    return factories.posted_form({
         "title": "Connect Hackney 2027",
         "description": "Ideas for older residents.\n\nSecond paragraph.",
         "area_name": "Hackney",
         "budget": "£50,000",
         "min_age": "50",
-        "age_reference_date_day": "1",
-        "age_reference_date_month": "6",
-        "age_reference_date_year": "2027",
+        **factories.date_fields("age_reference_date", date(2027, 6, 1)),
         "accepted_postcodes": "E8\ne5\nN16 7AB",
         "review_postcodes": "E1",
         "min_ranks": "1",
@@ -30,13 +31,9 @@ def round_form_data(**overrides) -> dict[str, str]:
         "categories": "Health and wellbeing\nArts and culture",
         "min_cost": "£500",
         "max_cost": "8,000",
-        "proposals_open_on_day": "1",
-        "proposals_open_on_month": "3",
-        "proposals_open_on_year": "2027",
+        **factories.date_fields("proposals_open_on", date(2027, 3, 1)),
         "form_token": "token-for-tests-1",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    }, overrides)
 
 
 def edit_form_data(round_: Round, **overrides) -> dict[str, str]:
@@ -49,9 +46,7 @@ def edit_form_data(round_: Round, **overrides) -> dict[str, str]:
         "area_name": round_.area_name,
         "budget": pence_to_pounds_text(round_.budget_pence),
         "min_age": str(round_.min_age),
-        "age_reference_date_day": str(round_.age_reference_date.day),
-        "age_reference_date_month": str(round_.age_reference_date.month),
-        "age_reference_date_year": str(round_.age_reference_date.year),
+        **factories.date_fields("age_reference_date", round_.age_reference_date),
         "accepted_postcodes": round_.accepted_postcodes,
         "review_postcodes": round_.review_postcodes,
         "min_ranks": str(round_.min_ranks),
@@ -66,14 +61,10 @@ def edit_form_data(round_: Round, **overrides) -> dict[str, str]:
         "version": str(round_.version),
     }
     for name in ("proposals_open_on", "proposals_close_on", "voting_open_on", "voting_close_on", "results_on"):
-        value = getattr(round_, name)
-        data[f"{name}_day"] = str(value.day) if value else ""
-        data[f"{name}_month"] = str(value.month) if value else ""
-        data[f"{name}_year"] = str(value.year) if value else ""
+        data.update(factories.date_fields(name, getattr(round_, name)))
     if round_.paper_double_entry:
         data["paper_double_entry"] = "y"
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return factories.posted_form(data, overrides)
 
 
 def round_snapshot(round_id: int) -> dict:

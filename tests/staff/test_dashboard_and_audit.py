@@ -9,6 +9,7 @@ from pb.models import AuditEvent, CountResult, EligibilityStatus, ProposalStatus
 from pb.services import audit
 from pb.services.transaction import transaction
 from tests import factories
+from tests.conftest import page_html
 
 
 def _voters(round_id: int, online: int, paper: int) -> None:
@@ -72,9 +73,7 @@ def test_round_page_shows_rules_dates_counts_and_area_links(app, staff_client):
                                       voting_opened_at=datetime(2026, 7, 1, 11, 0, tzinfo=timezone.utc))
         _voters(round_.id, online=2, paper=0)
         round_id = round_.id
-    response = staff_client.get(f"/staff/rounds/{round_id}")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page_html(staff_client, f"/staff/rounds/{round_id}")
     assert "<h1>Detail round</h1>" in html
     assert "Aged 50 or over on 1 June 2026" in html
     assert "5, 3, 1" in html and "Method of Equal Shares, completion: add1u" in html

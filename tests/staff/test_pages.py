@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, ProposalStatus, Round, User
 from tests import factories
-from tests.conftest import empty_all_tables, make_app
 from tests.staff.conftest import round_form_data
 
 
@@ -61,13 +59,6 @@ def test_staff_pages_are_plain_accessible_html(app, admin_client):
             assert 'name="csrf_token"' in form, path
     duplicates = {t: p for t, p in titles.items() if len(p) > 1}
     assert not duplicates
-
-
-@pytest.fixture
-def csrf_app(migrated_database):
-    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
-    yield app
-    empty_all_tables(app)
 
 
 def _token(client, path: str) -> str:

@@ -38,6 +38,26 @@ def _move(client, round_id: int, target: Phase, expected: str | None):
     return client.post(f"/staff/rounds/{round_id}/phase/{target.value}", data=data)
 
 
+def _refused_move(client, round_id: int, target: Phase, expected: str | None, message: str = "") -> None:
+    """Post the move and check that it is refused (409) with `message` on the page."""
+    response = _move(client, round_id, target, expected)
+    assert response.status_code == 409
+    assert message in response.get_data(as_text=True)
+
+
+def _closed_round_with(*statuses: str, **round_kw) -> int:
+    """A round closed for ideas, with one proposal in each of `statuses`."""
+    round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED, **round_kw)
+    for status in statuses:
+        factories.make_proposal(round_, status=status)
+    return round_.id
+
+
+def _phase(app, round_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Round, round_id).phase
+
+
 @pytest.mark.parametrize("start", [p for p in Phase if p.next is not None], ids=lambda p: p.value)
 def test_every_forward_move_is_allowed_stamped_and_audited(app, staff_client, staff_user, start):
     target = start.next
@@ -98,9 +118,7 @@ def test_moves_that_skip_or_go_back_are_refused(app, staff_client, start, target
     page = staff_client.get(f"/staff/rounds/{round_id}/phase/{target.value}").get_data(as_text=True)
     assert 'name="expected_phase"' not in page
     # A POST made by hand, claiming the round is in the phase it is in, is refused.
-    response = _move(staff_client, round_id, target, start.value)
-    assert response.status_code == 409
-    assert message in response.get_data(as_text=True)
+    _refused_move(staff_client, round_id, target, start.value, message)
     with app.app_context():
         assert round_snapshot(round_id) == before
         assert audit_rows("round.phase_moved") == []
@@ -110,26 +128,20 @@ def test_backward_move_with_matching_expected_phase_is_refused(app, staff_client
     with app.app_context():
         round_id = _ready_round(Phase.VOTING_OPEN)
         before = round_snapshot(round_id)
-    response = _move(staff_client, round_id, Phase.PROPOSALS_CLOSED, "voting_open")
-    assert response.status_code == 409
+    _refused_move(staff_client, round_id, Phase.PROPOSALS_CLOSED, "voting_open")
     with app.app_context():
         assert round_snapshot(round_id) == before
 
 
 def test_voting_needs_two_shortlisted_projects(app, staff_client):
     with app.app_context():
-        round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED)
-        factories.make_proposal(round_, status=ProposalStatus.SHORTLISTED)
-        factories.make_proposal(round_, status=ProposalStatus.SUBMITTED)
-        factories.make_proposal(round_, status=ProposalStatus.REFUSED)
-        round_id = round_.id
+        round_id = _closed_round_with(ProposalStatus.SHORTLISTED, ProposalStatus.SUBMITTED, ProposalStatus.REFUSED)
         before = round_snapshot(round_id)
     page = staff_client.get(f"/staff/rounds/{round_id}/phase/voting_open").get_data(as_text=True)
     assert "Voting needs at least 2 shortlisted projects; this round has 1." in page
     assert 'name="expected_phase"' not in page
-    response = _move(staff_client, round_id, Phase.VOTING_OPEN, "proposals_closed")
-    assert response.status_code == 409
-    assert "Voting needs at least 2 shortlisted projects" in response.get_data(as_text=True)
+    _refused_move(staff_client, round_id, Phase.VOTING_OPEN, "proposals_closed",
+                  "Voting needs at least 2 shortlisted projects")
     with app.app_context():
         assert round_snapshot(round_id) == before
         assert audit_rows("round.phase_moved") == []
@@ -140,9 +152,8 @@ def test_results_need_a_count(app, staff_client):
         round_ = factories.make_round(phase=Phase.VOTING_CLOSED, voting_closed_at=datetime.now(timezone.utc))
         round_id = round_.id
         before = round_snapshot(round_id)
-    response = _move(staff_client, round_id, Phase.RESULTS_PUBLISHED, "voting_closed")
-    assert response.status_code == 409
-    assert "Count the votes before publishing the results." in response.get_data(as_text=True)
+    _refused_move(staff_client, round_id, Phase.RESULTS_PUBLISHED, "voting_closed",
+                  "Count the votes before publishing the results.")
     with app.app_context():
         assert round_snapshot(round_id) == before
 
@@ -154,8 +165,7 @@ def test_a_count_made_before_voting_closed_does_not_count(app, staff_client):
         db.session.add(CountResult(round_id=round_.id, rule="greedy", created_at=closed_at - timedelta(days=1)))
         db.session.commit()
         round_id = round_.id
-    response = _move(staff_client, round_id, Phase.RESULTS_PUBLISHED, "voting_closed")
-    assert response.status_code == 409
+    _refused_move(staff_client, round_id, Phase.RESULTS_PUBLISHED, "voting_closed")
     with app.app_context():
         assert db.session.get(Round, round_id).phase == Phase.VOTING_CLOSED
         assert db.session.scalars(db.select(CountResult)).one().is_published is False
@@ -179,11 +189,8 @@ def test_a_second_tab_confirming_the_next_move_after_the_round_moved_on_is_refus
     with app.app_context():
         round_id = _ready_round(Phase.DRAFT)
     assert _move(staff_client, round_id, Phase.PROPOSALS_OPEN, "draft").status_code == 302
-    response = _move(staff_client, round_id, Phase.PROPOSALS_CLOSED, "draft")
-    assert response.status_code == 409
-    assert "not what the page showed" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.get(Round, round_id).phase == Phase.PROPOSALS_OPEN
+    _refused_move(staff_client, round_id, Phase.PROPOSALS_CLOSED, "draft", "not what the page showed")
+    assert _phase(app, round_id) == Phase.PROPOSALS_OPEN
 
 
 def test_unknown_phase_is_404(app, staff_client):
@@ -205,30 +212,22 @@ def test_round_page_offers_exactly_one_move(app, staff_client):
 
 def test_voting_needs_as_many_shortlisted_projects_as_the_fewest_choices(app, staff_client):
     with app.app_context():
-        round_ = factories.make_round(phase=Phase.PROPOSALS_CLOSED, min_ranks=3, max_ranks=3)
-        factories.make_proposal(round_, status=ProposalStatus.SHORTLISTED)
-        factories.make_proposal(round_, status=ProposalStatus.SHORTLISTED)
-        round_id = round_.id
-    response = _move(staff_client, round_id, Phase.VOTING_OPEN, "proposals_closed")
-    assert response.status_code == 409
-    assert "Voters must choose at least 3 projects" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.get(Round, round_id).phase == Phase.PROPOSALS_CLOSED
+        round_id = _closed_round_with(ProposalStatus.SHORTLISTED, ProposalStatus.SHORTLISTED, min_ranks=3, max_ranks=3)
+    _refused_move(staff_client, round_id, Phase.VOTING_OPEN, "proposals_closed",
+                  "Voters must choose at least 3 projects")
+    assert _phase(app, round_id) == Phase.PROPOSALS_CLOSED
 
 
 def test_confirmation_pages_warn_about_unreviewed_ideas_and_half_keyed_paper_ballots(app, staff_client):
     from pb.models import PaperEntry
 
     with app.app_context():
-        review = factories.make_round(phase=Phase.PROPOSALS_CLOSED)
-        factories.make_proposal(review, status=ProposalStatus.SHORTLISTED)
-        factories.make_proposal(review, status=ProposalStatus.SHORTLISTED)
-        factories.make_proposal(review, status=ProposalStatus.SUBMITTED)
+        review_id = _closed_round_with(ProposalStatus.SHORTLISTED, ProposalStatus.SHORTLISTED, ProposalStatus.SUBMITTED)
         voting = factories.make_round(phase=Phase.VOTING_OPEN, paper_double_entry=True)
         resident = factories.make_resident()
         db.session.add(PaperEntry(round_id=voting.id, user_id=resident.id, ranking="1"))
         db.session.commit()
-        ids = (review.id, voting.id)
+        ids = (review_id, voting.id)
     html = staff_client.get(f"/staff/rounds/{ids[0]}/phase/voting_open").get_data(as_text=True)
     assert "1 project idea has not been shortlisted or refused yet" in html
     assert 'name="expected_phase"' in html  # a warning, not a refusal

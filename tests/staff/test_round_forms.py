@@ -9,13 +9,12 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, Round
 from tests import factories
+from tests.conftest import page_html, round_page
 from tests.staff.conftest import audit_rows, count_rows, edit_form_data, round_form_data, round_snapshot
 
 
 def test_new_round_form_renders_with_defaults(staff_client):
-    response = staff_client.get("/staff/rounds/new")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page_html(staff_client, "/staff/rounds/new")
     assert "<h1>Create a new round</h1>" in html
     assert 'name="age_reference_date_day"' in html and 'name="age_reference_date_year"' in html
     assert 'name="form_token" type="hidden" value="' in html
@@ -164,9 +163,7 @@ def test_edit_records_before_and_after(app, staff_client, staff_user):
 
 
 def test_edit_page_is_filled_with_the_round(app, staff_client):
-    with app.app_context():
-        round_ = factories.make_round(title="Filled round", budget_pence=2_500_050)
-    html = staff_client.get(f"/staff/rounds/{round_.id}/edit").get_data(as_text=True)
+    html = round_page(app, staff_client, "/staff/rounds/{id}/edit", title="Filled round", budget_pence=2_500_050)
     assert 'value="Filled round"' in html
     assert 'value="25000.50"' in html
     assert 'name="version" type="hidden" value="1"' in html

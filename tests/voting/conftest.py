@@ -11,7 +11,7 @@ from pb.extensions import db
 from pb.models import AuditEvent, Ballot, PaperEntry, ProposalStatus, VoterRoll
 from pb.services.ballot_store import STORES
 from tests import factories
-from tests.conftest import empty_all_tables, make_app
+from tests.conftest import empty_all_tables, make_app, signed_in_client
 
 
 @pytest.fixture(params=STORES)
@@ -90,10 +90,7 @@ def voter(app):
         return factories.make_resident(email="voter@example.net")
 
 
-@pytest.fixture
-def voter_client(client, auth, voter):
-    auth.login(voter.email)
-    return client
+voter_client = signed_in_client("voter")
 
 
 def ranks(*ids) -> dict[str, str]:

@@ -98,30 +98,44 @@ class Server:
         self._wait_until_up()
 
     def _wait_until_up(self, timeout: float = 40.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.errors()}")
-            try:
-                if Browser(self.port).request("GET", "/", timeout=5).status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{self.errors()}")
+        problem = wait_for_server(self.proc, lambda: Browser(self.port).request("GET", "/", timeout=5).status == 200,
+                                  timeout)
+        if problem:
+            self.stop()
+            raise RuntimeError(f"gunicorn {problem}:\n{self.errors()}")
 
     def errors(self) -> str:
         return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
+
+
+def wait_for_server(proc: subprocess.Popen, answers, timeout: float) -> str | None:
+    """Poll `answers()` (true once the server serves; an OSError counts as not yet) until it is true:
+    None then, or what went wrong: "exited with CODE" or "did not answer within TIMEOUTs"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"exited with {proc.returncode}"
+        try:
+            if answers():
+                return None
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return f"did not answer within {timeout}s"
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """End a server process: politely first, then for good if it has not gone within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_together(tasks: list, timeout: float = 120) -> list:
@@ -133,7 +147,7 @@ def run_together(tasks: list, timeout: float = 120) -> list:
         barrier.wait()
         try:
             results[i] = task()
-        except Exception as exc:  # noqa: BLE001 - a connection error is a result the test must see
+        except BaseException as exc:  # noqa: BLE001 - a connection error is a result the test must see
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(tasks)]

@@ -372,13 +372,6 @@ def test_code_for_a_resident_who_voted_online_already_stores_nothing(client, aut
 # ---------------------------------------------------------------- CSRF
 
 
-@pytest.fixture
-def csrf_app(migrated_database):
-    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
-    yield app
-    empty_all_tables(app)
-
-
 def test_cast_needs_the_csrf_token_from_the_form(csrf_app):
     with csrf_app.app_context():
         s = make_voting_setup()

@@ -36,6 +36,12 @@ def _sign_in_as(client, email):
     return client.post("/sign-in", data={"email": email, "password": factories.PASSWORD})
 
 
+def _keyed_by(client, staff, round_id, user_id, ranking, identity=True):
+    """Sign in as `staff` and key the paper ballot."""
+    _sign_in_as(client, staff.email)
+    return _store(client, round_id, user_id, ranking, identity)
+
+
 def test_paper_pages_are_staff_only(client, auth, setup, resident, app):
     url = f"/staff/rounds/{setup.round_id}/paper"
     assert client.get(url).status_code == 302
@@ -175,8 +181,7 @@ def double(app, setup):
 def test_double_entry_stores_the_ballot_only_when_two_staff_agree(client, setup, resident, double, app):
     a, b, _ = double
     p = setup.projects
-    _sign_in_as(client, a.email)
-    response = _store(client, setup.round_id, resident.id, [p[2], p[4]])
+    response = _keyed_by(client, a, setup.round_id, resident.id, [p[2], p[4]])
     assert response.status_code == 302
     assert "It will be counted once a different member of staff keys the same paper form" in _html(
         client.get(response.headers["Location"]))
@@ -208,10 +213,8 @@ def test_double_entry_stores_the_ballot_only_when_two_staff_agree(client, setup,
 def test_double_entry_disagreement_stores_nothing_and_both_staff_see_it(client, setup, resident, double, app):
     a, b, c = double
     p = setup.projects
-    _sign_in_as(client, a.email)
-    _store(client, setup.round_id, resident.id, [p[0], p[1]])
-    _sign_in_as(client, b.email)
-    response = _store(client, setup.round_id, resident.id, [p[1], p[0]])
+    _keyed_by(client, a, setup.round_id, resident.id, [p[0], p[1]])
+    response = _keyed_by(client, b, setup.round_id, resident.id, [p[1], p[0]])
     assert response.status_code == 409
     assert "does not match the first entry of this paper ballot, so nothing has been stored" in _html(response)
     assert counts(app) == (0, 0) and paper_entries(app) == 1
@@ -232,8 +235,7 @@ def test_double_entry_disagreement_stores_nothing_and_both_staff_see_it(client, 
 def test_a_wrong_first_entry_can_be_discarded_and_keyed_afresh(client, setup, resident, double, app):
     a, b, _ = double
     p = setup.projects
-    _sign_in_as(client, a.email)
-    _store(client, setup.round_id, resident.id, [p[0]])
+    _keyed_by(client, a, setup.round_id, resident.id, [p[0]])
     _sign_in_as(client, b.email)
     response = client.post(f"/staff/rounds/{setup.round_id}/paper/residents/{resident.id}/discard")
     assert response.status_code == 302
@@ -249,8 +251,7 @@ def test_online_vote_is_refused_while_a_paper_ballot_waits_for_its_second_keying
     a, _, _ = double
     with app.app_context():
         rid = factories.make_resident(email="waiting@example.net").id
-    _sign_in_as(client, a.email)
-    _store(client, setup.round_id, rid, setup.projects[:1])
+    _keyed_by(client, a, setup.round_id, rid, setup.projects[:1])
     _sign_in_as(client, "waiting@example.net")
     html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
     assert "paper ballot for you in this round is being entered" in html and 'id="rank1"' not in html
@@ -263,10 +264,8 @@ def test_online_vote_is_refused_while_a_paper_ballot_waits_for_its_second_keying
 def test_audit_rows_for_paper_voting_never_hold_a_ranking(client, setup, resident, double, app):
     a, b, _ = double
     p = setup.projects
-    _sign_in_as(client, a.email)
-    _store(client, setup.round_id, resident.id, [p[4], p[2]])
-    _sign_in_as(client, b.email)
-    _store(client, setup.round_id, resident.id, [p[2], p[4]])
+    _keyed_by(client, a, setup.round_id, resident.id, [p[4], p[2]])
+    _keyed_by(client, b, setup.round_id, resident.id, [p[2], p[4]])
     _store(client, setup.round_id, resident.id, [p[4], p[2]], identity=False)
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("ballot.%"))).all()
@@ -279,8 +278,7 @@ def test_audit_rows_for_paper_voting_never_hold_a_ranking(client, setup, residen
 
 def test_first_keyings_left_when_voting_closes_can_be_removed(client, setup, resident, double, app):
     a, _, _ = double
-    _sign_in_as(client, a.email)
-    _store(client, setup.round_id, resident.id, setup.projects[:1])
+    _keyed_by(client, a, setup.round_id, resident.id, setup.projects[:1])
     assert paper_entries(app) == 1
     # Not while voting is open.
     response = client.post(f"/staff/rounds/{setup.round_id}/paper/unfinished/discard")
