@@ -21,6 +21,12 @@ def _points(n: int) -> str:
     return f"{n:,} point" + ("" if n == 1 else "s")
 
 
+def _supporters(step: dict[str, Any]) -> str:
+    """"1 supporter", "7 supporters"."""
+    n = int(step.get("supporters", 0))
+    return f"{n:,} supporter" + ("" if n == 1 else "s")
+
+
 def _per_point(step: dict[str, Any]) -> str:
     q = step.get("price_per_point_float")
     if q is None:
@@ -36,8 +42,10 @@ def funding_reason(steps: list[dict[str, Any]], rule: str, params: dict[str, Any
     reason = last.get("reason")
     if last.get("decision") == "funded":
         if last["phase"] == "mes":
-            return (f"Funded with equal shares: its {last.get('supporters', 0):,} supporters could pay its "
-                    f"{_money(last['cost'])} from their shares.")
+            n = int(last.get("supporters", 0))
+            if n == 1:
+                return f"Funded with equal shares: its 1 supporter could pay its {_money(last['cost'])} from their share."
+            return f"Funded with equal shares: its {n:,} supporters could pay its {_money(last['cost'])} from their shares."
         if last["phase"] == "fill":
             return (f"Funded from the money left over after equal shares: it had the highest score of the "
                     f"projects that still fitted ({_money(last['cost'])}).")
@@ -106,15 +114,16 @@ def step_lines(steps: list[dict[str, Any]], titles: dict[str, str]) -> list[str]
         score = _points(int(step.get("score", 0)))
         if phase == "mes" and step.get("decision") == "funded":
             lines.append(f"Equal shares, round {step.get('round')}: {title} ({cost}, {score}) funded. Its "
-                         f"{step.get('supporters', 0):,} supporters paid {_per_point(step)} for each point they gave "
+                         f"{_supporters(step)} paid {_per_point(step)} for each point they gave "
                          f"it. {_money(step.get('money_left', 0))} left.")
         elif phase == "mes":
             if step.get("reason") == "no_support":
                 lines.append(f"Equal shares: {title} ({cost}) not funded: nobody chose it.")
             else:
+                between = "" if int(step.get("supporters", 0)) == 1 else " between them"
                 lines.append(f"Equal shares: {title} ({cost}, {score}) not funded: its "
-                             f"{step.get('supporters', 0):,} supporters had only about "
-                             f"{_money(step.get('supporters_money_left', 0))} left between them.")
+                             f"{_supporters(step)} had only about "
+                             f"{_money(step.get('supporters_money_left', 0))} left{between}.")
         else:
             prefix = "Money left over: " if phase == "fill" else ""
             decision = step.get("decision")

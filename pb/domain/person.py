@@ -13,7 +13,7 @@ from pb.domain.postcodes import normalise_postcode
 MAX_AGE = 120
 DOB_EXAMPLE = "for example 27 3 1948"
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+PHONE_SHAPE = re.compile(r"^\+?[0-9(][0-9 ()-]{6,19}$")
 
 
 @dataclass(frozen=True)

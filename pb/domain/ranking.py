@@ -36,7 +36,7 @@ class RankingInput:
         n = 1
         while n in used:
             n += 1
-        return f"rank{max(n, position + 1)}"
+        return f"rank{n}"
 
 
 def read_ranking(form: Mapping[str, str]) -> RankingInput:

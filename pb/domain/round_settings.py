@@ -151,7 +151,8 @@ def clean_values(values: dict[str, Any], current: Any = None) -> dict[str, Any]:
     """
     unknown = set(values) - set(ROUND_FIELDS)
     if unknown:
-        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
+        message = f"Unknown fields: {', '.join(sorted(unknown))}"
+        raise ValidationFailed(message, errors={name: message for name in sorted(unknown)})
     merged: dict[str, Any] = {}
     for name in ROUND_FIELDS:
         if name in values:
@@ -230,12 +231,12 @@ def clean_values(values: dict[str, Any], current: Any = None) -> dict[str, Any]:
     out["categories"] = _categories_text(merged["categories"], errors)
     low, high = merged["min_project_cost_pence"], merged["max_project_cost_pence"]
     for name, value in (("min_project_cost_pence", low), ("max_project_cost_pence", high)):
-        if value is not None and (not isinstance(value, int) or value <= 0):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
             errors[name] = "Enter an amount of more than £0, for example £500, or leave it empty"
     if "min_project_cost_pence" not in errors and "max_project_cost_pence" not in errors:
         if low is not None and high is not None and low > high:
             errors["max_project_cost_pence"] = "The largest project cost cannot be less than the smallest"
-        elif high is not None and isinstance(budget, int) and budget > 0 and high > budget:
+        elif high is not None and "budget_pence" not in errors and high > budget:
             errors["max_project_cost_pence"] = (
                 f"The largest project cost cannot be more than the budget ({format_pence(budget)})"
             )

@@ -275,8 +275,7 @@ def test_words_for_a_real_equal_shares_count():
         "Equal shares: Garden (£50, 3 points) not funded: its 2 supporters had only about £48.66 left between them.",
     ]
     # Mural's one supporter has £39.33 - £30 = £9.33 left.
-    assert lines[3].startswith("Equal shares: Mural (£30, 1 point) not funded: its 1 ")
-    assert lines[3].endswith(" had only about £9.33 left between them.")
+    assert lines[3] == "Equal shares: Mural (£30, 1 point) not funded: its 1 supporter had only about £9.33 left."
     assert lines[4:] == [
         "Equal shares: Library (£10) not funded: nobody chose it.",
         "Money left over: Garden (£50, 3 points) not funded: it needed £50 but only £40 was left.",
@@ -297,3 +296,14 @@ def test_words_for_a_real_equal_shares_count():
         "that still fitted (£30).")
     assert funding_reason(steps_of["4"], "equal-shares", outcome.params, 4) == "No votes: nobody chose this project."
     assert rule_summary("equal-shares", outcome.params) == MES + ADD1 + FILL
+
+
+def test_one_supporter_is_one_supporter():
+    """A project with a single supporter is described in the singular, in the reason and in the steps."""
+    funded = [{"phase": "mes", "decision": "funded", "project": "1", "cost": 2_000, "score": 3, "supporters": 1,
+               "round": 1, "price_per_point_float": 666.67, "money_left": 8_000}]
+    assert funding_reason(funded, "equal-shares", {}, 1) == (
+        "Funded with equal shares: its 1 supporter could pay its £20 from their share.")
+    assert step_lines(funded, {"1": "Bench"}) == [
+        "Equal shares, round 1: Bench (£20, 3 points) funded. Its 1 supporter paid £6.67 for each point they gave it. "
+        "£80 left."]

@@ -210,3 +210,8 @@ def test_collect_keeps_every_message_of_a_check_and_a_message_without_a_field():
     assert collect(errors, several) is None
     assert collect(errors, no_field) is None
     assert errors == {"a": "First", "b": "Second", "form": "Something is wrong"}
+
+
+@pytest.mark.parametrize("phone", ["(020) 7946 0000", "020 7946 0000", "+44 20 7946 0000", "07700 900982"])
+def test_phone_numbers_as_people_write_them_are_accepted(phone):
+    assert check_phone(phone) == phone

@@ -164,3 +164,15 @@ def test_ranking_text():
     assert ranking_text([17, 3, 9]) == "17,3,9"
     assert ranking_text((5,)) == "5"
     assert ranking_text([]) == ""
+
+
+def test_a_missing_choice_is_reported_on_the_empty_field_not_a_filled_one():
+    """A 2nd choice with no 1st, when two are needed: the message points at the empty 1st choice."""
+    chosen = read_ranking({"rank1": "", "rank2": "3", "rank3": ""})
+    with pytest.raises(InvalidRanking) as refused:
+        check_ranking_rules(chosen.ranking, min_ranks=2, max_ranks=3, titles={3: "Choir", 4: "Dance"}, fields=chosen)
+    assert refused.value.field == "rank1"
+    chosen = read_ranking({"rank1": "3", "rank2": "", "rank3": "4"})
+    with pytest.raises(InvalidRanking) as refused:
+        check_ranking_rules(chosen.ranking, min_ranks=3, max_ranks=3, titles={3: "Choir", 4: "Dance"}, fields=chosen)
+    assert refused.value.field == "rank2"

@@ -365,3 +365,21 @@ def test_field_tuples_are_consistent():
     assert all(rs.FIELD_LABELS[name].strip() for name in rs.ROUND_FIELDS)
     # The planned dates are listed in the order they must come in.
     assert [name for name in rs.ROUND_FIELDS if name in rs.PLANNED_DATES] == list(rs.PLANNED_DATES)
+
+
+def test_unknown_fields_are_named_in_the_errors_so_problems_reports_them():
+    with pytest.raises(ValidationFailed) as refused:
+        rs.clean_values(valid(colour="red"))
+    assert refused.value.errors == {"colour": "Unknown fields: colour"}
+    assert rs.problems(valid(colour="red")) == {"colour": "Unknown fields: colour"}
+
+
+@pytest.mark.parametrize("name", ["min_project_cost_pence", "max_project_cost_pence"])
+def test_a_true_or_false_cost_limit_is_refused_like_any_non_amount(name):
+    errors = rs.problems(valid(**{name: True}))
+    assert errors == {name: "Enter an amount of more than £0, for example £500, or leave it empty"}
+
+
+def test_a_bad_budget_is_one_problem_not_two():
+    errors = rs.problems(valid(budget_pence=True, max_project_cost_pence=600_000))
+    assert list(errors) == ["budget_pence"]
