@@ -3,12 +3,14 @@
 Casting a ballot (pb.services.ballots.cast_ballot) asks a store for three things inside one write
 transaction: the state the ballot is checked against, a project's title for an error message, and
 writing the voter-roll row and the ballot row. Both stores give the same answers and the same
-guarantees (the voter roll's unique constraint, the round read under FOR SHARE on PostgreSQL):
+guarantees (the voter roll's unique constraint, the round read under a row lock that closing voting
+waits for on PostgreSQL):
 
 - `FastBallotStore` ("fast", the default) reads everything in one statement and writes with
   DirectStatement on a connection of its own, in psycopg's pipeline mode on PostgreSQL: two round
   trips a ballot, and SQLite's write lock held for the statements alone.
-- `OrmBallotStore` ("orm") does the same through the ORM session, one plain query at a time: the
+- `OrmBallotStore` ("orm") does the same through the ORM session, one plain query at a time, with
+  the round's row taken FOR UPDATE (ballots in one round queue in turn on PostgreSQL): the
   reference the fast store is tested against, and what to switch to (PB_BALLOT_STORE=orm) if a
   SQLAlchemy or driver release ever disagrees with the fast one.
 
@@ -172,8 +174,12 @@ class OrmBallotStore:
             yield None
 
     def state(self, handle, round_id: int, user_id: int, signed_in: bool) -> BallotState:
+        # FOR UPDATE, not the fast store's FOR SHARE: this store's transactions are long enough that on
+        # PostgreSQL a stream of overlapping share locks would keep a closing of voting waiting until
+        # the stream ends (new share lockers do not queue behind it). Exclusive, the ballots and the
+        # close queue in turn, as every write does on SQLite.
         try:
-            round_ = lock_round(round_id, for_update=False)
+            round_ = lock_round(round_id, for_update=True)
         except NotFound:
             raise _missing(False, signed_in) from None
         voter = db.session.get(User, user_id, populate_existing=True)
