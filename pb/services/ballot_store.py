@@ -31,7 +31,7 @@ from pb.domain.errors import NotEligible, NotFound, NotSignedIn
 from pb.extensions import db
 from pb.models import Ballot, PaperEntry, Proposal, ProposalStatus, Round, User, VoterRoll
 from pb.services.direct_sql import DirectStatement
-from pb.services.transaction import lock_round, transaction, write_connection
+from pb.services.transaction import end_read_only_transaction, lock_round, transaction, write_connection
 
 STORES = ("fast", "orm")
 
@@ -136,8 +136,12 @@ class FastBallotStore:
 
     name = "fast"
 
-    def begin(self, *, with_session: bool):
-        return write_connection(with_session=with_session)
+    @contextmanager
+    def begin(self, *, with_session: bool) -> Iterator[Any]:
+        if with_session:
+            end_read_only_transaction()  # keep what the request loaded: transaction() would expire it
+        with write_connection(with_session=with_session) as conn:
+            yield conn
 
     def state(self, conn, round_id: int, user_id: int, signed_in: bool) -> BallotState:
         rows = _BALLOT_STATE.execute(conn, {"round_id": round_id, "user_id": user_id})
@@ -170,6 +174,7 @@ class OrmBallotStore:
 
     @contextmanager
     def begin(self, *, with_session: bool) -> Iterator[None]:
+        end_read_only_transaction()  # keep what the request loaded: transaction() would expire it
         with transaction():
             yield None
 
@@ -209,7 +214,7 @@ _STORES: dict[str, BallotStore] = {"fast": FastBallotStore(), "orm": OrmBallotSt
 
 def ballot_store() -> BallotStore:
     """The store this app is set to use (PB_BALLOT_STORE: "fast" or "orm")."""
-    return _STORES[current_app.config.get("PB_BALLOT_STORE") or "fast"]
+    return _STORES[current_app.config["PB_BALLOT_STORE"]]  # checked at start-up (pb.web.configure)
 
 
 class ShortlistTitles(Mapping):

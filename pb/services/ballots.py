@@ -35,7 +35,7 @@ from pb.services import audit
 from pb.services.ballot_store import ShortlistTitles, StoredBallot, ballot_store
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.proposals import shortlisted_proposals
-from pb.services.transaction import end_read_only_transaction, lock_round
+from pb.services.transaction import lock_round
 from pb.services.voting_codes import mark_code_used
 
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once."
@@ -154,8 +154,6 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
     # are cast in its transaction; an online ballot is plain SQL on a connection of its own.
     store = ballot_store()
     with_session = channel == Channel.PAPER or voting_code is not None
-    if with_session or store.name == "orm":
-        end_read_only_transaction()
     try:
         with store.begin(with_session=with_session) as handle:
             state = store.state(handle, round_id, voter_id, signed_in=token is not None)

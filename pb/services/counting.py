@@ -22,7 +22,7 @@ from pb.services.open_data import ballots_csv, sha256_hex
 from pb.services.proposals import shortlisted_proposals
 from pb.services.transaction import lock_round, transaction
 from pb.services.turnout import eligible_for_round
-from pb.tally import Election, Outcome, RankPoints, Satisfaction, TallyError, count, satisfaction_from_json
+from pb.tally import Election, Outcome, RankPoints, Satisfaction, TallyError, count
 
 
 def run_count(election: Election, rule: str, options: dict[str, Any], satisfaction: Satisfaction,
@@ -32,20 +32,6 @@ def run_count(election: Election, rule: str, options: dict[str, Any], satisfacti
         return count(election, rule, satisfaction=satisfaction, tie_break=tie_break, **options)
     except TallyError as exc:
         raise CountingError(f"The ballots could not be counted: {exc}.") from exc
-
-
-def recorded_meaning(result: CountResult, round_: Round) -> tuple[Satisfaction, str]:
-    """The satisfaction and tie-break a stored count was made with (counts from before they were recorded: the
-    points it recorded, or the round's, and the one tie-break pb has always used)."""
-    params = result.params or {}
-    try:
-        if "satisfaction" in params:
-            satisfaction = satisfaction_from_json(params["satisfaction"])
-        else:
-            satisfaction = RankPoints(tuple(params.get("points") or round_.points))
-    except TallyError as exc:
-        raise CountingError(f"The count's recorded points cannot be read: {exc}.") from exc
-    return satisfaction, params.get("tie_break", TIE_BREAK)
 
 
 def _run(round_: Round, proposals: list[Proposal], rankings: list[list[str]], rule: str | None = None):

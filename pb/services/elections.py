@@ -1,14 +1,15 @@
-"""A round and its ballots as the counting engine reads them: a pb.tally Election built from plain values."""
+"""A round and its ballots as the counting engine reads them: a pb.tally Election from plain values, and what a stored count meant."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from pb.domain.counting_rules import TIE_BREAK
 from pb.domain.errors import CountingError
 from pb.extensions import db
-from pb.models import Ballot, Proposal, Round
-from pb.tally import Election, Project, TallyError
+from pb.models import Ballot, CountResult, Proposal, Round
+from pb.tally import Election, Project, RankPoints, Satisfaction, TallyError, satisfaction_from_json
 
 
 def round_ballots(round_: Round) -> list[Ballot]:
@@ -52,3 +53,17 @@ def round_election(round_: Round, proposals: Sequence[Proposal], rankings: list[
         max_ranks=round_.max_ranks, projects=[(p.id, p.cost_pence // scale, p.title) for p in proposals],
         rankings=rankings,
     )
+
+
+def recorded_meaning(result: CountResult, round_: Round) -> tuple[Satisfaction, str]:
+    """The satisfaction and tie-break a stored count was made with (counts from before they were recorded: the
+    points it recorded, or the round's, and the one tie-break pb has always used)."""
+    params = result.params or {}
+    try:
+        if "satisfaction" in params:
+            satisfaction = satisfaction_from_json(params["satisfaction"])
+        else:
+            satisfaction = RankPoints(tuple(params.get("points") or round_.points))
+    except TallyError as exc:
+        raise CountingError(f"The count's recorded points cannot be read: {exc}.") from exc
+    return satisfaction, params.get("tie_break", TIE_BREAK)

@@ -19,9 +19,9 @@ from pb.domain.errors import CountingError
 from pb.extensions import db
 from pb.models import Ballot, CountResult, Round
 from pb.services.count_cache import count_cache, shortlist_key
-from pb.services.elections import ballot_rankings, round_ballots, round_election
+from pb.services.elections import ballot_rankings, recorded_meaning, round_ballots, round_election
 from pb.services.proposals import shortlisted_proposals
-from pb.tally import Outcome, RankPoints, write_pabulib
+from pb.tally import Outcome, write_pabulib
 
 
 def ballots_csv(round_: Round, ballots: list[Ballot] | None = None) -> bytes:
@@ -153,5 +153,5 @@ def pabulib_text(round_: Round, result: CountResult) -> str:
     }
     out = io.StringIO()
     write_pabulib(election, out, meta=meta, outcome=outcome, voter_ids=[b.receipt for b in ballots],
-                  satisfaction=RankPoints(tuple(round_.points)))
+                  satisfaction=recorded_meaning(result, round_)[0])
     return out.getvalue()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from pb.domain.phases import Phase
 from pb.extensions import db
-from pb.models import Proposal, ProposalStatus, Round
+from pb.models import CountResult, Proposal, ProposalStatus, Round
 from pb.services.counts import latest_count
 from pb.services.rounds_query import all_rounds, get_round
 from pb.services.turnout import (
@@ -33,6 +33,7 @@ class RoundFigures:
     proposals_by_status: dict[str, int]
     ballots_by_channel: dict[str, int]
     next_action: NextAction
+    latest_count: CountResult | None = None  # the count after voting closed, if there is one
 
     @property
     def proposals_total(self) -> int:
@@ -86,7 +87,12 @@ def _proposal_counts(round_id: int | None = None) -> dict[int, dict[str, int]]:
     return out
 
 
-def next_action(round_: Round, proposals: dict[str, int]) -> NextAction:
+def _latest_if_closed(round_: Round) -> CountResult | None:
+    """The round's preview count, read only where it decides something (voting closed or later)."""
+    return latest_count(round_) if round_.phase_enum.is_at_least(Phase.VOTING_CLOSED) else None
+
+
+def next_action(round_: Round, proposals: dict[str, int], latest: CountResult | None) -> NextAction:
     phase = round_.phase_enum
     rid = {"round_id": round_.id}
     if phase == Phase.DRAFT:
@@ -105,7 +111,7 @@ def next_action(round_: Round, proposals: dict[str, int]) -> NextAction:
         return NextAction("Enter paper ballots, then close voting when the closing date comes",
                           "voting_staff.paper", rid)
     if phase == Phase.VOTING_CLOSED:
-        if latest_count(round_) is None:
+        if latest is None:
             return NextAction("Count the votes", "results_staff.count", rid)
         return NextAction("Check the count, then publish the results", "staff.phase_move",
                           {**rid, "target": Phase.RESULTS_PUBLISHED.value})
@@ -130,7 +136,7 @@ def dashboard_figures() -> Dashboard:
             eligible_residents=None,
             proposals_by_status=proposals.get(r.id, {}),
             ballots_by_channel=ballots.get(r.id, {}),
-            next_action=next_action(r, proposals.get(r.id, {})),
+            next_action=next_action(r, proposals.get(r.id, {}), _latest_if_closed(r)),
         )
         for r in all_rounds()
     ])
@@ -140,10 +146,12 @@ def round_figures(round_id: int) -> RoundFigures:
     """One round's figures for its staff page; eligible residents as its results will show them."""
     round_ = get_round(round_id)
     proposals = _proposal_counts(round_.id).get(round_.id, {})
+    latest = _latest_if_closed(round_)
     return RoundFigures(
         round=round_,
-        eligible_residents=eligible_residents(round_, latest_count(round_)),
+        eligible_residents=eligible_residents(round_, latest),
         proposals_by_status=proposals,
         ballots_by_channel=ballots_by_channel(round_.id),
-        next_action=next_action(round_, proposals),
+        next_action=next_action(round_, proposals, latest),
+        latest_count=latest,
     )

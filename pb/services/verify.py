@@ -12,9 +12,9 @@ from pb.domain.phases import Phase
 from pb.domain.receipts import receipt_for
 from pb.extensions import db
 from pb.models import Round, VoterRoll
-from pb.services.counting import recorded_meaning, run_count
+from pb.services.counting import run_count
 from pb.services.counts import latest_count, published_count
-from pb.services.elections import round_ballots, round_election
+from pb.services.elections import recorded_meaning, round_ballots, round_election
 from pb.services.open_data import ballots_csv, parse_ballots_csv, sha256_hex
 from pb.services.proposals import shortlisted_proposals
 from pb.tally import TallyError

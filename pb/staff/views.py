@@ -17,7 +17,6 @@ from pb.domain import round_settings
 from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
 from pb.services import audit, round_figures, rounds_query
 from pb.services import rounds as rounds_service
-from pb.services.counts import latest_count
 from pb.services import staff_accounts
 from pb.domain.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.paging import page_number, whole_number
@@ -74,7 +73,7 @@ def round_detail(round_id: int):
         figures=figures,
         next_phase=next_phase,
         next_problem=rounds_service.phase_move_problem(round_, next_phase) if next_phase else None,
-        latest_count=latest_count(round_),
+        latest_count=figures.latest_count,
         field_labels=round_settings.FIELD_LABELS,
         counting_rules=COUNTING_RULES,
         completions=COMPLETIONS,
