@@ -69,6 +69,14 @@ def _postcode(rng: random.Random, district: str) -> str:
     return f"{district} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
 
 
+def _demo_verification(rng: random.Random, when: datetime) -> dict:
+    """Most demo residents were checked in person by staff; a few are still self-declared."""
+    if rng.random() < 0.85:
+        return dict(verification="staff", verified_at=when,
+                    verification_note="Saw proof of name and address in person: at a Connect Hackney drop-in")
+    return dict(verification="self-declared")
+
+
 def load_demo(seed: int = 2026, residents: int = 300) -> str:
     """Create the demo data and return a short summary for the console."""
     fake = Faker("en_GB")
@@ -106,6 +114,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
                 password_hash=password_hash if has_email else None,
                 eligibility_status=EligibilityStatus.ELIGIBLE,
                 eligibility_reason="Aged 50 or over and living in Hackney.",
+                **_demo_verification(rng, now - timedelta(days=rng.randint(8, 400))),
             ))
         db.session.add_all(people)
         db.session.flush()
@@ -202,7 +211,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
                 choice = rng.choices(ids, weights=weights)[0]
                 ids.remove(choice)
                 ranking.append(choice)
-            paper = rng.random() < 0.25
+            paper = rng.random() < 0.25 or (round_.verified_only and not voter.is_verified)
             cast_ballot(round_, voter, ranking, channel="paper" if paper else "online",
                         entered_by=staff if paper else None)
             cast += 1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, timezone
 
 from faker import Faker
 
@@ -47,7 +47,9 @@ def make_resident(
     status: str = EligibilityStatus.ELIGIBLE,
     password: str | None = PASSWORD,
     with_email: bool = True,
+    verification: str = "staff",
 ) -> User:
+    """A resident; verified by staff unless `verification` says otherwise ("self-declared", "list", "letter")."""
     n = next(_seq)
     name = name or f"{fake.first_name()} {fake.last_name()} {n}"
     user = User(
@@ -60,6 +62,8 @@ def make_resident(
         postcode=postcode,
         eligibility_status=status,
         eligibility_reason="Aged 50 or over and living in Hackney." if status == EligibilityStatus.ELIGIBLE else "Test",
+        verification=verification,
+        verified_at=None if verification == "self-declared" else datetime.now(timezone.utc),
     )
     db.session.add(user)
     db.session.commit()

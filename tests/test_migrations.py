@@ -10,6 +10,7 @@ from pb.extensions import db
 EXPECTED_TABLES = {
     "users", "rounds", "proposals", "voter_roll", "ballots", "voting_codes",
     "paper_entries", "count_results", "audit_events", "alembic_version",
+    "resident_lists", "resident_list_entries", "verification_letters", "suspicion_reviews", "site_settings",
 }
 
 

@@ -87,3 +87,7 @@ class CountingError(DomainError):
     """The ballots cannot be counted (no ballots, or data the engine refuses)."""
 
     status_code = 409
+
+
+class NotVerified(NotEligible):
+    """The round counts only verified residents' online ballots, and this resident is not verified yet."""

@@ -5,7 +5,14 @@ from pb.models.count_result import CountResult
 from pb.models.paper_entry import PaperEntry
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import Round
-from pb.models.user import EligibilityStatus, Role, User
+from pb.models.user import EligibilityStatus, Role, User, Verification
+from pb.models.verification import (
+    ResidentList,
+    ResidentListEntry,
+    SiteSetting,
+    SuspicionReview,
+    VerificationLetter,
+)
 from pb.models.voter_roll import Channel, VoterRoll
 from pb.models.voting_code import VotingCode
 from pb.models import guards  # noqa: E402,F401  (registers the append-only checks)
@@ -20,8 +27,14 @@ __all__ = [
     "Proposal",
     "ProposalStatus",
     "Role",
+    "ResidentList",
+    "ResidentListEntry",
     "Round",
+    "SiteSetting",
+    "SuspicionReview",
     "User",
+    "Verification",
+    "VerificationLetter",
     "VoterRoll",
     "VotingCode",
 ]

@@ -64,6 +64,10 @@ class Round(db.Model):
     min_project_cost_pence: Mapped[int | None] = mapped_column(BigInteger)
     max_project_cost_pence: Mapped[int | None] = mapped_column(BigInteger)
 
+    # Who may vote online: only verified residents (the default), or anyone eligible who registered.
+    # Paper ballots and voting codes come through staff, who identified the person, so count either way.
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=True)
+
     # Paper ballots must be keyed twice by two staff members and agree before they are stored.
     paper_double_entry: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -26,6 +26,27 @@ class EligibilityStatus(StrEnum):
     REFUSED = "refused"
 
 
+class Verification(StrEnum):
+    """How pb knows a resident is a real person living where they say (DESIGN.md, "Who may vote")."""
+
+    SELF_DECLARED = "self-declared"  # nothing checked yet
+    STAFF = "staff"  # staff saw proof in person, or checked by a phone call they recorded
+    LIST = "list"  # matched an entry of a resident list staff uploaded
+    LETTER = "letter"  # entered the code from a letter posted to their address
+
+    @property
+    def label(self) -> str:
+        return VERIFICATION_LABELS[self]
+
+
+VERIFICATION_LABELS = {
+    Verification.SELF_DECLARED: "Self-declared (not checked yet)",
+    Verification.STAFF: "Checked by staff",
+    Verification.LIST: "Matched a resident list",
+    Verification.LETTER: "Confirmed by a letter code",
+}
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -33,8 +54,10 @@ class User(UserMixin, db.Model):
         UniqueConstraint("name_key", "date_of_birth", "postcode", name="uq_users_identity"),
         CheckConstraint("role IN ('resident', 'staff', 'admin')", name="role"),
         CheckConstraint("eligibility_status IN ('eligible', 'pending', 'refused')", name="eligibility_status"),
+        CheckConstraint("verification IN ('self-declared', 'staff', 'list', 'letter')", name="verification"),
         Index("ix_users_name_key", "name_key"),
         Index("ix_users_postcode", "postcode"),
+        Index("ix_users_verification", "verification"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +78,24 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Verification: how pb knows this is a real resident, who or what said so, and when.
+    verification: Mapped[str] = mapped_column(String(16), default=Verification.SELF_DECLARED,
+                                              server_default=Verification.SELF_DECLARED.value)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What was checked, in words: "Saw a council tax bill at the drop-in", the list's name.
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    verified_list_id: Mapped[int | None] = mapped_column(
+        # use_alter: resident_lists also refers to users (who uploaded it); the cycle is closed last.
+        ForeignKey("resident_lists.id", ondelete="SET NULL", use_alter=True,
+                   name="fk_users_verified_list_id_resident_lists"))
+    # Staff asked this resident to be verified before they vote, in any round.
+    verification_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # House or flat and street, given only to receive a verification letter (with the postcode above).
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    # Keyed hash of the network prefix an online registration came from (never the address); cleared after 90 days.
+    network_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Flask-Login uses get_id() to store who is signed in; the token makes it revocable.
@@ -86,6 +127,14 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_verified(self) -> bool:
+        return (self.verification or Verification.SELF_DECLARED) != Verification.SELF_DECLARED
+
+    @property
+    def verification_enum(self) -> Verification:
+        return Verification(self.verification or Verification.SELF_DECLARED)
 
     @property
     def is_eligible(self) -> bool:

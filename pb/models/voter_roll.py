@@ -27,6 +27,10 @@ class VoterRoll(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "user_id", name="uq_voter_roll_round_user"),
         CheckConstraint("channel IN ('online', 'paper')", name="channel"),
+        CheckConstraint(
+            "verification IS NULL OR verification IN ('staff', 'list', 'letter', 'self-declared', 'code', 'paper')",
+            name="verification",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,3 +41,7 @@ class VoterRoll(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Set when the vote was cast with a one-time voting code rather than a password.
     used_voting_code: Mapped[bool] = mapped_column(default=False)
+    # How the voter was known when they voted (pb.domain.verification.ballot_verification):
+    # their own verification for an online ballot, "code" or "paper" where staff identified them.
+    # Empty for ballots cast before pb recorded it.
+    verification: Mapped[str | None] = mapped_column(String(16))

@@ -60,6 +60,8 @@ class StoredBallot:
     ranking: str
     nonce: str
     receipt: str
+    # How the voter was known (pb.domain.verification.ballot_verification), kept on the voter roll.
+    verification: str
 
 
 class BallotStore(Protocol):
@@ -94,9 +96,10 @@ def _missing(handle_round_exists: bool, signed_in: bool) -> Exception:
 # waiting for its second keying, and the ids of the shortlisted projects.
 _ROUND_COLUMNS = (Round.title, Round.phase, Round.min_ranks, Round.max_ranks, Round.min_age,
                   Round.age_reference_date, Round.accepted_postcodes, Round.review_postcodes, Round.area_name,
-                  Round.paper_double_entry, Round.voting_open_on)
+                  Round.paper_double_entry, Round.voting_open_on, Round.verified_only)
 _VOTER_COLUMNS = (User.role, User.name, User.is_active_account, User.eligibility_status, User.eligibility_reason,
-                  User.date_of_birth, User.postcode, User.session_token)
+                  User.date_of_birth, User.postcode, User.session_token, User.verification,
+                  User.verification_requested_at)
 _BALLOT_STATE = DirectStatement(
     select(
         Round.id.label("round_id"), *_ROUND_COLUMNS,
@@ -114,7 +117,7 @@ _BALLOT_STATE = DirectStatement(
 )
 _ROUND_EXISTS = DirectStatement(select(Round.id).where(Round.id == bindparam("round_id")))
 _PROJECT_TITLE = DirectStatement(select(Proposal.title).where(Proposal.id == bindparam("project_id")))
-_ROLL_KEYS = ("round_id", "user_id", "channel", "entered_by_id", "used_voting_code")
+_ROLL_KEYS = ("round_id", "user_id", "channel", "entered_by_id", "used_voting_code", "verification")
 _BALLOT_KEYS = ("key", "round_id", "ranking", "nonce", "receipt")
 _INSERT_ROLL = DirectStatement(insert(VoterRoll.__table__), column_keys=_ROLL_KEYS)
 _INSERT_BALLOT = DirectStatement(insert(Ballot.__table__), column_keys=_BALLOT_KEYS)

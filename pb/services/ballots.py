@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from pb.domain.errors import AlreadyVoted, NotEligible, NotSignedIn, VotingClosed
+from pb.domain import verification as verification_rules
+from pb.domain.errors import AlreadyVoted, NotEligible, NotSignedIn, NotVerified, VotingClosed
 from pb.domain.phases import Phase
 from pb.domain.ranking import RankingInput, check_ranking_rules, ranking_text
 from pb.domain.receipts import receipt_for
@@ -36,6 +37,7 @@ from pb.services.ballot_store import ShortlistTitles, StoredBallot, ballot_store
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.proposals import shortlisted_proposals
 from pb.services.transaction import lock_round
+from pb.services.verification import not_verified_message
 from pb.services.voting_codes import mark_code_used
 
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once."
@@ -135,7 +137,7 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
     """Cast `voter`'s ballot in one transaction and return its receipt code.
 
     Inside the transaction, in order: the round's phase (VotingClosed), the voter's
-    eligibility (NotEligible), the ranking (InvalidRanking), the voting code (marked
+    eligibility (NotEligible), whether they must be verified first (NotVerified), the ranking (InvalidRanking), the voting code (marked
     used, once), then the voter-roll row and the ballot row. A second ballot for the
     same resident fails on the voter roll's unique constraint and becomes AlreadyVoted;
     any refusal rolls everything back, so a refused ballot stores nothing.
@@ -165,6 +167,12 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
             reason = why_cannot_take_part(state.voter, round_)
             if reason:
                 raise NotEligible(reason)
+            known = dict(resident_way=state.voter.verification, paper=channel == Channel.PAPER,
+                         used_voting_code=voting_code is not None)
+            if verification_rules.must_verify_first(
+                    verified_only=bool(round_.verified_only),
+                    verification_requested=state.voter.verification_requested_at is not None, **known):
+                raise NotVerified(not_verified_message(round_))
             if state.voted:
                 raise AlreadyVoted(ALREADY_VOTED)
             if channel == Channel.ONLINE and state.paper_waiting:
@@ -184,6 +192,7 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
                 ranking=ranking_text(checked),
                 nonce=nonce,
                 receipt=receipt,
+                verification=verification_rules.ballot_verification(**known),
             ))
             if channel == Channel.PAPER:
                 audit.record(entered_by, "ballot.paper_entered", round=round_, resident_id=voter_id,

@@ -9,8 +9,6 @@ A code works once, only in its round, and issuing a new one cancels an unused ol
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from datetime import datetime, timezone
@@ -22,6 +20,7 @@ from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Round, User, VoterRoll, VotingCode
 from pb.services import audit
+from pb.services.keyed_hash import VOTING_CODE, keyed_hash
 from pb.services.eligibility import why_cannot_take_part
 from pb.domain.errors import AlreadyVoted, DomainError, NotEligible, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import transaction
@@ -91,8 +90,7 @@ def is_well_formed(code: str) -> bool:
 
 def code_hash(code: str) -> str:
     """Keyed SHA-256 of the normalised code: without SECRET_KEY a stolen table reveals nothing."""
-    key = hashlib.sha256(b"pb voting code\x00" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(VOTING_CODE, normalise_code(code))
 
 
 # ---------------------------------------------------------------- issuing

@@ -47,7 +47,7 @@ class Live:
                 emails.append(f"live{self._n}@example.net")
                 db.session.add(User(role=Role.RESIDENT, name=name, name_key=name.lower(), email=emails[-1],
                                     password_hash=password_hash, date_of_birth=factories.date(1950, 1, 1),
-                                    postcode="E8 1AB", eligibility_status=EligibilityStatus.ELIGIBLE))
+                                    postcode="E8 1AB", eligibility_status=EligibilityStatus.ELIGIBLE, verification="staff"))
             db.session.commit()
             db.session.remove()
         browsers = [Browser(self.server.port) for _ in emails]
