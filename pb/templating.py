@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 
+from pb.domain.verification import BALLOT_WAY_LABELS, RESIDENT_WAY_LABELS
 from pb.domain.errors import DatabaseBusy, DomainError
 from pb.domain.money import format_pence
 from pb.domain.words import ordinal
@@ -165,4 +166,6 @@ def install_template_helpers(app: Flask) -> None:
             "site_name": "pb",
             "organisation": app.config["PB_ORGANISATION"],
             "contact": app.config["PB_CONTACT"],
+            "resident_way_labels": RESIDENT_WAY_LABELS,
+            "ballot_way_labels": BALLOT_WAY_LABELS,
         }

@@ -33,6 +33,7 @@ ROUND_FIELDS = (
     "min_project_cost_pence",
     "max_project_cost_pence",
     "paper_double_entry",
+    "verified_only",
     "proposals_open_on",
     "proposals_close_on",
     "voting_open_on",
@@ -53,6 +54,7 @@ LOCKED_FROM_VOTING = (
     "counting_rule",
     "completion",
     "score_threshold",
+    "verified_only",
 )
 
 FIELD_LABELS = {
@@ -74,6 +76,7 @@ FIELD_LABELS = {
     "min_project_cost_pence": "Smallest project cost",
     "max_project_cost_pence": "Largest project cost",
     "paper_double_entry": "Paper ballots keyed twice",
+    "verified_only": "Who may vote online",
     "proposals_open_on": "Ideas open (planned)",
     "proposals_close_on": "Ideas close (planned)",
     "voting_open_on": "Voting opens (planned)",
@@ -242,6 +245,8 @@ def clean_values(values: dict[str, Any], current: Any = None) -> dict[str, Any]:
             )
     out["min_project_cost_pence"], out["max_project_cost_pence"] = low, high
     out["paper_double_entry"] = bool(merged["paper_double_entry"])
+    # New rounds take only verified residents' online ballots unless staff choose otherwise.
+    out["verified_only"] = True if merged["verified_only"] is None else bool(merged["verified_only"])
 
     previous: tuple[str, date] | None = None
     for name in PLANNED_DATES:

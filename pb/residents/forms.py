@@ -58,12 +58,18 @@ class RegisterForm(_PersonFields):
         default="password",
         validate_choice=False,
     )
+    wants_letter = BooleanField("Post me a letter with a code, to confirm my address")
+    address_line = StringField(
+        "House or flat number and street",
+        validators=[Length(max=250, message="Keep the address to 200 characters or fewer")],
+        render_kw={"autocomplete": "address-line1"},
+    )
     password = PasswordField("Create a password", validators=[Length(max=200, message="Your password must be 128 characters or fewer")], render_kw={"autocomplete": "new-password"})
     password_confirm = PasswordField("Type your password again", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
 
 
 class InPersonForm(_PersonFields):
-    checked_id = BooleanField("I have seen proof of their age and address: approve them now")
+    checked_id = BooleanField("I have seen proof of their name, age and address: they are verified")
 
 
 class VotingCodeForm(FlaskForm):
@@ -103,3 +109,20 @@ class ApproveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only a CSRF token: the POST itself is the confirmation."""
+
+
+class StaffVerifyForm(FlaskForm):
+    how = RadioField(
+        "How did you check them?",
+        choices=[
+            _Choice("in_person", "I saw proof of their name and address in person"),
+            _Choice("phone", "I checked their details on a phone call"),
+        ],
+        validate_choice=False,
+    )
+    note = TextAreaField("What did you check?", validators=[Length(max=600, message="Keep the note to 500 characters or fewer")])
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, message in errors.items():
+            field = self.how if key == "how" else self.note
+            field.errors = list(field.errors) + [message]

@@ -6,9 +6,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb.residents.forms import ApproveForm, ConfirmForm, InPersonForm, IssueCodeForm, RefuseForm, round_choice
+from pb.residents.forms import (
+    ApproveForm,
+    ConfirmForm,
+    InPersonForm,
+    IssueCodeForm,
+    RefuseForm,
+    StaffVerifyForm,
+    round_choice,
+)
 from pb.services import residents as residents_service
-from pb.services import voting_codes
+from pb.services import verification, voting_codes
 from pb.domain.errors import DomainError, NotFound
 from pb.services.paging import page_number
 from pb.services import resident_review
@@ -85,7 +93,7 @@ def resident(user_id: int):
     return _render_resident(user)
 
 
-def _render_resident(user, approve_form=None, refuse_form=None, status=200):
+def _render_resident(user, approve_form=None, refuse_form=None, verify_form=None, status=200):
     return (
         render_template(
             "residents_staff/resident.html",
@@ -96,6 +104,9 @@ def _render_resident(user, approve_form=None, refuse_form=None, status=200):
             proposals=proposals.proposals_of(user),
             approve_form=approve_form or ApproveForm(formdata=None),
             refuse_form=refuse_form or RefuseForm(formdata=None),
+            verify_form=verify_form or StaffVerifyForm(formdata=None),
+            action_form=ConfirmForm(formdata=None),
+            verified_by=resident_data.verified_by(user),
         ),
         status,
     )
@@ -133,6 +144,42 @@ def refuse(user_id: int):
         flash(f"{user.name} is now marked as not able to take part. They will see the reason you gave.", "success")
         return redirect(url_for("residents_staff.resident", user_id=user_id))
     return _render_resident(user, refuse_form=form, status=400)
+
+
+@bp.route("/<int:user_id>/verify", methods=["POST"])
+def verify(user_id: int):
+    """Staff verify a resident they saw in person with proof, or checked on the phone."""
+    user = _resident_or_404(user_id)
+    form = StaffVerifyForm()
+    if form.validate_on_submit():
+        try:
+            user = verification.verify_by_staff(_actor(), user_id, form.how.data, form.note.data)
+        except DomainError as exc:
+            if exc.errors:
+                form.show_errors(exc.errors)
+                return _render_resident(user, verify_form=form, status=400)
+            flash(exc.message, "error")
+            return redirect(url_for("residents_staff.resident", user_id=user_id))
+        flash(f"{user.name} is now verified: checked by staff.", "success")
+        return redirect(url_for("residents_staff.resident", user_id=user_id))
+    return _render_resident(user, verify_form=form, status=400)
+
+
+@bp.route("/<int:user_id>/ask-to-verify", methods=["POST"])
+def ask_to_verify(user_id: int):
+    """Staff ask a self-declared resident to be verified before they vote, in any round."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        user = verification.request_verification(_actor(), user_id)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{user.name} must now be verified before they can vote online.", "success")
+    return redirect(url_for("residents_staff.resident", user_id=user_id))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
 from pb.residents.throttle import code_limits, registration_limits
 from pb.services import residents as residents_service
-from pb.services import voting_codes
+from pb.services import verification, voting_codes
 from pb.domain.errors import DomainError
 from pb.services import resident_data
 from pb.services import proposals
@@ -32,6 +32,9 @@ def register():
                 password=None if wants_code else form.password.data,
                 password_confirm=None if wants_code else form.password_confirm.data,
                 wants_code=wants_code,
+                wants_letter=bool(form.wants_letter.data),
+                address_line=form.address_line.data,
+                network_key=verification.network_key(request.remote_addr),
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})
@@ -45,6 +48,8 @@ def register():
                 "reason": outcome.reason,
                 "code": outcome.wants_code,
                 "signed_in": bool(outcome.user.password_hash),
+                "verification": outcome.user.verification,
+                "letter": bool(outcome.user.address_line) and not outcome.user.is_verified,
             }
             return redirect(url_for("residents.registered"))
     # Passwords are never sent back into the page.
@@ -86,13 +91,16 @@ def vote_with_code():
 @login_required
 def account():
     user = current_user._get_current_object()
+    rounds = resident_data.rounds_to_take_part_in(user)
     return render_template(
         "residents/account.html",
         user=user,
+        ways=verification.ways_to_verify(user, current_app.config["PB_CONTACT"]),
+        must_verify={r.id for r, _, _ in rounds if verification.must_verify_first(user, r)},
         voted=resident_data.rounds_voted_in(user),
         proposals=proposals.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),
-        rounds=resident_data.rounds_to_take_part_in(user),
+        rounds=rounds,
     )
 
 

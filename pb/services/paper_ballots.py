@@ -19,7 +19,7 @@ from pb.models import AuditEvent, Channel, PaperEntry, Role, Round, User, VoterR
 from pb.services import audit
 from pb.services.ballots import cast_ballot, checked_round, has_voted, validate_ranking, voted_channel
 from pb.services.eligibility import why_cannot_take_part
-from pb.services.residents import get_resident
+from pb.services.residents_query import get_resident
 from pb.services.transaction import lock_round, transaction
 
 

@@ -28,6 +28,11 @@ def rounds_to_take_part_in(user: User) -> list[tuple[Round, str | None, bool]]:
     return [(r, why_cannot_take_part(user, r), r.id in voted) for r in open_rounds()]
 
 
+def verified_by(user: User) -> User | None:
+    """The member of staff who verified this resident, if one did (and their account still exists)."""
+    return db.session.get(User, user.verified_by_id) if user.verified_by_id else None
+
+
 def codes_of(user: User) -> list[tuple[VotingCode, Round]]:
     rows = db.session.execute(
         select(VotingCode, Round).join(Round, Round.id == VotingCode.round_id).where(VotingCode.user_id == user.id).order_by(VotingCode.id)
@@ -54,6 +59,13 @@ def export_data(user: User) -> dict:
             "registered_at": _iso(user.created_at),
             "registered_by_staff": user.registered_by_id is not None,
             "deletion_requested_at": _iso(user.deletion_requested_at),
+            "address_for_letters": user.address_line,
+        },
+        "verification": {
+            "how": user.verification,
+            "verified_at": _iso(user.verified_at),
+            "what_was_checked": user.verification_note,
+            "staff_asked_for_verification_at": _iso(user.verification_requested_at),
         },
         "eligibility": {"status": user.eligibility_status, "reason": user.eligibility_reason},
         "rounds_voted_in": [

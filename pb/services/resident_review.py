@@ -10,7 +10,7 @@ from pb.domain.eligibility import ELIGIBLE, PENDING, REFUSED
 from pb.domain.errors import ValidationFailed
 from pb.domain.person import name_key
 from pb.extensions import db
-from pb.models import EligibilityStatus, Proposal, Role, User, VoterRoll, VotingCode
+from pb.models import EligibilityStatus, Proposal, Role, User, VerificationLetter, VoterRoll, VotingCode
 from pb.services import audit
 from pb.services.paging import Page, paginate
 from pb.services.residents import NO_OPEN_ROUND, assess_against_open_rounds, get_resident, open_rounds
@@ -141,6 +141,8 @@ def delete_resident(actor: User, user_id: int) -> dict:
         # Done here rather than left to ON DELETE SET NULL, so it does not depend on the database's settings.
         db.session.execute(update(VoterRoll).where(VoterRoll.user_id == user.id).values(user_id=None))
         db.session.execute(update(VotingCode).where(VotingCode.user_id == user.id).values(user_id=None))
+        # Letters hold their address (and a code that must not outlive them).
+        db.session.execute(delete(VerificationLetter).where(VerificationLetter.user_id == user.id))
         requested = user.deletion_requested_at is not None
         db.session.expunge(user)
         db.session.execute(delete(User).where(User.id == user_id))

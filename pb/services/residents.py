@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pb.domain.eligibility import ELIGIBLE, PENDING, REFUSED, Assessment, assess, combine
-from pb.domain.errors import DuplicateRegistration, NotFound, ValidationFailed
+from pb.domain.errors import DuplicateRegistration, ValidationFailed
 from pb.domain.person import (
     PersonDetails,
     EMAIL_SHAPE,
@@ -33,6 +33,11 @@ from pb.services import audit
 from pb.services.auth import find_by_email, normalise_email
 from pb.services.eligibility import round_rules
 from pb.services.passwords import hash_password
+from pb.domain import verification as verification_rules
+from pb.services.resident_lists import match_resident
+from pb.services.residents_query import get_resident
+from pb.services.verification import mark_self_declared, mark_verified
+from pb.services.verification_letters import check_address_line, request_letter
 from pb.services.transaction import transaction
 
 DUPLICATE_MESSAGE = (
@@ -43,6 +48,7 @@ DUPLICATE_MESSAGE_STAFF = (
     "This resident is already registered (same name, date of birth and postcode). "
     "Search for them instead of registering them again."
 )
+IN_PERSON_NOTE = "Registered in person: staff saw proof of name and address"
 EMAIL_TAKEN = "There is already an account with this email address. Sign in instead, or use a different email address"
 
 
@@ -58,13 +64,6 @@ def check_email(email: str | None, required: bool) -> str | None:
         raise ValidationFailed(EMAIL_TAKEN, field="email")
     return email_n
 
-
-
-def get_resident(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.role != Role.RESIDENT:
-        raise NotFound("There is no resident with that number. They may have been deleted.")
-    return user
 
 
 # ---------------------------------------------------------------- eligibility
@@ -126,11 +125,21 @@ def register(
     password: str | None = None,
     password_confirm: str | None = None,
     wants_code: bool = False,
+    wants_letter: bool = False,
+    address_line: str | None = None,
+    network_key: str | None = None,
 ) -> Registration:
     """A resident registers themselves. Raises ValidationFailed (every field's problem at
-    once) or DuplicateRegistration; nothing is saved unless everything is right."""
+    once) or DuplicateRegistration; nothing is saved unless everything is right.
+
+    The new resident is self-declared unless a resident list holds them (then list-matched);
+    with `wants_letter` a verification letter to `address_line` is queued for staff to post.
+    `network_key` (pb.services.verification.network_key) lets staff spot many registrations
+    from one network; it is cleared after 90 days.
+    """
     errors: dict[str, str] = {}
     name_c, born, postcode_n = _person(errors, details)
+    address_c = collect(errors, check_address_line, address_line) if wants_letter else None
     email_n = collect(errors, check_email, details.email, not wants_code)
     phone_c = collect(errors, check_phone, details.phone)
     if wants_code:
@@ -141,14 +150,16 @@ def register(
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return _create_resident(actor=None, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
-                            password=None if wants_code else password, approve=False, wants_code=wants_code)
+                            password=None if wants_code else password, approve=False, wants_code=wants_code,
+                            letter_to=address_c, network_key=network_key)
 
 
 def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool = False) -> Registration:
     """Staff register a resident they have met. No password: they vote with a code (or on paper).
 
-    With `checked_id` a registration that would wait for review (a shared district) is
-    approved at once; an age or area refusal stays refused.
+    With `checked_id` (staff saw proof of name and address) the resident is staff-verified,
+    and a registration that would wait for review (a shared district) is approved at once; an
+    age or area refusal stays refused.
     """
     errors: dict[str, str] = {}
     name_c, born, postcode_n = _person(errors, details)
@@ -161,7 +172,7 @@ def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool 
 
 
 def _create_resident(
-    *, actor, name, born, postcode, email, phone, password, approve, wants_code
+    *, actor, name, born, postcode, email, phone, password, approve, wants_code, letter_to=None, network_key=None
 ) -> Registration:
     key = name_key(name)
     password_hash = hash_password(password) if password else None  # slow: outside the write lock
@@ -185,9 +196,14 @@ def _create_resident(
                 eligibility_status=status,
                 eligibility_reason=reason,
                 registered_by_id=actor.id if actor is not None else None,
+                network_key=network_key,
             )
             db.session.add(user)
             db.session.flush()
+            if approve:
+                mark_verified(user, verification_rules.STAFF, actor=actor, note=IN_PERSON_NOTE)
+            elif match_resident(user) is None and letter_to:
+                request_letter(user, letter_to)
             if actor is not None:
                 audit.record(
                     actor,
@@ -276,9 +292,23 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
                 user.eligibility_status, user.eligibility_reason = status, reason
             if changed:
                 audit.record(actor, "resident.updated", resident_id=user.id, changed=changed)
+            _reverify(user, actor, changed, checked_id)
     except IntegrityError:
         raise ValidationFailed("Those details clash with another resident's. Search for them first.", field="name") from None
     return Registration(user=user, status=user.eligibility_status, reason=user.eligibility_reason or "", wants_code=False)
+
+
+def _reverify(user: User, actor: User, changed: list[str], checked_id: bool) -> None:
+    """After staff change a resident's details: a list match or a letter about the old details no longer
+    holds (the new ones may match a list again), and staff who saw proof verify them."""
+    identity = {"name", "date_of_birth", "postcode"} & set(changed)
+    if identity and user.verification in (verification_rules.LIST, verification_rules.LETTER):
+        mark_self_declared(user, actor=actor, reason="The resident's " + ", ".join(sorted(identity)).replace("_", " ")
+                           + " changed")
+        match_resident(user)
+    if checked_id:
+        mark_verified(user, verification_rules.STAFF, actor=actor,
+                      note="Details checked by staff: saw proof of name and address")
 
 
 def status_label(status: str) -> str:

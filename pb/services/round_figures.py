@@ -14,9 +14,11 @@ from pb.services.rounds_query import all_rounds, get_round
 from pb.services.turnout import (
     ballots_by_channel,
     ballots_by_round_and_channel,
+    eligible_by_verification,
     eligible_residents,
     residents_marked_eligible,
 )
+from pb.services.verification import ballots_by_verification, residents_by_verification
 
 
 @dataclass
@@ -34,6 +36,9 @@ class RoundFigures:
     ballots_by_channel: dict[str, int]
     next_action: NextAction
     latest_count: CountResult | None = None  # the count after voting closed, if there is one
+    # Eligible residents and ballots by how the person was known (round page only).
+    eligible_by_verification: dict[str, int] = field(default_factory=dict)
+    ballots_by_verification: dict[str, int] = field(default_factory=dict)
 
     @property
     def proposals_total(self) -> int:
@@ -124,6 +129,7 @@ class Dashboard:
 
     residents_marked_eligible: int
     rounds: list[RoundFigures]
+    residents_by_verification: dict[str, int] = field(default_factory=dict)
 
 
 def dashboard_figures() -> Dashboard:
@@ -139,7 +145,7 @@ def dashboard_figures() -> Dashboard:
             next_action=next_action(r, proposals.get(r.id, {}), _latest_if_closed(r)),
         )
         for r in all_rounds()
-    ])
+    ], residents_by_verification())
 
 
 def round_figures(round_id: int) -> RoundFigures:
@@ -147,9 +153,12 @@ def round_figures(round_id: int) -> RoundFigures:
     round_ = get_round(round_id)
     proposals = _proposal_counts(round_.id).get(round_.id, {})
     latest = _latest_if_closed(round_)
+    by_way = eligible_by_verification(round_)
     return RoundFigures(
         round=round_,
-        eligible_residents=eligible_residents(round_, latest),
+        eligible_residents=eligible_residents(round_, latest, now=sum(by_way.values())),
+        eligible_by_verification=by_way,
+        ballots_by_verification=ballots_by_verification(round_.id),
         proposals_by_status=proposals,
         ballots_by_channel=ballots_by_channel(round_.id),
         next_action=next_action(round_, proposals, latest),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from pb.domain.eligibility import REFUSED
+from pb.domain.verification import RESIDENT_WAYS, SELF_DECLARED
 from pb.extensions import db
 from pb.models import CountResult, EligibilityStatus, Role, Round, User, VoterRoll
 from pb.services.eligibility import assess_details, round_rules
@@ -18,14 +19,23 @@ _MARKED_ELIGIBLE = (
 
 
 def eligible_for_round(round_: Round) -> int:
-    """Registered residents marked eligible who may take part in this round (its age and area rules).
+    """Registered residents marked eligible who may take part in this round (its age and area rules)."""
+    return sum(eligible_by_verification(round_).values())
 
-    The same test as why_cannot_take_part, on the two columns the round's rules read (no
+
+def eligible_by_verification(round_: Round) -> dict[str, int]:
+    """Residents who may take part in this round, by how each is known (verified which way, or self-declared).
+
+    The same test as why_cannot_take_part, on the columns the round's rules read (no
     account objects are built: this reads every eligible resident).
     """
     rules = round_rules(round_)
-    rows = db.session.execute(select(User.date_of_birth, User.postcode).where(*_MARKED_ELIGIBLE))
-    return sum(1 for dob, postcode in rows if assess_details(dob, postcode, rules).status != REFUSED)
+    counts = {way: 0 for way in RESIDENT_WAYS}
+    rows = db.session.execute(select(User.date_of_birth, User.postcode, User.verification).where(*_MARKED_ELIGIBLE))
+    for dob, postcode, way in rows:
+        if assess_details(dob, postcode, rules).status != REFUSED:
+            counts[way or SELF_DECLARED] = counts.get(way or SELF_DECLARED, 0) + 1
+    return counts
 
 
 def residents_marked_eligible() -> int:
@@ -66,14 +76,15 @@ class Turnout:
         return f"{100 * n / self.eligible:.1f}%"
 
 
-def eligible_residents(round_: Round, result: CountResult | None = None) -> int:
-    """The round's eligible-residents figure: as fixed by `result`'s count where it kept it, else as it is now.
+def eligible_residents(round_: Round, result: CountResult | None = None, now: int | None = None) -> int:
+    """The round's eligible-residents figure: as fixed by `result`'s count where it kept it, else as it is now
+    (`now`, where the caller has already worked it out).
 
     The staff round page and the public results both read it here, so they show the same figure.
     """
     if result is not None and result.eligible_residents is not None:
         return result.eligible_residents
-    return eligible_for_round(round_)
+    return eligible_for_round(round_) if now is None else now
 
 
 def turnout(round_: Round, result: CountResult | None = None) -> Turnout:

@@ -22,7 +22,7 @@ from pb.extensions import db
 from pb.models import EligibilityStatus, Role, Round, User, VerificationLetter, VoterRoll
 from pb.services import audit
 from pb.services.keyed_hash import NETWORK, keyed_hash
-from pb.services.residents import get_resident
+from pb.services.residents_query import get_resident
 from pb.services.site_settings import places_to_check_in_person
 from pb.services.transaction import lock_user, transaction
 

@@ -39,6 +39,7 @@ FORM_INPUTS: dict[str, tuple[str, ...]] = {
     "min_project_cost_pence": ("min_cost",),
     "max_project_cost_pence": ("max_cost",),
     "paper_double_entry": ("paper_double_entry",),
+    "verified_only": ("who_may_vote",),
     **{name: (f"{name}_day", f"{name}_month", f"{name}_year") for name in DATE_FIELDS},
 }
 
@@ -79,6 +80,13 @@ class RoundForm(FlaskForm):
     min_cost = StringField("Smallest project cost in pounds (optional)", validators=[Length(max=40)])
     max_cost = StringField("Largest project cost in pounds (optional)", validators=[Length(max=40)])
     paper_double_entry = BooleanField("Paper ballots must be typed in twice, by two members of staff")
+    who_may_vote = RadioField(
+        "Who may vote online",
+        choices=[SelectChoice("verified", "Verified residents only (recommended)"),
+                 SelectChoice("anyone", "Anyone eligible who registered, including self-declared registrations")],
+        default="verified",
+        validate_choice=False,
+    )
 
     proposals_open_on_day = _day()
     proposals_open_on_month = _day("Month")
@@ -120,6 +128,7 @@ class RoundForm(FlaskForm):
         self.min_cost.data = pence_to_pounds_text(round_.min_project_cost_pence)
         self.max_cost.data = pence_to_pounds_text(round_.max_project_cost_pence)
         self.paper_double_entry.data = bool(round_.paper_double_entry)
+        self.who_may_vote.data = "verified" if round_.verified_only else "anyone"
         for name in DATE_FIELDS:
             self.set_date(name, getattr(round_, name))
         self.version.data = str(round_.version)
@@ -160,6 +169,9 @@ class RoundForm(FlaskForm):
             values["completion"] = self.completion.data or None
         if wanted("paper_double_entry"):
             values["paper_double_entry"] = bool(self.paper_double_entry.data)
+        # Left out when not posted, so the round keeps its setting (a new round: verified only).
+        if wanted("verified_only") and self.who_may_vote.data in ("verified", "anyone"):
+            values["verified_only"] = self.who_may_vote.data == "verified"
 
         if wanted("budget_pence"):
             try:

@@ -6,16 +6,25 @@ the server when the vote is cast: a hidden field changed in between is refused.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from pb.domain.phases import Phase
 from pb.extensions import limiter
 from pb.models import Channel, Round, User, VotingCode
-from pb.services import ballots, rounds_query
+from pb.services import ballots, rounds_query, verification
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.voting_codes import get_code_voter
-from pb.domain.errors import AlreadyVoted, DomainError, InvalidRanking, NotEligible, NotFound, NotSignedIn, VotingClosed
+from pb.domain.errors import (
+    AlreadyVoted,
+    DomainError,
+    InvalidRanking,
+    NotEligible,
+    NotFound,
+    NotSignedIn,
+    NotVerified,
+    VotingClosed,
+)
 from pb.templating import LOGIN_SESSION_KEY
 from pb.voting.forms import rank_fields
 from pb.domain.ranking import choices_to_refill, read_ranking
@@ -106,18 +115,24 @@ def _refusal(round_: Round, exc: DomainError, voter: User | None = None):
         return render_template("voting/closed.html", round=round_, message=exc.message), 409
     if isinstance(exc, AlreadyVoted):
         return render_template("voting/already_voted.html", round=round_, message=exc.message), 409
+    if isinstance(exc, NotVerified) and isinstance(voter, User):
+        # Nothing of the ballot is kept: the resident is told how to get checked, and comes back.
+        return render_template("voting/verify_first.html", round=round_, message=exc.message, voter=voter,
+                               ways=verification.ways_to_verify(voter, current_app.config["PB_CONTACT"])), 403
     if isinstance(exc, NotEligible):
         return render_template("voting/not_eligible.html", round=round_, message=exc.message, voter=voter), 403
     return render_template("voting/problem.html", round=round_, message=exc.message), exc.status_code
 
 
-def _why_not(round_: Round, voter: User) -> DomainError | None:
+def _why_not(round_: Round, voter: User, code: VotingCode | None) -> DomainError | None:
     """The reason this voter cannot see a ballot now, checked before showing one (casting checks again)."""
     if round_.phase != Phase.VOTING_OPEN:
         return VotingClosed(ballots.closed_message(round_))
     reason = why_cannot_take_part(voter, round_)
     if reason:
         return NotEligible(reason)
+    if code is None and verification.must_verify_first(voter, round_):
+        return NotVerified(verification.not_verified_message(round_))
     if ballots.has_voted(round_.id, voter.id):
         return AlreadyVoted(ballots.ALREADY_VOTED)
     if ballots.paper_ballot_waiting(round_.id, voter.id):
@@ -136,7 +151,7 @@ def _start(round_id: int):
         return round_, None, None, _sign_in_first(round_id)
     except DomainError as exc:  # a voting code that no longer works: its own status
         return round_, None, None, _refusal(round_, exc)
-    problem = _why_not(round_, voter)
+    problem = _why_not(round_, voter, code)
     if problem is not None:
         return round_, voter, code, _page_for(_refusal(round_, problem, voter))
     return round_, voter, code, None
@@ -203,7 +218,8 @@ def cast(round_id: int):
     except NotSignedIn:
         return _sign_in_first(round_id)
     except (AlreadyVoted, VotingClosed, NotEligible) as exc:
-        return _refusal(_public_round(round_id), exc, current_user if code is None else voter)
+        return _refusal(_public_round(round_id), exc,
+                        current_user._get_current_object() if code is None and current_user.is_authenticated else voter)
     session.pop("code_voter", None)
     session[RECEIPT_KEY] = {"round_id": round_id, "receipt": receipt}
     return redirect(url_for("voting.receipt", round_id=round_id), code=303)

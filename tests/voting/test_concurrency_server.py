@@ -36,8 +36,9 @@ class Live:
             projects = [factories.make_proposal(round_).id for _ in range(6)]
             return round_.id, projects
 
-    def voters(self, n: int) -> list[Browser]:
-        """n eligible residents, each signed in through the real sign-in form."""
+    def voters(self, n: int, verification: str = "staff") -> list[Browser]:
+        """n eligible residents (verified by staff unless `verification` says otherwise), each signed in
+        through the real sign-in form."""
         with self.app.app_context():
             password_hash = factories._hash(factories.PASSWORD)
             emails = []
@@ -47,7 +48,7 @@ class Live:
                 emails.append(f"live{self._n}@example.net")
                 db.session.add(User(role=Role.RESIDENT, name=name, name_key=name.lower(), email=emails[-1],
                                     password_hash=password_hash, date_of_birth=factories.date(1950, 1, 1),
-                                    postcode="E8 1AB", eligibility_status=EligibilityStatus.ELIGIBLE, verification="staff"))
+                                    postcode="E8 1AB", eligibility_status=EligibilityStatus.ELIGIBLE, verification=verification))
             db.session.commit()
             db.session.remove()
         browsers = [Browser(self.server.port) for _ in emails]
@@ -187,3 +188,14 @@ def test_closing_voting_during_a_burst_stores_nothing_after_the_close(live):
     assert statuses[303] == stored[0] == stored[1] == at_close, (statuses, stored, at_close)
     assert statuses[303] >= 30 and statuses[409] > 0, statuses
     assert all("Voting has closed" in r.body for r in results if r.status == 409)
+
+
+def test_simultaneous_posts_by_self_declared_residents_in_a_verified_only_round_store_nothing(live):
+    round_id, projects = live.voting_round()
+    voters = live.voters(10, verification="self-declared")
+    tasks = [lambda b=browser: _cast(b, round_id, [projects[0]]) for _ in range(10) for browser in voters]
+    results = run_together(tasks)
+    statuses = _assert_clean(live, results)
+    assert statuses == Counter({403: 100}), statuses
+    assert all("Before you can vote we need to check" in r.body for r in results)
+    assert live.counts(round_id) == (0, 0)
