@@ -12,7 +12,7 @@ from pb.models import Round
 from pb.results.charts import Bar, score_bar_chart
 from pb.results.forms import ReceiptForm
 from pb.results import explain
-from pb.services import counts, open_data, receipts, rounds_query, turnout
+from pb.services import counts, open_data, receipts, rounds_query, turnout, verification
 from pb.domain.errors import NotFound, ValidationFailed
 
 bp = Blueprint("results", __name__)
@@ -55,6 +55,7 @@ def _page_context(round_: Round, result) -> dict:
         "result": result,
         "explanation": explanation,
         "turnout": turnout.turnout(round_, result),
+        "by_verification": verification.ballots_by_verification(round_.id),
         "chart": chart,
     }
 

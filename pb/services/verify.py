@@ -10,6 +10,7 @@ from pb.domain.errors import DomainError
 from pb.domain.money import format_pence
 from pb.domain.phases import Phase
 from pb.domain.receipts import receipt_for
+from pb.domain.verification import BALLOT_WAY_LABELS, SELF_DECLARED
 from pb.extensions import db
 from pb.models import Round, VoterRoll
 from pb.services.counting import run_count
@@ -17,6 +18,7 @@ from pb.services.counts import latest_count, published_count
 from pb.services.elections import recorded_meaning, round_ballots, round_election
 from pb.services.open_data import ballots_csv, parse_ballots_csv, sha256_hex
 from pb.services.proposals import shortlisted_proposals
+from pb.services.verification import ballots_by_verification
 from pb.tally import TallyError
 
 
@@ -47,6 +49,18 @@ def verify_round(round_: Round) -> list[Check]:
     roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_.id)) or 0
     checks.append(Check("voter roll = ballots", roll == len(ballots) == result.ballot_count,
                         f"{roll} on the voter roll, {len(ballots)} ballots stored, {result.ballot_count} counted."))
+
+    by_way = ballots_by_verification(round_.id)
+    unchecked_online = by_way.get(SELF_DECLARED, 0)
+    shown = ", ".join(f"{BALLOT_WAY_LABELS.get(way, 'not recorded').lower()} {n}" for way, n in by_way.items() if n)
+    checks.append(Check(
+        "voter roll by verification",
+        not (round_.verified_only and unchecked_online),
+        f"Ballots by how the voter was known: {shown or 'none'}."
+        + (f" {unchecked_online} online ballot(s) from self-declared residents in a round for verified residents only."
+           if round_.verified_only and unchecked_online else
+           "" if round_.verified_only else " This round accepted self-declared registrations."),
+    ))
 
     bad = [b.receipt[:12] for b in ballots if receipt_for(round_.id, b.project_ids, b.nonce) != b.receipt]
     checks.append(Check("receipts", not bad,

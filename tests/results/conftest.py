@@ -74,7 +74,8 @@ def seed_round(phase: str = Phase.VOTING_CLOSED, plan=BALLOT_PLAN, **round_kw) -
             voter = factories.make_resident()
             channel = Channel.PAPER if n in (2, 7) else Channel.ONLINE
             db.session.add(VoterRoll(round_id=round_.id, user_id=voter.id, channel=channel,
-                                     entered_by_id=staff.id if channel == Channel.PAPER else None))
+                                     entered_by_id=staff.id if channel == Channel.PAPER else None,
+                                     verification="paper" if channel == Channel.PAPER else "staff"))
             ranking = [ids[x] for x in letters]
             nonce = secrets.token_hex(16)
             receipt = receipt_for(round_.id, ranking, nonce)

@@ -7,6 +7,8 @@ import io
 import json
 import re
 
+from sqlalchemy import text
+
 from pb.extensions import db
 from pb.models import CountResult, Round
 from tests.conftest import page_html
@@ -240,3 +242,23 @@ def test_a_ballots_file_that_no_longer_matches_its_count_is_served_as_it_is_and_
     again, statements = _statements_for(app, client, url)
     assert first.status_code == again.status_code == 200 and again.data == first.data
     assert _reads_ballots(statements)  # built again each time: never kept as the published file
+
+
+def test_results_say_how_voters_were_known_in_counts_only(client, seeded):
+    html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
+    part = html[html.index('id="verification"'):html.index('id="how"')]
+    assert "counted online votes only from residents whose details had been checked" in part
+    assert re.search(r"Checked by staff</th><td class=\"num\">8</td>", part)
+    assert re.search(r"Paper ballot keyed by staff</th><td class=\"num\">2</td>", part)
+    assert re.search(r"Self-declared</th><td class=\"num\">0</td>", part)
+
+
+def test_results_of_a_round_open_to_anyone_eligible_say_how_many_ballots_were_self_declared(client, seeded, app):
+    with app.app_context():
+        db.session.execute(text("UPDATE rounds SET verified_only = false WHERE id = :r"), {"r": seeded.round_id})
+        db.session.execute(text("UPDATE voter_roll SET verification = 'self-declared' WHERE id IN "
+                                "(SELECT id FROM voter_roll WHERE round_id = :r AND channel = 'online' "
+                                "ORDER BY id LIMIT 3)"), {"r": seeded.round_id})
+        db.session.commit()
+    html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
+    assert "This round accepted self-declared registrations: 3 of 10 ballots" in html

@@ -17,10 +17,21 @@ def _raw(app, sql: str, **params) -> None:
 def test_verify_passes_on_a_published_round(runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 0, result.output
-    for name in ("ballots file hash", "voter roll = ballots", "receipts", "re-count"):
+    for name in ("ballots file hash", "voter roll = ballots", "voter roll by verification", "receipts", "re-count"):
         assert f"OK    {name}" in result.output
     assert "10 on the voter roll, 10 ballots stored, 10 counted" in result.output
-    assert "Verified: all 5 checks match." in result.output
+    assert "Ballots by how the voter was known: checked by staff 8, paper ballot keyed by staff 2." in result.output
+    assert "Verified: all 6 checks match." in result.output
+
+
+def test_verify_catches_an_unverified_online_ballot_in_a_verified_only_round(app, runner, seeded):
+    # A voter-roll row altered behind pb's back to an online ballot nobody checked.
+    _raw(app, "UPDATE voter_roll SET verification = 'self-declared' WHERE id = "
+              "(SELECT MIN(id) FROM voter_roll WHERE round_id = :r)", r=seeded.round_id)
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  voter roll by verification" in result.output
+    assert "1 online ballot(s) from self-declared residents in a round for verified residents only" in result.output
 
 
 def test_verify_catches_a_ballot_whose_ranking_was_changed(app, runner, seeded):
