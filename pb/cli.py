@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from pb.database import upgrade_database, wipe_database
 from pb.domain.errors import DomainError
 from pb.services import staff_accounts
+from pb.services.suspicious_registrations import purge_network_keys
 
 pb_cli = AppGroup("pb", help="Run and look after a pb site.")
 
@@ -90,3 +91,11 @@ def demo_if_empty_command() -> None:
 
 
 from pb.results.commands import verify_command; pb_cli.add_command(verify_command)  # noqa: E402,E702
+
+
+@pb_cli.command("purge-network-keys")
+@with_appcontext
+def purge_network_keys_command() -> None:
+    """Delete the network hashes of registrations older than 90 days (run daily, e.g. from cron)."""
+    n = purge_network_keys()
+    click.echo(f"Deleted the network hash of {n} registration{'s' if n != 1 else ''} older than 90 days.")

@@ -2,7 +2,8 @@
 
 Demo accounts (demo data only, never in production):
   staff@example.org / pb-demo-password     (administrator)
-  resident@example.org / pb-demo-password  (eligible, has not voted in the voting round)
+  resident@example.org / pb-demo-password  (eligible, matched the demo's resident list, has not voted
+                                            in the voting round)
 """
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from pb.services.ballots import cast_ballot
 from pb.services.counting import count_round
 from pb.services.passwords import hash_password
 from pb.services.rounds import move_phase
+from pb.services.resident_lists import upload_list
 from pb.services.transaction import transaction
+from pb.services.verification import network_key
+from pb.services.verification_letters import request_letter
 
 DEMO_PASSWORD = "pb-demo-password"  # nosec B105 - published demo login; the demo is refused in production
 STAFF_EMAIL = "staff@example.org"
@@ -70,11 +74,53 @@ def _postcode(rng: random.Random, district: str) -> str:
 
 
 def _demo_verification(rng: random.Random, when: datetime) -> dict:
-    """Most demo residents were checked in person by staff; a few are still self-declared."""
-    if rng.random() < 0.85:
+    """Most demo residents were checked in person by staff; the rest are self-declared until the
+    demo's resident list matches many of them."""
+    if rng.random() < 0.7:
         return dict(verification="staff", verified_at=when,
                     verification_note="Saw proof of name and address in person: at a Connect Hackney drop-in")
     return dict(verification="self-declared")
+
+
+SUSPICIOUS_POSTCODE = "E8 2QQ"
+
+
+def _letters_waiting(rng: random.Random, fake: Faker, residents: list[User]) -> None:
+    """A few self-declared residents asked for a verification letter: staff see them waiting to print."""
+    for user in residents:
+        request_letter(user, f"{rng.randint(1, 180)} {fake.street_name()}")
+
+
+def _suspicious_cluster(rng: random.Random, now: datetime, password_hash: str) -> None:
+    """Eight self-declared registrations at one postcode within forty minutes yesterday, from one
+    network: what invented residents look like on the suspicious registrations page."""
+    fake = Faker("en_GB")
+    fake.seed_instance(rng.randint(0, 10**6))
+    start = now - timedelta(days=1, hours=3)
+    key = network_key("198.51.100.23")
+    for n in range(8):
+        name = fake.name()
+        db.session.add(User(
+            role=Role.RESIDENT, name=name, name_key=_name_key(name), email=f"cluster{n}@example.net",
+            password_hash=password_hash, date_of_birth=date(1950 + n, 1 + n, 10 + n), postcode=SUSPICIOUS_POSTCODE,
+            eligibility_status=EligibilityStatus.ELIGIBLE, eligibility_reason="Aged 50 or over and living in Hackney.",
+            created_at=start + timedelta(minutes=5 * n), network_key=key,
+        ))
+
+
+def _list_members(rng: random.Random, people: list[User], leave_out: list[User]) -> list[User]:
+    """Who is on the demo's resident list: many of the self-declared residents, and some staff have met."""
+    unchecked = [p for p in people if not p.is_verified and p not in leave_out]
+    checked = [p for p in people if p.is_verified]
+    return rng.sample(unchecked, k=min(len(unchecked), 25)) + rng.sample(checked, k=min(len(checked), 10))
+
+
+def _members_csv(resident: User, members: list[User]) -> bytes:
+    """The demo's resident list, as an administrator would upload it: a CSV with a header row."""
+    lines = ["Name,Date of birth,Postcode"]
+    for person in [resident, *members]:
+        lines.append(f'"{person.name}",{person.date_of_birth:%d/%m/%Y},{person.postcode}')
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def load_demo(seed: int = 2026, residents: int = 300) -> str:
@@ -91,10 +137,12 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
         staff = User(role=Role.ADMIN, name="Sam Okafor", name_key="sam okafor", email=STAFF_EMAIL,
                      password_hash=password_hash, eligibility_status=EligibilityStatus.REFUSED,
                      eligibility_reason="Staff accounts do not vote.")
+        # Self-declared until the demo's resident list (below) matches her.
         resident = User(role=Role.RESIDENT, name="Rita Hughes", name_key="rita hughes", email=RESIDENT_EMAIL,
                         password_hash=password_hash, date_of_birth=date(1949, 3, 27), postcode="E8 3PN",
                         eligibility_status=EligibilityStatus.ELIGIBLE,
-                        eligibility_reason="Aged 50 or over and living in Hackney.")
+                        eligibility_reason="Aged 50 or over and living in Hackney.",
+                        created_at=now - timedelta(days=30))
         db.session.add_all([staff, resident])
 
         people: list[User] = []
@@ -114,10 +162,15 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
                 password_hash=password_hash if has_email else None,
                 eligibility_status=EligibilityStatus.ELIGIBLE,
                 eligibility_reason="Aged 50 or over and living in Hackney.",
-                **_demo_verification(rng, now - timedelta(days=rng.randint(8, 400))),
+                # Registered over the past year or so, as a real roll builds up.
+                created_at=now - timedelta(days=rng.randint(9, 420), minutes=rng.randint(0, 1439)),
+                **_demo_verification(rng, now - timedelta(days=rng.randint(1, 8))),
             ))
         db.session.add_all(people)
         db.session.flush()
+        with_letters = [p for p in people if not p.is_verified][:4]
+        _letters_waiting(rng, fake, with_letters)
+        _suspicious_cluster(rng, now, password_hash)
 
         def make_round(**kw) -> Round:
             values = dict(
@@ -157,6 +210,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
                          "the projects they liked best.\n\nEach voter chose up to 3 projects: 3 points for a 1st "
                          "choice, 2 for a 2nd and 1 for a 3rd."),
             budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today - timedelta(days=365),
+            verified_only=False,  # before the fund checked addresses: the results say how many were self-declared
             proposals_open_on=today - timedelta(days=470), proposals_close_on=today - timedelta(days=440),
             voting_open_on=today - timedelta(days=400), voting_close_on=today - timedelta(days=380),
             results_on=today - timedelta(days=370),
@@ -224,6 +278,9 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     count_round(published, staff)
     move_phase(published.id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
 
+    demo_list = upload_list(staff, "Connect Hackney members (demo)", "Connect Hackney's membership list, demo data",
+                            _members_csv(resident, _list_members(rng, people, with_letters)))
+
     shortlisted_now = [p for p in this_year if p.status == ProposalStatus.SHORTLISTED]
     this_year_voters = rng.sample(people, k=min(len(people), max(1, int(len(people) * 0.4))))
     cast_now = vote(voting, shortlisted_now, this_year_voters)
@@ -231,7 +288,8 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     return (
         f"Demo loaded: {residents + 1} residents; '{voting.title}' in voting with {len(shortlisted_now)} shortlisted "
         f"projects and {cast_now} ballots so far; '{published.title}' with published results; "
-        f"'{review.title}' with ideas in review.\n"
+        f"'{review.title}' with ideas in review; a resident list of {demo_list.rows} people, "
+        f"letters waiting to be printed and one suspicious cluster for staff to review.\n"
         f"Staff sign-in: {STAFF_EMAIL} / {DEMO_PASSWORD}\n"
         f"Resident sign-in: {RESIDENT_EMAIL} / {DEMO_PASSWORD}"
     )

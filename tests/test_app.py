@@ -111,9 +111,10 @@ def test_production_starts_with_secret_key_from_environment(migrated_database, t
 def test_every_area_is_registered(app):
     from pb import BLUEPRINT_MODULES
 
-    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 11
-    assert {"main", "auth", "staff", "residents", "residents_staff", "proposals", "proposals_staff",
-            "voting", "voting_staff", "results", "results_staff"} == set(app.blueprints)
+    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 15
+    assert {"main", "auth", "staff", "residents", "residents_staff", "resident_lists", "letters", "letters_staff",
+            "suspicious_staff", "proposals", "proposals_staff", "voting", "voting_staff", "results",
+            "results_staff"} == set(app.blueprints)
 
 
 def _app_with_keys(key: str, fallbacks: list[str] | None = None):

@@ -8,7 +8,8 @@ import sys
 from sqlalchemy import func, select
 
 from pb.extensions import db
-from pb.models import Ballot, CountResult, Proposal, ProposalStatus, Round, User, VoterRoll
+from pb.models import Ballot, CountResult, Proposal, ProposalStatus, ResidentList, Round, User, VerificationLetter, VoterRoll
+from pb.services.suspicious_registrations import open_groups
 from tests.conftest import PROJECT_ROOT, make_app
 
 
@@ -70,6 +71,16 @@ def test_demo_loads_realistic_data(app, runner):
         assert ballots == roll > 0
         count = db.session.scalar(select(CountResult).where(CountResult.round_id == published.id, CountResult.is_published))
         assert count is not None and count.funded
+        # Verification: the open round takes verified residents only; the demo resident matched the
+        # demo's resident list; letters wait to be printed; one cluster waits for staff.
+        assert voting.verified_only and not published.verified_only
+        assert resident.verification == "list"
+        assert db.session.scalar(select(func.count()).select_from(ResidentList)) == 1
+        assert db.session.scalar(select(func.count()).select_from(VerificationLetter).where(
+            VerificationLetter.printed_at.is_(None))) >= 3
+        assert [g.kind for g in open_groups()] == ["shared-postcode"]
+        assert db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+            VoterRoll.round_id == voting.id, VoterRoll.verification == "self-declared")) == 0
         # The demo resident has not voted in the voting round.
         assert db.session.scalar(select(func.count()).select_from(VoterRoll).where(
             VoterRoll.round_id == voting.id, VoterRoll.user_id == resident.id)) == 0

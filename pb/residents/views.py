@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user
 from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
 from pb.residents.throttle import code_limits, registration_limits
 from pb.services import residents as residents_service
-from pb.services import verification, voting_codes
+from pb.services import verification, verification_letters, voting_codes
 from pb.domain.errors import DomainError
 from pb.services import resident_data
 from pb.services import proposals
@@ -95,7 +95,7 @@ def account():
     return render_template(
         "residents/account.html",
         user=user,
-        ways=verification.ways_to_verify(user, current_app.config["PB_CONTACT"]),
+        ways=verification_letters.ways_to_verify(user),
         must_verify={r.id for r, _, _ in rounds if verification.must_verify_first(user, r)},
         voted=resident_data.rounds_voted_in(user),
         proposals=proposals.proposals_of(user),

@@ -36,7 +36,7 @@ from pb.services.passwords import hash_password
 from pb.domain import verification as verification_rules
 from pb.services.resident_lists import match_resident
 from pb.services.residents_query import get_resident
-from pb.services.verification import mark_self_declared, mark_verified
+from pb.services.verification import clear_old_network_keys, mark_self_declared, mark_verified
 from pb.services.verification_letters import check_address_line, request_letter
 from pb.services.transaction import transaction
 
@@ -200,6 +200,8 @@ def _create_resident(
             )
             db.session.add(user)
             db.session.flush()
+            if network_key:
+                clear_old_network_keys()
             if approve:
                 mark_verified(user, verification_rules.STAFF, actor=actor, note=IN_PERSON_NOTE)
             elif match_resident(user) is None and letter_to:

@@ -11,8 +11,7 @@ the person, and count as such.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 
@@ -23,7 +22,6 @@ from pb.models import EligibilityStatus, Role, Round, User, VerificationLetter, 
 from pb.services import audit
 from pb.services.keyed_hash import NETWORK, keyed_hash
 from pb.services.residents_query import get_resident
-from pb.services.site_settings import places_to_check_in_person
 from pb.services.transaction import lock_user, transaction
 
 STAFF_WAYS = {
@@ -105,6 +103,23 @@ def request_verification(actor: User, user_id: int) -> User:
     return user
 
 
+NETWORK_KEY_DAYS = 90
+
+
+def clear_old_network_keys(now: datetime | None = None) -> int:
+    """Delete the network hash of every registration older than NETWORK_KEY_DAYS, in the caller's transaction.
+
+    Run with every online registration (and daily by `flask pb purge-network-keys`), so none is
+    kept longer than the privacy text says. Returns how many were deleted.
+    """
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=NETWORK_KEY_DAYS)
+    result = db.session.execute(
+        update(User).where(User.network_key.is_not(None), User.created_at < cutoff)
+        .values(network_key=None).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def network_key(remote_address: str | None) -> str | None:
     """A keyed hash of the network (IPv4 /24, IPv6 /48) a registration came from; never the address itself."""
     prefix = rules.network_prefix(remote_address)
@@ -125,28 +140,6 @@ def must_verify_first(user: User, round_: Round) -> bool:
 def not_verified_message(round_: Round) -> str:
     area = round_.area_name or "the area this round is for"
     return f"Before you can vote we need to check you live in {area}."
-
-
-@dataclass(frozen=True)
-class WaysToVerify:
-    """What a resident who must be verified can do: the letter they are waiting for, places, a phone number."""
-
-    letter: VerificationLetter | None
-    can_ask_for_letter: bool
-    places: list[str]
-    contact: str
-
-
-def ways_to_verify(user: User, contact: str) -> WaysToVerify:
-    letter = db.session.scalar(
-        select(VerificationLetter)
-        .where(VerificationLetter.user_id == user.id, VerificationLetter.used_at.is_(None),
-               VerificationLetter.cancelled_at.is_(None))
-        .order_by(VerificationLetter.id.desc())
-        .limit(1)
-    )
-    return WaysToVerify(letter=letter, can_ask_for_letter=letter is None and bool(user.postcode),
-                        places=places_to_check_in_person(), contact=contact)
 
 
 # ---------------------------------------------------------------- counts (never names)

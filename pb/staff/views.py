@@ -15,6 +15,7 @@ from pb.domain.phases import PHASE_MOVE_EFFECTS, Phase
 from pb.models.round import DEFAULT_CATEGORIES
 from pb.domain import round_settings
 from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
+from pb.services import suspicious_registrations, verification_letters
 from pb.services import audit, round_figures, rounds_query
 from pb.services import rounds as rounds_service
 from pb.services import staff_accounts
@@ -56,7 +57,9 @@ def _all_problems(values: dict, unreadable: dict[str, str], round_=None, locked=
 
 @bp.route("/")
 def dashboard():
-    return render_template("staff/dashboard.html", dashboard=round_figures.dashboard_figures())
+    return render_template("staff/dashboard.html", dashboard=round_figures.dashboard_figures(),
+                           suspicious=suspicious_registrations.summary_counts(),
+                           letters_waiting=verification_letters.letter_queue_counts()[0])
 
 
 @bp.route("/rounds/<int:round_id>")

@@ -6,13 +6,13 @@ the server when the vote is cast: a hidden field changed in between is refused.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from pb.domain.phases import Phase
 from pb.extensions import limiter
 from pb.models import Channel, Round, User, VotingCode
-from pb.services import ballots, rounds_query, verification
+from pb.services import ballots, rounds_query, verification, verification_letters
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.voting_codes import get_code_voter
 from pb.domain.errors import (
@@ -118,7 +118,7 @@ def _refusal(round_: Round, exc: DomainError, voter: User | None = None):
     if isinstance(exc, NotVerified) and isinstance(voter, User):
         # Nothing of the ballot is kept: the resident is told how to get checked, and comes back.
         return render_template("voting/verify_first.html", round=round_, message=exc.message, voter=voter,
-                               ways=verification.ways_to_verify(voter, current_app.config["PB_CONTACT"])), 403
+                               ways=verification_letters.ways_to_verify(voter)), 403
     if isinstance(exc, NotEligible):
         return render_template("voting/not_eligible.html", round=round_, message=exc.message, voter=voter), 403
     return render_template("voting/problem.html", round=round_, message=exc.message), exc.status_code

@@ -73,6 +73,7 @@ def test_full_valid_set_is_normalised():
         "min_project_cost_pence": 50_000,
         "max_project_cost_pence": 1_000_000,
         "paper_double_entry": True,
+        "verified_only": True,
         "proposals_open_on": date(2026, 1, 5),
         "proposals_close_on": date(2026, 2, 5),
         "voting_open_on": date(2026, 3, 1),
@@ -80,6 +81,16 @@ def test_full_valid_set_is_normalised():
         "results_on": date(2026, 4, 15),
     }
     assert tuple(out) == rs.ROUND_FIELDS
+
+
+@pytest.mark.parametrize("given, stored", [(None, True), (True, True), (False, False), (0, False)])
+def test_who_may_vote_is_verified_residents_only_unless_staff_choose_otherwise(given, stored):
+    assert rs.clean_values(valid(verified_only=given))["verified_only"] is stored
+
+
+def test_who_may_vote_locks_when_voting_opens():
+    assert "verified_only" in rs.locked_fields(round_in(Phase.VOTING_OPEN))
+    assert "verified_only" not in rs.locked_fields(round_in(Phase.PROPOSALS_CLOSED))
 
 
 def test_defaults_for_empty_optional_values():

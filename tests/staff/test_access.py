@@ -15,7 +15,10 @@ from pb.extensions import db
 from pb.models import ProposalStatus
 from tests import factories
 
-ADMIN_ONLY = {"staff.accounts", "staff.deactivate_account", "staff.reactivate_account"}
+ADMIN_ONLY = {"staff.accounts", "staff.deactivate_account", "staff.reactivate_account",
+              "resident_lists.index", "resident_lists.upload", "resident_lists.detail", "resident_lists.replace",
+              "resident_lists.delete",
+              "suspicious_staff.settings"}
 
 
 def _staff_routes(app) -> list[tuple[str, str, str]]:

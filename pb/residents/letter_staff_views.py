@@ -1,0 +1,74 @@
+"""Staff pages for verification letters: the letters to send, printing a batch, marking it sent.
+
+Printing answers with the printable letters themselves: each letter's new code appears on
+that page only (never stored, never shown again, not cached). Every /staff URL is
+staff-only (deny_by_default in pb.web).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from pb.domain.errors import DomainError
+from pb.residents.letter_forms import LetterBatchForm
+from pb.services import verification_letters as letters
+
+bp = Blueprint("letters_staff", __name__, url_prefix="/staff/letters")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _public_address(endpoint: str) -> str:
+    """The address to print for residents: PB_PUBLIC_URL if set, without "https://" (nobody needs to type it)."""
+    base = (current_app.config.get("PB_PUBLIC_URL") or "").rstrip("/")
+    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+    return url.split("://", 1)[-1]
+
+
+def _queue_page(problem: str | None = None, status: int = 200):
+    return render_template("letters/queue.html", queue=letters.letter_queue(), form=LetterBatchForm(formdata=None),
+                           problem=problem, batch_limit=letters.BATCH_LIMIT), status
+
+
+@bp.route("")
+def queue():
+    return _queue_page()
+
+
+@bp.route("/print", methods=["POST"])
+def print_letters():
+    form = LetterBatchForm()
+    if not form.validate_on_submit():
+        return _queue_page("Choose the letters to print, then try again.", 400)
+    try:
+        printed = letters.print_letters(_actor(), form.letter_id.data, reprint=bool(form.reprint.data))
+    except DomainError as exc:
+        return _queue_page(exc.message, exc.status_code if exc.status_code in (400, 409) else 400)
+    # The letters are the response to this POST: their codes are never stored or shown again.
+    g.no_store = True
+    return render_template(
+        "letters/print.html",
+        printed=printed,
+        form=LetterBatchForm(formdata=None),
+        address=_public_address("letters.enter_code"),
+        reprint=bool(form.reprint.data),
+    )
+
+
+@bp.route("/sent", methods=["POST"])
+def mark_sent():
+    form = LetterBatchForm()
+    if not form.validate_on_submit():
+        return _queue_page("Choose the letters you have posted, then try again.", 400)
+    try:
+        outcome = letters.mark_sent(_actor(), form.letter_id.data)
+    except DomainError as exc:
+        return _queue_page(exc.message, exc.status_code if exc.status_code in (400, 409) else 400)
+    if outcome.marked:
+        flash(f"{outcome.marked} letter{'' if outcome.marked == 1 else 's'} marked as sent.", "success")
+    if outcome.not_needed:
+        flash("Do not post the letter to " + ", ".join(outcome.not_needed) + ": their address has been confirmed "
+              "another way since it was printed, so its code no longer works.", "info")
+    return redirect(url_for("letters_staff.queue"))

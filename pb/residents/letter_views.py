@@ -1,0 +1,108 @@
+"""Residents' pages for verification letters: ask for a letter, and type the code from it.
+
+The code page (/confirm-address) is the short address printed on the letter; the account
+page includes the same form (templates/letters/_enter_code.html). Wrong codes are
+throttled per address and per account, with limits read from the app's config:
+PB_LIMIT_LETTER_CODE_PER_IP counts failed attempts from one address (a code that works
+costs nothing, so residents sharing a community centre's address are not slowed), and
+PB_LIMIT_LETTER_CODE_PER_ACCOUNT counts every attempt for one account, from any address,
+before it is judged, so a burst of guesses cannot slip past it (the right code ends the
+need for more).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from pb.domain.errors import DomainError
+from pb.extensions import limiter
+from pb.residents.letter_forms import AskForLetterForm, LetterCodeForm
+from pb.residents.throttle import failed, ip_key
+from pb.services import resident_data
+from pb.services import verification_letters as letters
+
+bp = Blueprint("letters", __name__)
+
+DEFAULT_LIMITS = {
+    "PB_LIMIT_LETTER_CODE_PER_IP": "10 per minute;50 per hour",
+    "PB_LIMIT_LETTER_CODE_PER_ACCOUNT": "5 per 15 minutes",
+}
+
+
+def _configured(name: str):
+    def value() -> str:
+        return current_app.config.get(name) or DEFAULT_LIMITS[name]
+
+    return value
+
+
+def _account_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "signed-out-" + ip_key()
+
+
+def letter_code_limits(view):
+    view = limiter.limit(_configured("PB_LIMIT_LETTER_CODE_PER_IP"), key_func=ip_key, methods=["POST"],
+                         deduct_when=failed, scope="letter-code-ip")(view)
+    view = limiter.limit(_configured("PB_LIMIT_LETTER_CODE_PER_ACCOUNT"), key_func=_account_key,
+                         methods=["POST"], scope="letter-code-account")(view)
+    return view
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/confirm-address", methods=["GET", "POST"])
+@letter_code_limits
+@login_required
+def enter_code():
+    g.no_store = True
+    user = _user()
+    form = LetterCodeForm()
+    if form.validate_on_submit():
+        try:
+            letters.enter_letter_code(user, form.code.data)
+        except DomainError as exc:
+            # Shown again as typed, so a slip can be spotted and corrected.
+            form.show_errors(exc.errors or {"code": exc.message})
+        else:
+            return redirect(url_for("letters.confirmed"))
+    return render_template("letters/enter_code.html", form=form, user=user,
+                           status=letters.letter_status(user)), 400 if form.errors else 200
+
+
+@bp.route("/confirm-address/done")
+@login_required
+def confirmed():
+    user = _user()
+    if user.verification != "letter":
+        return redirect(url_for("letters.enter_code"))
+    to_vote = [r for r, reason, voted in resident_data.rounds_to_take_part_in(user)
+               if r.phase == "voting_open" and not reason and not voted]
+    return render_template("letters/confirmed.html", user=user, to_vote=to_vote)
+
+
+@bp.route("/account/letter", methods=["GET", "POST"])
+@login_required
+def ask():
+    g.no_store = True
+    user = _user()
+    if user.is_staff:
+        abort(403)
+    form = AskForLetterForm()
+    if not form.is_submitted():
+        form.address_line.data = user.address_line
+    if form.validate_on_submit():
+        try:
+            letters.ask_for_letter(user, form.address_line.data)
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"address_line": exc.message})
+        else:
+            address = ", ".join(p for p in (letters.check_address_line(form.address_line.data), user.postcode) if p)
+            flash(f"Thank you. We will post a letter to {address}. When it comes, type the code from it "
+                  "on your account page to confirm your address.", "success")
+            return redirect(url_for("residents.account"))
+    return render_template("letters/ask.html", form=form, user=user,
+                           status=letters.letter_status(user)), 400 if form.errors else 200
