@@ -63,6 +63,8 @@ class Config:
     PB_LIMIT_REGISTER_PER_IP = os.environ.get("PB_LIMIT_REGISTER_PER_IP", "10 per minute;30 per hour")
     PB_LIMIT_REGISTER_PER_ACCOUNT = os.environ.get("PB_LIMIT_REGISTER_PER_ACCOUNT", "5 per minute;20 per hour")
     PB_LIMIT_CODE_PER_IP = os.environ.get("PB_LIMIT_CODE_PER_IP", "10 per minute;50 per hour")
+    PB_LIMIT_LETTER_CODE_PER_IP = os.environ.get("PB_LIMIT_LETTER_CODE_PER_IP", "10 per minute;50 per hour")
+    PB_LIMIT_LETTER_CODE_PER_ACCOUNT = os.environ.get("PB_LIMIT_LETTER_CODE_PER_ACCOUNT", "5 per 15 minutes")
 
     # Shown to residents as who to contact for help.
     PB_ORGANISATION = os.environ.get("PB_ORGANISATION", "Connect Hackney")

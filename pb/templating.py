@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, session
+from flask import Flask, current_app, g, render_template, session, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
@@ -169,3 +169,10 @@ def install_template_helpers(app: Flask) -> None:
             "resident_way_labels": RESIDENT_WAY_LABELS,
             "ballot_way_labels": BALLOT_WAY_LABELS,
         }
+
+
+def public_address(endpoint: str) -> str:
+    """The address of a page to print on a letter: PB_PUBLIC_URL if set, without "https://" (nobody needs to type it)."""
+    base = (current_app.config.get("PB_PUBLIC_URL") or "").rstrip("/")
+    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+    return url.split("://", 1)[-1]

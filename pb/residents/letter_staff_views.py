@@ -6,11 +6,12 @@ staff-only (deny_by_default in pb.web).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from pb.domain.errors import DomainError
 from pb.residents.letter_forms import LetterBatchForm
+from pb.templating import public_address
 from pb.services import verification_letters as letters
 
 bp = Blueprint("letters_staff", __name__, url_prefix="/staff/letters")
@@ -18,13 +19,6 @@ bp = Blueprint("letters_staff", __name__, url_prefix="/staff/letters")
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _public_address(endpoint: str) -> str:
-    """The address to print for residents: PB_PUBLIC_URL if set, without "https://" (nobody needs to type it)."""
-    base = (current_app.config.get("PB_PUBLIC_URL") or "").rstrip("/")
-    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
-    return url.split("://", 1)[-1]
 
 
 def _queue_page(problem: str | None = None, status: int = 200):
@@ -52,7 +46,7 @@ def print_letters():
         "letters/print.html",
         printed=printed,
         form=LetterBatchForm(formdata=None),
-        address=_public_address("letters.enter_code"),
+        address=public_address("letters.enter_code"),
         reprint=bool(form.reprint.data),
     )
 

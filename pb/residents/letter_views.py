@@ -2,53 +2,20 @@
 
 The code page (/confirm-address) is the short address printed on the letter; the account
 page includes the same form (templates/letters/_enter_code.html). Wrong codes are
-throttled per address and per account, with limits read from the app's config:
-PB_LIMIT_LETTER_CODE_PER_IP counts failed attempts from one address (a code that works
-costs nothing, so residents sharing a community centre's address are not slowed), and
-PB_LIMIT_LETTER_CODE_PER_ACCOUNT counts every attempt for one account, from any address,
-before it is judged, so a burst of guesses cannot slip past it (the right code ends the
-need for more).
+throttled per address and per account (pb.residents.throttle.letter_code_limits).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from pb.domain.errors import DomainError
-from pb.extensions import limiter
 from pb.residents.letter_forms import AskForLetterForm, LetterCodeForm
-from pb.residents.throttle import failed, ip_key
+from pb.residents.throttle import letter_code_limits
 from pb.services import resident_data
 from pb.services import verification_letters as letters
 
 bp = Blueprint("letters", __name__)
-
-DEFAULT_LIMITS = {
-    "PB_LIMIT_LETTER_CODE_PER_IP": "10 per minute;50 per hour",
-    "PB_LIMIT_LETTER_CODE_PER_ACCOUNT": "5 per 15 minutes",
-}
-
-
-def _configured(name: str):
-    def value() -> str:
-        return current_app.config.get(name) or DEFAULT_LIMITS[name]
-
-    return value
-
-
-def _account_key() -> str:
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return "signed-out-" + ip_key()
-
-
-def letter_code_limits(view):
-    view = limiter.limit(_configured("PB_LIMIT_LETTER_CODE_PER_IP"), key_func=ip_key, methods=["POST"],
-                         deduct_when=failed, scope="letter-code-ip")(view)
-    view = limiter.limit(_configured("PB_LIMIT_LETTER_CODE_PER_ACCOUNT"), key_func=_account_key,
-                         methods=["POST"], scope="letter-code-account")(view)
-    return view
-
 
 def _user():
     return current_user._get_current_object()

@@ -3,7 +3,7 @@ voting-code letters and deleting a resident's data. Every /staff URL is staff-on
 (enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.residents.forms import (
@@ -15,6 +15,7 @@ from pb.residents.forms import (
     StaffVerifyForm,
     round_choice,
 )
+from pb.templating import public_address
 from pb.services import residents as residents_service
 from pb.services import verification, voting_codes
 from pb.domain.errors import DomainError, NotFound
@@ -28,13 +29,6 @@ bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _public_address(endpoint: str) -> str:
-    """The address to print for residents: PB_PUBLIC_URL if set, without "https://" (nobody needs to type it)."""
-    base = (current_app.config.get("PB_PUBLIC_URL") or "").rstrip("/")
-    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
-    return url.split("://", 1)[-1]
 
 
 def _resident_or_404(user_id: int):
@@ -248,7 +242,7 @@ def issue_code(user_id: int):
                     user=user,
                     round=round_,
                     code=voting_codes.format_code(code),
-                    address=_public_address("residents.vote_with_code"),
+                    address=public_address("residents.vote_with_code"),
                 )
     return render_template("residents_staff/issue_code.html", user=user, form=form, rounds=rounds), 400 if form.errors else 200
 

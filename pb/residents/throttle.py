@@ -2,7 +2,8 @@
 
 Limits are read from the app's config on each request, so tests can set small ones:
 PB_LIMIT_SIGN_IN_PER_IP, PB_LIMIT_SIGN_IN_PER_ACCOUNT, PB_LIMIT_REGISTER_PER_IP,
-PB_LIMIT_REGISTER_PER_ACCOUNT and PB_LIMIT_CODE_PER_IP. The counters live in
+PB_LIMIT_REGISTER_PER_ACCOUNT, PB_LIMIT_CODE_PER_IP, PB_LIMIT_LETTER_CODE_PER_IP and
+PB_LIMIT_LETTER_CODE_PER_ACCOUNT. The counters live in
 RATELIMIT_STORAGE_URI (Redis when several workers run, so they share them).
 
 Only failed attempts count where that is enough: a resident who types the right
@@ -13,6 +14,7 @@ cannot create accounts in bulk.
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_login import current_user
 from flask_limiter.util import get_remote_address
 
 from pb.extensions import limiter
@@ -23,6 +25,8 @@ DEFAULT_LIMITS = {
     "PB_LIMIT_REGISTER_PER_IP": "10 per minute;30 per hour",
     "PB_LIMIT_REGISTER_PER_ACCOUNT": "5 per minute;20 per hour",
     "PB_LIMIT_CODE_PER_IP": "10 per minute;50 per hour",
+    "PB_LIMIT_LETTER_CODE_PER_IP": "10 per minute;50 per hour",
+    "PB_LIMIT_LETTER_CODE_PER_ACCOUNT": "5 per 15 minutes",
 }
 
 
@@ -79,3 +83,21 @@ def registration_limits(view):
 
 def code_limits(view):
     return limiter.limit(configured("PB_LIMIT_CODE_PER_IP"), key_func=ip_key, methods=["POST"], deduct_when=failed, scope="code-ip")(view)
+
+
+def signed_in_account_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "signed-out-" + ip_key()
+
+
+def letter_code_limits(view):
+    """Letter codes: failed attempts per IP (a code that works costs nothing, so residents sharing a
+    community centre's address are not slowed), and every attempt per account from any address,
+    counted before it is judged, so a burst of guesses cannot slip past (the right code ends the
+    need for more)."""
+    view = limiter.limit(configured("PB_LIMIT_LETTER_CODE_PER_IP"), key_func=ip_key, methods=["POST"],
+                         deduct_when=failed, scope="letter-code-ip")(view)
+    view = limiter.limit(configured("PB_LIMIT_LETTER_CODE_PER_ACCOUNT"), key_func=signed_in_account_key,
+                         methods=["POST"], scope="letter-code-account")(view)
+    return view

@@ -73,14 +73,16 @@ def verify_by_staff(actor: User, user_id: int, how: str, note: str | None) -> Us
 
     The note says what was checked ("Council tax bill, at the Tuesday drop-in"); it is required.
     """
+    errors: dict[str, str] = {}
     if how not in STAFF_WAYS:
-        raise ValidationFailed("Choose how you checked this resident", field="how")
+        errors["how"] = "Choose how you checked this resident"
     note_c = " ".join((note or "").split())
     if not note_c:
-        raise ValidationFailed("Say what you checked, for example: Saw a council tax bill at the drop-in",
-                               field="note")
-    if len(note_c) > 500:
-        raise ValidationFailed("Keep the note to 500 characters or fewer", field="note")
+        errors["note"] = "Say what you checked, for example: Saw a council tax bill at the drop-in"
+    elif len(note_c) > 500:
+        errors["note"] = "Keep the note to 500 characters or fewer"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
     with transaction():
         lock_user(user_id)
         user = get_resident(user_id)

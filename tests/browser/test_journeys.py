@@ -4,9 +4,11 @@ The journeys share one server and build on each other, so one test runs them in 
 
 1. staff create a round and open it for ideas; a resident registers and sends in an idea;
    staff add two more ideas, shortlist all three and open voting;
-2. a resident ranks three projects with the keyboard only, casts, gets a receipt, and is
-   refused a second ballot;
-5. the same without JavaScript, for another resident (it needs voting open, so it runs here);
+2. a resident who registered online meets "we need to check you live in Hackney" instead of a
+   ballot, asks for a letter, staff print it, the resident types its code and is verified; then
+   ranks three projects with the keyboard only, casts, gets a receipt, and is refused a second ballot;
+5. the same without JavaScript, for another resident whom staff verify after a phone call (it
+   needs voting open, so it runs here);
 3. staff register a resident in person and issue a voting code, which is used to vote in a
    fresh browser; staff key a paper ballot for another resident;
 4. staff close voting, preview the count and publish; the public results page shows the
@@ -84,7 +86,8 @@ def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
 
 
 def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False,
-                      postcode: str = "E8 1AB", outcome: str = "You are registered") -> None:
+                      postcode: str = "E8 1AB", outcome: str = "You are registered",
+                      letter_to: str | None = None) -> None:
     """Register online through the public registration page (aged 76, postcode in the area)."""
     auditor.visit(page, "/")
     ui.follow(page, auditor, "Register", exact=True)
@@ -102,6 +105,9 @@ def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: b
     page.locator("#dob_month").fill("6")
     page.locator("#dob_year").fill("1950")
     page.get_by_label("Postcode").fill(postcode)
+    if letter_to:
+        page.get_by_label("Post me a letter with a code, to confirm my address").check()
+        page.get_by_label("House or flat number and street").fill(letter_to)
     page.get_by_label("Online, with my email address and a password").check()
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Create a password").fill(RESIDENT_PASSWORD)
@@ -205,9 +211,15 @@ def go_to_round(page: Page, auditor, journey: Journey) -> None:
 
 
 def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str, titles: list[str],
-                   *, shots: bool = False) -> str:
-    """Journey 2 (and 5): register, vote with the keyboard, get a receipt, be refused a second ballot."""
-    register_resident(page, auditor, name, email)
+                   *, get_verified, letter_to: str | None = None, shots: bool = False) -> str:
+    """Journey 2 (and 5): register, be asked to get verified first, get verified, vote with the keyboard,
+    get a receipt, be refused a second ballot."""
+    register_resident(page, auditor, name, email, letter_to=letter_to)
+    go_to_round(page, auditor, journey)
+    ui.follow(page, auditor, "Vote now")
+    expect(page.locator("h1")).to_have_text("Before you can vote we need to check you live in Hackney.")
+    expect(page.locator("select")).to_have_count(0)
+    get_verified(page)
     go_to_round(page, auditor, journey)
     receipt = vote_with_keyboard(page, auditor, titles, shots=shots)
     journey.votes.append(titles)
@@ -329,8 +341,37 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
 
 def journey_2_keyboard_only_vote_with_receipt(new_context, auditor, accounts, journey):
     page = new_context().new_page()
+
+    def by_letter(resident: Page) -> None:
+        # The letter is on its way; staff print it from the queue and mark it sent.
+        expect(resident.locator("main")).to_contain_text("We will post a letter to Flat 2, 14 Mare Street, E8 1AB")
+        staff = staff_page(new_context, auditor, accounts)
+        ui.follow(staff, auditor, "Letters", exact=True)
+        expect(staff.locator("main")).to_contain_text("Winston Baptiste")
+        ui.submit(staff, auditor, "Print these letters")
+        expect(staff.locator("h1")).to_have_text("1 letter ready to print")
+        code = staff.locator(".letter-code").inner_text().strip()
+        assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
+        auditor.check_print(staff, "verification-letter")
+        staff.emulate_media(media="print")
+        printed_code_px = staff.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.letter-code')).fontSize)")
+        staff.emulate_media(media="screen")
+        assert printed_code_px >= 32 * 4 / 3 - 0.1, f"the letter's code prints at {printed_code_px}px, not 32pt"
+        ui.submit(staff, auditor, "Mark this letter as sent")
+        expect(staff.locator(".flash-success")).to_contain_text("1 letter marked as sent")
+        # The resident types the code on their account page: a slip first, then as printed, in small letters.
+        ui.follow(resident, auditor, "Your account", exact=True)
+        resident.get_by_label("Code from your letter").fill("AAAA-AAAA-AAAA")
+        ui.submit(resident, auditor, "Confirm my address")
+        expect(resident.locator(".error-summary")).to_be_visible()
+        resident.get_by_label("Code from your letter").fill(code.lower().replace("-", " "))
+        ui.submit(resident, auditor, "Confirm my address")
+        expect(resident.locator("h1")).to_have_text("Thank you, your address is confirmed")
+
     journey.receipt = resident_votes(page, auditor, journey, "Winston Baptiste", "winston@example.net",
-                                     [LUNCH, WALKS, DIGITAL], shots=True)
+                                     [LUNCH, WALKS, DIGITAL], get_verified=by_letter,
+                                     letter_to="Flat 2, 14 Mare Street", shots=True)
     # Residents cannot open the staff console.
     auditor.visit(page, "/staff/", expect_status=403)
 
@@ -339,7 +380,25 @@ def journey_5_vote_without_javascript(new_context, auditor, accounts, journey):
     context = new_context(java_script_enabled=False)
     auditor.mark_no_js(context)
     page = context.new_page()
-    resident_votes(page, auditor, journey, "Edna Kowalski", "edna@example.net", [LUNCH, DIGITAL, WALKS])
+
+    def by_phone(resident: Page) -> None:
+        # Edna calls; a member of staff checks her details on the phone and records it.
+        staff = staff_page(new_context, auditor, accounts)
+        ui.follow(staff, auditor, "Residents", exact=True)
+        staff.get_by_label("Search by name or postcode").fill("Kowalski")
+        ui.submit(staff, auditor, "Search")
+        ui.follow(staff, auditor, "Edna Kowalski", exact=True)
+        ui.submit(staff, auditor, "Verify Edna Kowalski")  # nothing chosen: both problems are listed
+        expect(staff.locator(".error-summary")).to_be_visible()
+        staff.get_by_label("I checked their details on a phone call").check()
+        staff.get_by_label("What did you check?").fill("Phoned the number she gave; she confirmed her address.")
+        ui.submit(staff, auditor, "Verify Edna Kowalski")
+        expect(staff.locator(".flash-success")).to_contain_text("Edna Kowalski is now verified")
+        ui.follow(resident, auditor, "Your account", exact=True)
+        expect(resident.locator("main")).to_contain_text("Yes: checked by staff")
+
+    resident_votes(page, auditor, journey, "Edna Kowalski", "edna@example.net", [LUNCH, DIGITAL, WALKS],
+                   get_verified=by_phone)
 
 
 def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
@@ -467,6 +526,11 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     lead = public.locator("p.lead")
     expect(lead).to_contain_text("2 projects will get £9,000 of the £10,000")
     expect(lead).to_contain_text("4 people voted")
+    # How each voter was known, counts only: journey 2's letter, journey 5's phone call, journey 3's code and paper.
+    known = public.get_by_role("table", name="Ballots by how the voter was known (counts only, never names)")
+    for label, n in (("Confirmed by a letter code", 1), ("Checked by staff", 1), ("Voting code from staff", 1),
+                     ("Paper ballot keyed by staff", 1), ("Self-declared", 0)):
+        expect(known.get_by_role("row", name=f"{label} {n}", exact=True)).to_have_count(1)
     funded = public.get_by_role("table", name="Funded projects, in the order they were funded")
     expect(funded.locator("tbody th")).to_have_text([LUNCH, WALKS])
     not_funded = public.get_by_role("table", name=re.compile(r"^Shortlisted projects that were not funded"))

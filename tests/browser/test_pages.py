@@ -125,6 +125,38 @@ def test_admin_pages(page, auditor, accounts):
         if heading:
             assert ui.h1(page) == heading
     ui.follow(page, auditor, "Waiting for review")
+
+    # Verification pages: the letters queue, suspicious registrations and their settings, resident lists.
+    auditor.visit(page, "/staff/")
+    ui.follow(page, auditor, "Letters", exact=True)
+    assert ui.h1(page) == "Letters to send"
+    ui.follow(page, auditor, "Suspicious registrations", exact=True)
+    assert ui.h1(page) == "Suspicious registrations"
+    ui.follow(page, auditor, "Change these settings")
+    page.get_by_label(re.compile("^Self-declared registrations at one postcode")).fill("one")
+    ui.submit(page, auditor, re.compile(r"^Save"))
+    expect(page.locator(".error-summary")).to_be_visible()
+    ui.follow(page, auditor, "Resident lists", exact=True)
+    assert ui.h1(page) == "Resident lists"
+    page.get_by_label("Name of the list").fill("Tenants of Kingsmead (page check)")
+    page.get_by_label("The list, as a CSV file").set_input_files(files=[{
+        "name": "tenants.csv", "mimeType": "text/csv",
+        "buffer": b"Surname,First name,Date of birth,Postcode\nOkafor,Margaret,27/03/1948,E9 5QT\nOkafor,Margaret,27/03/1948,E9 5QT\n",
+    }])
+    # resident_list_upload.js sends the file itself (with a progress bar) and shows the answer in place.
+    page.get_by_role("button", name=re.compile(r"^Upload")).click()
+    expect(page.locator(".error-summary")).to_contain_text("Nothing was stored")
+    expect(page.locator("main")).to_contain_text("Line 3 repeats line 2")
+    auditor.check(page)
+    page.get_by_label("Name of the list").fill("Tenants of Kingsmead (page check)")
+    page.get_by_label("The list, as a CSV file").set_input_files(files=[{
+        "name": "tenants.csv", "mimeType": "text/csv",
+        "buffer": b"Surname,First name,Date of birth,Postcode\nOkafor,Margaret,27/03/1948,E9 5QT\n",
+    }])
+    page.get_by_role("button", name=re.compile(r"^Upload")).click()
+    expect(page.locator("h1")).to_have_text("Tenants of Kingsmead (page check)")
+    auditor.check(page)
+
     # An administrator adds a member of staff; a mistake is shown next to its field first.
     auditor.visit(page, "/staff/")
     ui.follow(page, auditor, "Staff accounts", exact=True)

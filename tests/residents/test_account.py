@@ -134,3 +134,43 @@ def test_account_lists_open_rounds_with_what_the_resident_can_do(app, resident_c
     assert "You have voted in this round" in page
     assert "E8 1AB is not in Hackney" in page
     assert "Draft round" not in page and "Finished round" not in page
+
+
+# ---------------------------------------------------------------- verification on the account page
+
+
+def test_the_account_page_says_whether_the_resident_is_verified(app, client):
+    from tests import factories
+
+    with app.app_context():
+        factories.make_resident(email="checked@example.net", verification="list")
+    client.post("/sign-in", data={"email": "checked@example.net", "password": factories.PASSWORD})
+    page = client.get("/account").get_data(as_text=True)
+    assert "Yes: matched a resident list" in page and "Ways to get checked" not in page
+
+
+def test_a_self_declared_resident_sees_each_way_to_get_checked_and_the_letter_on_its_way(app, client):
+    from pb.extensions import db
+    from pb.models import VerificationLetter
+    from pb.services import verification_letters
+    from tests import factories
+
+    with app.app_context():
+        resident = factories.make_resident(email="unchecked@example.net", verification="self-declared")
+        verification_letters.request_letter(resident, "Flat 2, 14 Mare Street")
+        db.session.commit()
+        voting = factories.make_round(phase="voting_open", title="Fund for the verified")
+        factories.make_proposal(voting)
+    client.post("/sign-in", data={"email": "unchecked@example.net", "password": factories.PASSWORD})
+    page = client.get("/account").get_data(as_text=True)
+    assert "Not yet" in page and "Ways to get checked" in page
+    assert "We will post a letter to Flat 2, 14 Mare Street, E8 1AB soon" in page
+    assert "Before you can vote we need to check you live in Hackney" in page
+    assert "Vote in Fund for the verified" not in page  # no ballot button, only how to get checked
+    with app.app_context():
+        staff = factories.make_staff()
+        letter_ids = [letter.id for letter in db.session.query(VerificationLetter)]
+        verification_letters.print_letters(staff, letter_ids)
+    page = client.get("/account").get_data(as_text=True)
+    assert "We posted a letter to Flat 2, 14 Mare Street, E8 1AB" in page
+    assert 'name="code"' in page  # the code can be typed in right here

@@ -25,7 +25,8 @@ PAGE = "/staff/suspicious-registrations/"
 SETTINGS = "/staff/suspicious-registrations/settings"
 NOW = datetime.now(timezone.utc)
 BURST_START = (NOW - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-_born = iter(date(1936, 1, 1) + timedelta(days=53 * i) for i in range(100_000))
+# Dates of birth from 1936 to 1970, all over 50 however many residents a test plants.
+_born = iter(date(1936, 1, 1) + timedelta(days=(53 * i) % (365 * 34)) for i in range(100_000))
 
 
 def plant(n: int = 1, *, postcode: str | list[str] = "E8 4QQ", start: datetime | None = None, every: timedelta = timedelta(days=2),

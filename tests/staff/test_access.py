@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from pb import create_app
 from pb.domain.phases import Phase
@@ -64,7 +65,7 @@ def _url(app, rule_path: str, endpoint: str, ids: dict[str, object]) -> str:
     for arg in rule.arguments:
         if arg in ids:
             values[arg] = ids[arg]
-        elif type(rule._converters.get(arg)).__name__ == "IntegerConverter":
+        elif isinstance(rule._converters.get(arg), IntegerConverter):
             values[arg] = ids["round_id"]  # an id of some real object; a 404 still proves access was granted
         else:
             values[arg] = "x"
