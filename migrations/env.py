@@ -97,17 +97,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         conf_args.setdefault("compare_type", True)
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-        conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        conf_args.setdefault("render_as_batch", sqlite)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:
+            # A rebuild copies the table and drops the old one. With foreign keys on, the drop
+            # would fire every ON DELETE rule (SET NULL, CASCADE) on the rows that refer to it,
+            # so they are off while migrating (a PRAGMA outside any transaction) and checked after.
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

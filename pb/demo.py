@@ -23,7 +23,7 @@ from pb.services.rounds import move_phase
 from pb.services.resident_lists import upload_list
 from pb.services.transaction import transaction
 from pb.services.verification import network_key
-from pb.services.verification_letters import request_letter
+from pb.services.letter_requests import request_letter
 
 DEMO_PASSWORD = "pb-demo-password"  # nosec B105 - published demo login; the demo is refused in production
 STAFF_EMAIL = "staff@example.org"

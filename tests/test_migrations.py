@@ -35,3 +35,57 @@ def test_voter_roll_has_unique_round_user(app_ctx):
 def test_ballot_table_has_no_identity_columns(app_ctx):
     columns = {c["name"] for c in inspect(db.engine).get_columns("ballots")}
     assert columns == {"key", "round_id", "ranking", "receipt", "nonce"}
+
+
+def test_upgrading_a_database_full_of_data_to_verification_keeps_every_row_and_link(tmp_path):
+    """0002 -> 0003 rebuilds users and rounds on SQLite: no ON DELETE rule may fire on the rows that
+    refer to them, rounds already in voting keep accepting anyone eligible, and the way back works."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+    from tests.voting.live import new_database
+
+    url, drop = new_database(tmp_path, "migrate_with_data")
+    app = make_app(url)
+    try:
+        with app.app_context():
+            upgrade(revision="0002")
+            with db.engine.begin() as conn:
+                run = lambda sql, **p: conn.execute(text(sql), p)  # noqa: E731
+                now = "2026-11-01 10:00:00+00:00"
+                run("INSERT INTO users (id, role, name, name_key, eligibility_status, session_token, is_active_account, "
+                    "created_at) VALUES (1, 'admin', 'Sam', 'sam', 'refused', 't1', true, :now)", now=now)
+                run("INSERT INTO users (id, role, name, name_key, date_of_birth, postcode, eligibility_status, "
+                    "session_token, is_active_account, registered_by_id, created_at) VALUES (2, 'resident', 'Rita', "
+                    "'rita', '1949-03-27', 'E8 3PN', 'eligible', 't2', true, 1, :now)", now=now)
+                for rid, phase in ((1, "voting_open"), (2, "draft")):
+                    run("INSERT INTO rounds (id, title, description, area_name, budget_pence, phase, min_age, "
+                        "age_reference_date, accepted_postcodes, review_postcodes, min_ranks, max_ranks, points_scheme, "
+                        "counting_rule, completion, categories, paper_double_entry, created_at, updated_at, version) "
+                        "VALUES (:id, :t, '', 'Hackney', 100000, :phase, 50, '2026-06-01', 'E8', '', 1, 3, '', "
+                        "'greedy', 'add1u', 'Learning', false, :now, :now, 1)", id=rid, t=f"Round {rid}", phase=phase,
+                        now=now)
+                run("INSERT INTO voter_roll (id, round_id, user_id, channel, entered_by_id, used_voting_code) "
+                    "VALUES (1, 1, 2, 'paper', 1, false)")
+                run("INSERT INTO audit_events (id, actor_id, action, details, created_at) "
+                    "VALUES (1, 1, 'round.created', '{}', :now)", now=now)
+            db.engine.dispose()
+
+            upgrade()
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT registered_by_id, verification FROM users WHERE id = 2")).one() == (
+                    1, "self-declared")
+                assert conn.execute(text("SELECT user_id, entered_by_id FROM voter_roll")).one() == (2, 1)
+                assert conn.execute(text("SELECT actor_id FROM audit_events")).scalar() == 1
+                assert dict(conn.execute(text("SELECT phase, verified_only FROM rounds")).all()) == {
+                    "voting_open": False, "draft": True}
+            db.engine.dispose()
+
+            downgrade(revision="0002")
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT user_id, entered_by_id FROM voter_roll")).one() == (2, 1)
+                assert conn.execute(text("SELECT registered_by_id FROM users WHERE id = 2")).scalar() == 1
+            db.engine.dispose()
+    finally:
+        drop()

@@ -108,11 +108,14 @@ def upgrade():
         batch_op.create_index("ix_users_verification", ["verification"], unique=False)
         batch_op.create_index(op.f("ix_users_network_key"), ["network_key"], unique=False)
 
-    # Rounds that already exist keep accepting what they accepted (anyone eligible): switching
-    # a round in voting to verified-only would change its rules mid-vote. New rounds default
-    # to verified-only in the model.
+    # Verified residents only, as for new rounds; but a round whose voting has opened keeps the
+    # rules it opened with (anyone eligible): its rules are locked from then on.
     with op.batch_alter_table("rounds") as batch_op:
-        batch_op.add_column(sa.Column("verified_only", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("verified_only", sa.Boolean(), nullable=False, server_default="1"))
+    rounds = sa.table("rounds", sa.column("phase", sa.String), sa.column("verified_only", sa.Boolean))
+    op.execute(rounds.update()
+               .where(rounds.c.phase.in_(("voting_open", "voting_closed", "results_published")))
+               .values(verified_only=False))
 
     with op.batch_alter_table("voter_roll") as batch_op:
         batch_op.add_column(sa.Column("verification", sa.String(length=16), nullable=True))

@@ -1,22 +1,26 @@
 """Registrations that look invented: the groups staff are shown to check (DESIGN.md, "Who may vote").
 
-Three signals, each found in plain records of registrations:
+Four signals, each found in plain records of registrations:
 
 - *shared postcode*: more self-declared registrations at one full postcode than the
   administrator's threshold;
+- *shared address*: more than SHARED_ADDRESS_LIMIT residents asking for verification letters
+  to one address (one person could collect the letters of many invented neighbours);
 - *burst*: more online self-declared registrations within one hour (any 60-minute window)
   than the administrator's threshold, with how many came from one network;
 - *near-duplicate people*: the same date of birth and postcode with names that differ by a
   typo (at most 2 letters added, removed, changed or swapped) or hold the same letters in
   another order, at least one of them self-declared.
 
-Only self-declared registrations that are not refused make a group: verified residents are
-real, refused ones can no longer vote. Every group has a `group_key` that stays the same
+Only registrations nobody has checked make a group, if they are not refused: self-declared
+ones, and ones confirmed only by a letter (a letter reaches a door, not a person). Residents
+checked by staff or matched to a resident list are real; refused ones can no longer vote. Every group has a `group_key` that stays the same
 while the group grows, made of letters, digits and dashes (it is used in addresses and page
 ids), so a group staff marked checked can be recognised again.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,14 +31,18 @@ from pb.domain.resident_list import normalised_name, normalised_postcode
 SHARED_POSTCODE = "shared-postcode"
 BURST = "burst"
 NEAR_DUPLICATE = "near-duplicate"
-KINDS = (SHARED_POSTCODE, BURST, NEAR_DUPLICATE)
+SHARED_ADDRESS = "shared-address"
+KINDS = (SHARED_POSTCODE, SHARED_ADDRESS, BURST, NEAR_DUPLICATE)
 KIND_LABELS = {
     SHARED_POSTCODE: "Many self-declared registrations at one postcode",
+    SHARED_ADDRESS: "Many verification letters to one address",
     BURST: "Many registrations online within an hour",
     NEAR_DUPLICATE: "The same person registered more than once?",
 }
 
 BURST_WINDOW = timedelta(hours=1)
+# More letters than this to one address (a household of older residents is rarely bigger).
+SHARED_ADDRESS_LIMIT = 2
 # Names that differ by at most this many letters added, removed, changed or swapped look like a typo.
 MAX_NAME_DISTANCE = 2
 
@@ -51,12 +59,15 @@ class Registration:
     network_key: str | None = None
     online: bool = True  # registered themselves, not registered in person by staff
     self_declared: bool = True
+    letter_only: bool = False  # verified only by the code from a letter posted to `address`
     refused: bool = False
+    address: str | None = None  # where a verification letter goes (house and street), if one was asked for
 
     @property
     def counts(self) -> bool:
-        """Whether this registration can make a group: self-declared and not refused."""
-        return self.self_declared and not self.refused
+        """Whether this registration can make a group: nobody has checked it (self-declared, or only
+        by a letter), and it is not refused."""
+        return (self.self_declared or self.letter_only) and not self.refused
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,10 @@ class Group:
         return self.members[0].postcode
 
     @property
+    def address(self) -> str | None:
+        return self.members[0].address
+
+    @property
     def date_of_birth(self) -> date | None:
         return self.members[0].date_of_birth
 
@@ -115,6 +130,30 @@ def shared_postcodes(people: Iterable[Registration], threshold: int) -> list[Gro
             by_postcode[normalised_postcode(person.postcode)].append(person)
     groups = [Group(SHARED_POSTCODE, key, _ordered(members))
               for key, members in by_postcode.items() if len(members) > threshold]
+    return sorted(groups, key=lambda g: (-g.size, g.group_key))
+
+
+# ---------------------------------------------------------------- shared address
+
+
+def address_key(address: str | None, postcode: str | None) -> str | None:
+    """"Flat 2, 14 Mare Street" at "e8 1ab" -> "flat-2-14-mare-street-E81AB": one letter address however it is typed."""
+    if not address or not postcode:
+        return None
+    words = normalised_name(address).replace(" ", "-")
+    return f"{words}-{normalised_postcode(postcode)}" if words else None
+
+
+def shared_addresses(people: Iterable[Registration], limit: int = SHARED_ADDRESS_LIMIT) -> list[Group]:
+    """Letter addresses that more than `limit` unchecked, unrefused residents gave."""
+    by_address: dict[str, list[Registration]] = defaultdict(list)
+    for person in people:
+        key = address_key(person.address, person.postcode)
+        if person.counts and key:
+            by_address[key].append(person)
+    # Keyed by a digest: the group's key appears in addresses of staff pages, the address must not.
+    groups = [Group(SHARED_ADDRESS, hashlib.sha256(key.encode()).hexdigest()[:20], _ordered(members))
+              for key, members in by_address.items() if len(members) > limit]
     return sorted(groups, key=lambda g: (-g.size, g.group_key))
 
 

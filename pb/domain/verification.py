@@ -32,10 +32,13 @@ RESIDENT_WAY_LABELS = {
     SELF_DECLARED: "Self-declared (not checked yet)",
 }
 
-WHO_MAY_VOTE = {
-    True: "Verified residents only",
-    False: "Anyone eligible (self-declared registrations accepted)",
-}
+def count_by_way(rows, ways: tuple[str, ...], missing: str = SELF_DECLARED) -> dict[str, int]:
+    """(way, count) rows as a dict holding every one of `ways` (0 where there are none); rows with no way
+    recorded count under `missing`."""
+    counts = {way: 0 for way in ways}
+    for way, n in rows:
+        counts[way or missing] = counts.get(way or missing, 0) + n
+    return counts
 
 
 def ballot_verification(resident_way: str | None, *, paper: bool, used_voting_code: bool) -> str:

@@ -66,7 +66,7 @@ class Round(db.Model):
 
     # Who may vote online: only verified residents (the default), or anyone eligible who registered.
     # Paper ballots and voting codes come through staff, who identified the person, so count either way.
-    verified_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     # Paper ballots must be keyed twice by two staff members and agree before they are stored.
     paper_double_entry: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pb.domain.verification import RESIDENT_WAY_LABELS
 from pb.extensions import db
 from pb.models._types import UTCDateTime, utcnow
 
@@ -36,15 +37,7 @@ class Verification(StrEnum):
 
     @property
     def label(self) -> str:
-        return VERIFICATION_LABELS[self]
-
-
-VERIFICATION_LABELS = {
-    Verification.SELF_DECLARED: "Self-declared (not checked yet)",
-    Verification.STAFF: "Checked by staff",
-    Verification.LIST: "Matched a resident list",
-    Verification.LETTER: "Confirmed by a letter code",
-}
+        return RESIDENT_WAY_LABELS[self.value]
 
 
 class User(UserMixin, db.Model):

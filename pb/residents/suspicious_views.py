@@ -46,6 +46,7 @@ def _overview(failed=None, status: int = 200):
         review=review,
         kinds=suspicion.KINDS,
         kind_labels=suspicion.KIND_LABELS,
+        shared_address_limit=suspicion.SHARED_ADDRESS_LIMIT,
         forms={_slug(g): _forms_for(g, failed) for g in review.groups},
         failed_form=failed[3] if failed else None,
         status_label=residents_service.status_label,

@@ -96,7 +96,8 @@ def account():
         "residents/account.html",
         user=user,
         ways=verification_letters.ways_to_verify(user),
-        must_verify={r.id for r, _, _ in rounds if verification.must_verify_first(user, r)},
+        must_verify={r.id: verification.not_verified_message(r) for r, _, _ in rounds
+                     if verification.must_verify_first(user, r)},
         voted=resident_data.rounds_voted_in(user),
         proposals=proposals.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),

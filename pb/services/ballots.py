@@ -137,7 +137,8 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
     """Cast `voter`'s ballot in one transaction and return its receipt code.
 
     Inside the transaction, in order: the round's phase (VotingClosed), the voter's
-    eligibility (NotEligible), whether they must be verified first (NotVerified), the ranking (InvalidRanking), the voting code (marked
+    eligibility (NotEligible), whether they voted already (AlreadyVoted), whether they must be
+    verified first (NotVerified), the ranking (InvalidRanking), the voting code (marked
     used, once), then the voter-roll row and the ballot row. A second ballot for the
     same resident fails on the voter roll's unique constraint and becomes AlreadyVoted;
     any refusal rolls everything back, so a refused ballot stores nothing.
@@ -167,16 +168,16 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
             reason = why_cannot_take_part(state.voter, round_)
             if reason:
                 raise NotEligible(reason)
+            if state.voted:
+                raise AlreadyVoted(ALREADY_VOTED)
+            if channel == Channel.ONLINE and state.paper_waiting:
+                raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
             known = dict(resident_way=state.voter.verification, paper=channel == Channel.PAPER,
                          used_voting_code=voting_code is not None)
             if verification_rules.must_verify_first(
                     verified_only=bool(round_.verified_only),
                     verification_requested=state.voter.verification_requested_at is not None, **known):
                 raise NotVerified(not_verified_message(round_))
-            if state.voted:
-                raise AlreadyVoted(ALREADY_VOTED)
-            if channel == Channel.ONLINE and state.paper_waiting:
-                raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
             titles = ShortlistTitles(store, handle, state.shortlist)
             checked = validate_ranking(round_, ranking, titles=titles, fields=fields)
             if voting_code is not None:

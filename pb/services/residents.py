@@ -37,7 +37,7 @@ from pb.domain import verification as verification_rules
 from pb.services.resident_lists import match_resident
 from pb.services.residents_query import get_resident
 from pb.services.verification import clear_old_network_keys, mark_self_declared, mark_verified
-from pb.services.verification_letters import check_address_line, request_letter
+from pb.services.letter_requests import check_address_line, request_letter
 from pb.services.transaction import transaction
 
 DUPLICATE_MESSAGE = (
@@ -140,6 +140,10 @@ def register(
     errors: dict[str, str] = {}
     name_c, born, postcode_n = _person(errors, details)
     address_c = collect(errors, check_address_line, address_line) if wants_letter else None
+    if wants_letter and wants_code:
+        # A letter's code is typed in after signing in; a resident with a voting code never signs in.
+        errors["wants_letter"] = ("A letter's code is typed in after signing in with a password. Choose to vote "
+                                  "online, or leave the letter: staff will check you when they give you your code")
     email_n = collect(errors, check_email, details.email, not wants_code)
     phone_c = collect(errors, check_phone, details.phone)
     if wants_code:
@@ -204,7 +208,7 @@ def _create_resident(
                 clear_old_network_keys()
             if approve:
                 mark_verified(user, verification_rules.STAFF, actor=actor, note=IN_PERSON_NOTE)
-            elif match_resident(user) is None and letter_to:
+            elif match_resident(user) is None and letter_to and status != REFUSED:
                 request_letter(user, letter_to)
             if actor is not None:
                 audit.record(

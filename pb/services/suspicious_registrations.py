@@ -11,7 +11,7 @@ refused if the group gained members since the page was shown to staff.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +23,12 @@ from pb.models import EligibilityStatus, Role, SuspicionReview, User, Verificati
 from pb.services import audit, resident_review
 from pb.services.site_settings import get_number
 from pb.services.transaction import transaction
-from pb.services.verification import NETWORK_KEY_DAYS, clear_old_network_keys, request_verification
+from pb.services.verification import clear_old_network_keys, request_verification
 
-# How long the keyed hash of the network a registration came from is kept (SECURITY.md, 27).
 NOTE_MAX = 1000
 
 _COLUMNS = (User.id, User.name, User.date_of_birth, User.postcode, User.created_at, User.network_key,
-            User.registered_by_id, User.verification, User.eligibility_status)
+            User.registered_by_id, User.verification, User.eligibility_status, User.address_line)
 
 
 def _registration(row) -> suspicion.Registration:
@@ -37,14 +36,18 @@ def _registration(row) -> suspicion.Registration:
         id=row.id, name=row.name, date_of_birth=row.date_of_birth, postcode=row.postcode,
         created_at=row.created_at, network_key=row.network_key, online=row.registered_by_id is None,
         self_declared=(row.verification or Verification.SELF_DECLARED) == Verification.SELF_DECLARED,
+        letter_only=row.verification == Verification.LETTER,
         refused=row.eligibility_status == EligibilityStatus.REFUSED,
+        address=row.address_line,
     )
 
 
-def _self_declared() -> list[suspicion.Registration]:
-    """Self-declared residents who are not refused: the only ones that count toward a shared postcode or a burst."""
+def _unchecked() -> list[suspicion.Registration]:
+    """Residents nobody has checked (self-declared, or confirmed only by a letter) who are not refused:
+    the only ones that count toward a shared postcode, a shared address or a burst."""
     rows = db.session.execute(
-        select(*_COLUMNS).where(User.role == Role.RESIDENT, User.verification == Verification.SELF_DECLARED,
+        select(*_COLUMNS).where(User.role == Role.RESIDENT,
+                                User.verification.in_((Verification.SELF_DECLARED, Verification.LETTER)),
                                 User.eligibility_status != EligibilityStatus.REFUSED)
     )
     return [_registration(row) for row in rows]
@@ -79,9 +82,10 @@ def thresholds() -> Thresholds:
 
 
 def _all_groups(limits: Thresholds) -> list[suspicion.Group]:
-    self_declared = _self_declared()
-    return (suspicion.shared_postcodes(self_declared, limits.postcode)
-            + suspicion.bursts(self_declared, limits.burst)
+    unchecked = _unchecked()
+    return (suspicion.shared_postcodes(unchecked, limits.postcode)
+            + suspicion.shared_addresses(unchecked)
+            + suspicion.bursts(unchecked, limits.burst)
             + suspicion.near_duplicates(_sharing_birth_date_and_postcode()))
 
 
@@ -227,7 +231,7 @@ def refuse_group(actor: User, kind: str, group_key: str, reason: str | None,
     """
     with transaction():
         group = _open_group(kind, group_key, members_seen)
-        refused = [m.id for m in group.members if m.self_declared and not m.refused]
+        refused = [m.id for m in group.members if m.counts]
         if not refused:
             raise ValidationFailed("Nobody in this group can be refused: they are verified or refused already.")
         for user_id in refused:
@@ -241,9 +245,5 @@ def refuse_group(actor: User, kind: str, group_key: str, reason: str | None,
 
 def purge_network_keys(now: datetime | None = None) -> int:
     """Delete the network-prefix hash of every registration older than 90 days; returns how many."""
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=NETWORK_KEY_DAYS)
-    # Looked for first, so that a run with nothing to delete takes no write lock.
-    if db.session.scalar(select(User.id).where(User.network_key.is_not(None), User.created_at < cutoff).limit(1)) is None:
-        return 0
     with transaction():
         return clear_old_network_keys(now)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from pb.domain.eligibility import REFUSED
-from pb.domain.verification import RESIDENT_WAYS, SELF_DECLARED
+from pb.domain.verification import RESIDENT_WAYS, count_by_way
 from pb.extensions import db
 from pb.models import CountResult, EligibilityStatus, Role, Round, User, VoterRoll
 from pb.services.eligibility import assess_details, round_rules
@@ -30,12 +30,9 @@ def eligible_by_verification(round_: Round) -> dict[str, int]:
     account objects are built: this reads every eligible resident).
     """
     rules = round_rules(round_)
-    counts = {way: 0 for way in RESIDENT_WAYS}
     rows = db.session.execute(select(User.date_of_birth, User.postcode, User.verification).where(*_MARKED_ELIGIBLE))
-    for dob, postcode, way in rows:
-        if assess_details(dob, postcode, rules).status != REFUSED:
-            counts[way or SELF_DECLARED] = counts.get(way or SELF_DECLARED, 0) + 1
-    return counts
+    return count_by_way(((way, 1) for dob, postcode, way in rows
+                         if assess_details(dob, postcode, rules).status != REFUSED), RESIDENT_WAYS)
 
 
 def residents_marked_eligible() -> int:

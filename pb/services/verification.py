@@ -155,10 +155,7 @@ def residents_by_verification() -> dict[str, int]:
                User.is_active_account.is_(True))
         .group_by(User.verification)
     )
-    counts = {way: 0 for way in rules.RESIDENT_WAYS}
-    for way, n in rows:
-        counts[way or rules.SELF_DECLARED] = counts.get(way or rules.SELF_DECLARED, 0) + n
-    return counts
+    return rules.count_by_way(rows, rules.RESIDENT_WAYS)
 
 
 def ballots_by_verification(round_id: int) -> dict[str, int]:
@@ -170,7 +167,4 @@ def ballots_by_verification(round_id: int) -> dict[str, int]:
         select(VoterRoll.verification, func.count()).where(VoterRoll.round_id == round_id)
         .group_by(VoterRoll.verification)
     )
-    counts = {way: 0 for way in rules.BALLOT_WAYS}
-    for way, n in rows:
-        counts[way or "unrecorded"] = counts.get(way or "unrecorded", 0) + n
-    return counts
+    return rules.count_by_way(rows, rules.BALLOT_WAYS, missing="unrecorded")

@@ -11,7 +11,7 @@ the old one stops working.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,10 +21,13 @@ from sqlalchemy import func, select, update
 from pb.domain import verification as rules
 from pb.domain.errors import NotAllowed, StaleEdit, ValidationFailed
 from pb.extensions import db
-from pb.models import Role, User, VerificationLetter
+from pb.models import EligibilityStatus, Role, User, VerificationLetter
 from pb.services import audit
 from pb.services.site_settings import places_to_check_in_person
+from pb.services.suspicious_registrations import open_groups
 from pb.services.keyed_hash import LETTER_CODE, keyed_hash
+# Asking for a letter is part of registration, so it lives apart (pb.services.residents needs it).
+from pb.services.letter_requests import check_address_line, request_letter
 from pb.services.transaction import lock_user, transaction
 from pb.services.verification import mark_verified
 from pb.services.voting_codes import format_code, generate_code, is_well_formed, normalise_code
@@ -35,27 +38,6 @@ ASK_AGAIN_AFTER = timedelta(days=14)
 # The most letters printed in one batch (the queue shows this many of the oldest).
 BATCH_LIMIT = 200
 LONDON = ZoneInfo("Europe/London")
-
-
-def check_address_line(text: str | None) -> str:
-    """House or flat number and street, one line, as it goes on an envelope above the postcode."""
-    line = " ".join((text or "").split())
-    if not line:
-        raise ValidationFailed("Enter your house or flat number and street, for example Flat 3, 12 Mare Street",
-                               field="address_line")
-    if len(line) > 200:
-        raise ValidationFailed("Keep the address to 200 characters or fewer", field="address_line")
-    return line
-
-
-def request_letter(user: User, address_line: str) -> VerificationLetter:
-    """Queue a letter for `user` at `address_line` (already checked), in the caller's transaction."""
-    if user.id is None:
-        db.session.flush()  # a resident registered in this same transaction has no id yet
-    user.address_line = address_line
-    letter = VerificationLetter(user_id=user.id)
-    db.session.add(letter)
-    return letter
 
 
 def letter_code_hash(code: str) -> str:
@@ -164,11 +146,20 @@ class LetterQueue:
     waiting: list[tuple[VerificationLetter, User]]  # oldest first, at most BATCH_LIMIT
     waiting_total: int
     printed: list[tuple[VerificationLetter, User]]  # printed, not yet marked sent
+    # Waiting letters to residents in a group of suspicious registrations: not printed until staff check it.
+    held: list[tuple[VerificationLetter, User]] = field(default_factory=list)
+
+
+def held_residents() -> set[int]:
+    """Residents in an open group of suspicious registrations: their letters wait until staff have checked it,
+    as one person could collect the letters of many invented neighbours."""
+    return {i for group in open_groups() for i in group.member_ids}
 
 
 def _with_resident(stmt):
     return stmt.join(User, User.id == VerificationLetter.user_id).where(
-        User.is_active_account.is_(True), User.address_line.is_not(None))
+        User.is_active_account.is_(True), User.address_line.is_not(None),
+        User.eligibility_status != EligibilityStatus.REFUSED)
 
 
 def letter_queue() -> LetterQueue:
@@ -185,7 +176,9 @@ def letter_queue() -> LetterQueue:
         .where(VerificationLetter.printed_at.is_not(None), VerificationLetter.sent_at.is_(None))
         .order_by(VerificationLetter.printed_at, VerificationLetter.id)
     ).all()
-    return LetterQueue(waiting=[tuple(r) for r in waiting], waiting_total=total, printed=[tuple(r) for r in printed])
+    held = held_residents()
+    return LetterQueue(waiting=[tuple(r) for r in waiting if r[1].id not in held], waiting_total=total,
+                       printed=[tuple(r) for r in printed], held=[tuple(r) for r in waiting if r[1].id in held])
 
 
 def letter_queue_counts() -> tuple[int, int]:
@@ -242,6 +235,12 @@ def print_letters(actor: User, letter_ids, *, reprint: bool = False) -> list[Pri
                             "page was sent twice, or are no longer needed. Nothing was printed: look at the list "
                             "again. A code that was printed cannot be shown again; print that letter again to "
                             "make a new code.")
+        held = held_residents() if not reprint else set()
+        stopped = sorted(resident.name for _, resident in rows if resident.id in held)
+        if stopped:
+            raise ValidationFailed(
+                "Nothing was printed. The letter to " + ", ".join(stopped) + " is held: the resident is in a group "
+                "of suspicious registrations. Check the group first, then print the letter.", field="letter_id")
         now = _now()
         codes: set[str] = set()
         printed = []
@@ -264,6 +263,8 @@ def _printable(letter: VerificationLetter, resident: User, *, reprint: bool) -> 
     if letter.used_at is not None or letter.cancelled_at is not None:
         return False
     if not resident.is_active_account or not resident.address_line or resident.is_verified:
+        return False
+    if resident.eligibility_status == EligibilityStatus.REFUSED:
         return False
     if reprint:
         return letter.printed_at is not None and letter.sent_at is None
@@ -356,8 +357,8 @@ def enter_letter_code(user: User, text: str | None) -> VerificationLetter:
         ).rowcount
         if used != 1:
             raise ValidationFailed("This code has already been used, and each code works only once.", field="code")
-        address = ", ".join(part for part in (user.address_line, user.postcode) if part)
-        mark_verified(user, rules.LETTER, note=f"Code from a letter posted to {address}", when=now)
+        # The letter's number, not the address: the note goes into the audit log, which is never deleted.
+        mark_verified(user, rules.LETTER, note=f"Code from verification letter {letter.id}", when=now)
     return letter
 
 

@@ -131,12 +131,12 @@ def _why_not(round_: Round, voter: User, code: VotingCode | None) -> DomainError
     reason = why_cannot_take_part(voter, round_)
     if reason:
         return NotEligible(reason)
-    if code is None and verification.must_verify_first(voter, round_):
-        return NotVerified(verification.not_verified_message(round_))
     if ballots.has_voted(round_.id, voter.id):
         return AlreadyVoted(ballots.ALREADY_VOTED)
     if ballots.paper_ballot_waiting(round_.id, voter.id):
         return AlreadyVoted(ballots.ALREADY_VOTED_ON_PAPER)
+    if code is None and verification.must_verify_first(voter, round_):
+        return NotVerified(verification.not_verified_message(round_))
     return None
 
 

@@ -16,9 +16,10 @@ _ids = iter(range(1, 1_000_000))
 
 def person(name: str = "Someone", *, born: date = date(1950, 6, 15), postcode: str = "E8 1AB",
            at: datetime = START, network: str | None = None, online: bool = True, self_declared: bool = True,
-           refused: bool = False) -> Registration:
+           refused: bool = False, address: str | None = None, letter_only: bool = False) -> Registration:
     return Registration(id=next(_ids), name=name, date_of_birth=born, postcode=postcode, created_at=at,
-                        network_key=network, online=online, self_declared=self_declared, refused=refused)
+                        network_key=network, online=online, self_declared=self_declared, refused=refused,
+                        address=address, letter_only=letter_only)
 
 
 def at_postcode(n: int, postcode: str = "E8 4QQ", **kw) -> list[Registration]:
@@ -255,3 +256,20 @@ def test_planted_clusters_are_found_among_ordinary_residents():
     [burst] = bursts(everyone, 10)
     assert set(burst.member_ids) == {p.id for p in planted_burst} and burst.all_from_one_network
     assert [set(g.member_ids) for g in near_duplicates(everyone)] == [{p.id for p in planted_copy}]
+
+
+def test_more_than_two_unchecked_residents_at_one_letter_address_make_a_group():
+    from pb.domain.suspicion import SHARED_ADDRESS, address_key, shared_addresses
+
+    assert address_key("Flat 2,  14 Mare St.", "e8 1ab") == address_key("flat 2 14 mare st", "E8 1AB")
+    assert address_key(None, "E8 1AB") is None and address_key("12 Mare Street", None) is None
+    household = [person(f"Person {n}", postcode="E8 1AB", address="12 Mare Street") for n in range(2)]
+    assert shared_addresses(household) == []  # two older residents at one address is ordinary
+    crowd = [person(f"Person {n}", postcode="E8 1AB", address="12 MARE STREET") for n in range(4)]
+    checked = [person("Real Resident", postcode="E8 1AB", address="12 Mare Street", self_declared=False)]
+    [group] = shared_addresses(crowd + checked)
+    assert group.kind == SHARED_ADDRESS and group.size == 4 and group.address == "12 MARE STREET"
+    # Confirmed only by a letter still counts: one person could collect every letter.
+    by_letter = [person(f"Letter {n}", postcode="E8 1AB", address="12 Mare Street", self_declared=False,
+                        letter_only=True) for n in range(3)]
+    assert [g.size for g in shared_addresses(by_letter)] == [3]

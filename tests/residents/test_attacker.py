@@ -99,6 +99,6 @@ def test_forty_invented_residents_cast_no_ballot_and_show_up_for_staff(attacked_
     assert response.status_code == 200
     html, text = response.get_data(as_text=True), text_of(response)
     assert "40 registrations online " in text and "All of them came from one network." in text
-    assert f"10 self-declared registrations at {SHARED_POSTCODE}" in text
+    assert f"10 registrations nobody has checked at {SHARED_POSTCODE}" in text
     for user_id in ids:
         assert f'href="/staff/residents/{user_id}"' in html

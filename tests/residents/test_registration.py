@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from sqlalchemy import select
+
 from pb.extensions import db
 from pb.models import User
 from pb.domain.person import PersonDetails
@@ -242,3 +244,55 @@ def test_very_long_input_gets_a_plain_message(app, client, voting_round):
     assert "Your name must be 120 characters or fewer" in messages
     assert "Enter a real UK postcode, for example E8 1AB" in messages
     assert users(app) == []
+
+
+# ---------------------------------------------------------------- confirming the address
+
+
+def _letters(app) -> list:
+    from pb.models import VerificationLetter
+
+    with app.app_context():
+        return list(db.session.scalars(select(VerificationLetter)))
+
+
+def test_a_new_resident_is_self_declared_and_may_ask_for_a_letter_to_their_address(app, client, voting_round):
+    response = client.post("/register", data=registration(wants_letter="y", address_line=" Flat 3,  12 Mare Street "))
+    assert response.status_code == 302
+    [user] = users(app)
+    assert user.verification == "self-declared" and user.address_line == "Flat 3, 12 Mare Street"
+    assert len(_letters(app)) == 1
+    page = text_of(client.get("/register/done"))
+    assert "We will post a letter with a code to your address" in page
+
+
+def test_a_letter_needs_an_address_and_a_way_to_sign_in_and_nothing_is_stored_without_them(app, client, voting_round):
+    response = client.post("/register", data=registration(wants_letter="y", address_line=""))
+    assert response.status_code == 400
+    assert "Enter your house or flat number and street, for example Flat 3, 12 Mare Street" in error_messages(
+        response.get_data(as_text=True))
+    response = client.post("/register", data=registration(wants_letter="y", address_line="12 Mare Street", how="code",
+                                                           email="", password="", password_confirm="",
+                                                           phone="020 7946 0000"))
+    assert response.status_code == 400
+    assert any("code is typed in after signing in with a password" in m for m in error_messages(
+        response.get_data(as_text=True)))
+    assert users(app) == [] and _letters(app) == []
+
+
+def test_no_letter_is_queued_for_a_registration_that_cannot_take_part(app, client, voting_round):
+    client.post("/register", data=registration(wants_letter="y", address_line="1 Downing Street", postcode="SW1A 2AA"))
+    [user] = users(app)
+    assert user.eligibility_status == "refused" and _letters(app) == []
+
+
+def test_a_registration_a_resident_list_holds_is_list_matched_at_once(app, client, voting_round, admin_user):
+    from pb.services.resident_lists import upload_list
+
+    with app.app_context():
+        upload_list(db.session.get(type(admin_user), admin_user.id), "Members", "",
+                    b"Name,Date of birth,Postcode\nMargaret Okafor,27/03/1948,E8 1AB\n")
+    client.post("/register", data=registration(wants_letter="y", address_line="12 Mare Street"))
+    [user] = users(app)
+    assert user.verification == "list" and _letters(app) == []  # no letter needed
+    assert "We found you on a list of residents we hold" in text_of(client.get("/register/done"))

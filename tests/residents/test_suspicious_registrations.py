@@ -103,7 +103,7 @@ def test_the_page_lists_each_planted_cluster_with_links_to_its_residents(app, st
     html = page_html(staff_client, PAGE)
     text = text_of(staff_client.get(PAGE))
     assert "<h1>Suspicious registrations</h1>" in html
-    assert "7 self-declared registrations at E8 4QQ" in text
+    assert "7 registrations nobody has checked at E8 4QQ" in text
     assert f"11 registrations online on {format_date(BURST_START)}, from " in text
     assert "All of them came from one network." in text
     assert "2 people born on 1 May 1947 at N16 7AB with similar names" in text
@@ -157,8 +157,8 @@ def test_the_demos_ordinary_residents_make_no_group_only_its_planted_cluster_doe
         db.session.remove()
     auth.login(STAFF_EMAIL, DEMO_PASSWORD)
     text = text_of(client.get(PAGE))
-    assert f"8 self-declared registrations at {SUSPICIOUS_POSTCODE}" in text
-    assert text.count("None at the moment.") == 2  # no burst, no near-duplicate people
+    assert f"8 registrations nobody has checked at {SUSPICIOUS_POSTCODE}" in text
+    assert text.count("None at the moment.") == 3  # no shared letter address, no burst, no near-duplicate people
 
 
 def test_nobody_but_staff_sees_the_page(app, resident_client, clusters):
@@ -189,7 +189,7 @@ def test_mark_as_checked_hides_the_group_until_someone_new_joins_it(app, staff_c
     assert response.status_code == 302 and response.headers["Location"].endswith(PAGE)
     text = text_of(staff_client.get(PAGE))
     assert "Marked as checked: 7 residents." in text
-    assert "7 self-declared registrations at E8 4QQ" not in text
+    assert "7 registrations nobody has checked at E8 4QQ" not in text
     assert "1 group marked as checked is hidden" in text
     with app.app_context():
         [row] = db.session.scalars(select(SuspicionReview))
@@ -203,7 +203,7 @@ def test_mark_as_checked_hides_the_group_until_someone_new_joins_it(app, staff_c
         [newcomer] = plant(postcode="E8 4QQ", start=NOW - timedelta(days=5))
     again = group_of(app, "shared-postcode")
     assert again.group_key == group.group_key and newcomer in again.member_ids and again.size == 8
-    assert "8 self-declared registrations at E8 4QQ" in text_of(staff_client.get(PAGE))
+    assert "8 registrations nobody has checked at E8 4QQ" in text_of(staff_client.get(PAGE))
 
     # Checked again, the same review now holds the newcomer too.
     staff_client.post(action_url(again, "check"), data={"members_seen": seen(again)})
@@ -434,3 +434,47 @@ def test_a_new_online_registration_deletes_network_keys_older_than_90_days(app, 
     with app.app_context():
         assert db.session.get(User, old).network_key is None
         assert db.session.get(User, kept).network_key == network_key("203.0.113.7")
+
+# ---------------------------------------------------------------- letters to one address
+
+
+def test_many_letters_to_one_address_make_a_group_and_their_letters_are_held_until_it_is_checked(app, staff_client):
+    """One person could collect the letters of invented neighbours: more than two letters to one address
+    are held, and confirming by letter does not take anyone out of the group."""
+    from pb.models import VerificationLetter
+    from pb.services import verification_letters
+
+    with app.app_context():
+        ids = plant(3, postcode="E8 1AB", every=timedelta(days=9))
+        for user_id in ids:
+            verification_letters.request_letter(db.session.get(User, user_id), "12 Mare Street")
+        lone = plant(1, postcode="E8 1AB")[0]
+        verification_letters.request_letter(db.session.get(User, lone), "Flat 9, 3 Well Street")
+        db.session.commit()
+        [group] = [g for g in service.open_groups() if g.kind == "shared-address"]
+        assert set(group.member_ids) == set(ids)
+        assert "mare" not in group.group_key.lower()  # the key appears in page addresses; the address must not
+        queue = verification_letters.letter_queue()
+        assert {r.id for _, r in queue.held} == set(ids) and [r.id for _, r in queue.waiting] == [lone]
+        held_letter = db.session.scalar(select(VerificationLetter.id).where(VerificationLetter.user_id == ids[0]))
+        staff = db.session.get(User, factories.make_staff().id)
+        with pytest.raises(Exception, match="is held"):
+            verification_letters.print_letters(staff, [held_letter])
+        assert db.session.get(VerificationLetter, held_letter, populate_existing=True).printed_at is None
+        # A resident confirmed by a letter still counts: the letter reached a door, not a person.
+        db.session.get(User, ids[0]).verification = "letter"
+        db.session.commit()
+        assert {g.kind for g in service.open_groups() if ids[0] in g.member_ids} == {"shared-address"}
+    page = text_of(staff_client.get("/staff/letters"))
+    assert "Held: check these first (3)" in page
+    assert "3 residents asking for letters to 12 Mare Street, E8 1AB" in text_of(staff_client.get(PAGE))
+
+
+def test_a_staff_sign_in_deletes_network_keys_older_than_90_days(app, client, auth, staff_user):
+    with app.app_context():
+        [old] = plant(address="203.0.113.7", start=NOW - timedelta(days=91))
+        [kept] = plant(address="203.0.113.8", start=NOW - timedelta(days=89))
+    auth.login(staff_user.email)
+    with app.app_context():
+        assert db.session.get(User, old).network_key is None
+        assert db.session.get(User, kept).network_key == network_key("203.0.113.8")

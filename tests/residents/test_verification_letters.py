@@ -2,6 +2,8 @@
 and the resident typing the code (mistyped, another resident's, reused, expired, throttled)."""
 from __future__ import annotations
 
+import itertools
+
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -25,9 +27,14 @@ CODE_ON_PAGE = re.compile(r'class="receipt-code letter-code">([A-Z0-9]{4}-[A-Z0-
 NOT_RECOGNISED = "We do not recognise that code"
 
 
-def _waiting_resident(email: str | None = None, address: str = "Flat 3, 12 Mare Street", asked: datetime | None = None,
+_flats = itertools.count(1)
+
+
+def _waiting_resident(email: str | None = None, address: str | None = None, asked: datetime | None = None,
                       **kw) -> tuple[int, int]:
-    """A self-declared resident who asked for a letter (as registration does); (resident id, letter id)."""
+    """A self-declared resident who asked for a letter (as registration does), each at an address of
+    their own unless `address` says otherwise; (resident id, letter id)."""
+    address = address or f"Flat {next(_flats)}, 12 Mare Street"
     user = factories.make_resident(email=email, verification="self-declared", **kw)
     with transaction():
         user = db.session.get(User, user.id)
@@ -279,10 +286,12 @@ def test_code_entry_end_to_end_through_the_pages(app, client, batch):
     with app.app_context():
         user = _user(user_id)
         assert user.verification == "letter" and user.verified_at is not None and user.verified_by_id is None
-        assert user.verification_note == "Code from a letter posted to Flat 1, 9 Old Street, E8 2CD"
+        assert user.verification_note == f"Code from verification letter {letter_id}"
         assert _letter(letter_id).used_at is not None
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "resident.verified"))
         assert event.details["way"] == "letter" and event.details["resident_id"] == user_id
+        # The audit log is never deleted, so the address is nowhere in it.
+        assert "Old Street" not in str([e.details for e in db.session.scalars(select(AuditEvent))])
 
 
 def test_the_done_page_is_only_for_residents_confirmed_by_letter(app, client, batch):
