@@ -11,6 +11,7 @@ from typing import Any
 from pb.domain.count_words import funding_reason, rule_summary, step_lines
 from pb.domain.counting_rules import rule_label
 from pb.models import CountResult, Proposal, Round
+from pb.services.verification import ballots_by_verification
 from pb.services.count_cache import count_cache
 from pb.services.open_data import first_preferences
 from pb.services.proposals import shortlisted_proposals
@@ -111,6 +112,9 @@ def steps_json(round_: Round, result: CountResult) -> str:
         "total_cost_pence": int(result.total_cost_pence),
         "ballot_count": result.ballot_count,
         "ballots_sha256": result.ballots_sha256,
+        # Counts only, never names: how each voter was known (pb.domain.verification.BALLOT_WAYS).
+        "voter_roll": {"verified_residents_only": bool(round_.verified_only),
+                       "ballots_by_verification": ballots_by_verification(round_.id)},
         "scores": result.scores,
         "projects": titles,
         "steps": result.steps,

@@ -117,6 +117,8 @@ def test_results_csv_and_steps_json(client, seeded):
     assert data["funded"] == [str(seeded.ids["C"]), str(seeded.ids["A"])]
     assert len(data["steps"]) == 5 and data["steps"][2]["reason"] == "not_enough_money"
     assert len(data["explanation"]) == 5
+    assert data["voter_roll"] == {"verified_residents_only": True, "ballots_by_verification": {
+        "staff": 8, "list": 0, "letter": 0, "code": 0, "paper": 2, "self-declared": 0}}
 
 
 def test_receipt_checker_finds_a_counted_ballot(client, seeded):
