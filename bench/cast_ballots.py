@@ -323,6 +323,7 @@ def prepare(database_url: str, secret: str, voters: int):
         rows = [{"role": "resident", "name": f"Bench Voter {i}", "name_key": f"bench voter {i}",
                  "email": f"bench{i}@example.net", "date_of_birth": date(1950, 1, 1), "postcode": "E8 1AB",
                  "eligibility_status": "eligible", "session_token": secrets.token_hex(32),
+                 "verification": "staff", "verified_at": now,  # verified-only is the default for new rounds
                  "is_active_account": True, "created_at": now}
                 for i in range(voters)]
         for chunk in range(0, len(rows), 1000):
