@@ -45,7 +45,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # Staff sessions end after this long without a request.
-    STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PB_STAFF_IDLE_MINUTES", "30")))
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("PB_STAFF_IDLE_MINUTES", "30")))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 

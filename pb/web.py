@@ -102,6 +102,8 @@ def register_blueprints(app: Flask, modules: tuple[str, ...]) -> None:
 
 
 STAFF_PREFIX = "/staff"
+# When a staff session last made a request (UTC seconds), kept in the signed session cookie.
+STAFF_CLOCK = "staff_seen"
 
 # Views that Flask-Limiter's request hooks skip altogether. The ballot is the busiest
 # POST (a community centre's residents share one address, and each votes only once).
@@ -144,6 +146,25 @@ def install_request_hooks(app: Flask) -> None:
     skip_limiter_hooks(app, UNTHROTTLED_ENDPOINTS)
 
     @app.before_request
+    def staff_sessions_end_when_idle():
+        """A staff session ends after STAFF_IDLE_TIMEOUT without a request to any page (a shared computer
+        at an event). The clock starts at sign-in (pb.auth.views) and a session without one has expired."""
+        if request.endpoint == "static" or not current_user.is_authenticated or not current_user.is_staff:
+            return None
+        now = datetime.now(timezone.utc).timestamp()
+        last = session.get(STAFF_CLOCK)
+        idle = app.config["STAFF_IDLE_TIMEOUT"].total_seconds()
+        if not isinstance(last, (int, float)) or now - float(last) > idle:
+            auth_service.sign_out(current_user._get_current_object())
+            logout_user()
+            session.clear()
+            flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.sign_in", next=target))
+        session[STAFF_CLOCK] = now
+        return None
+
+    @app.before_request
     def deny_by_default():
         """Every /staff URL needs a signed-in member of staff; nothing can opt out."""
         if not request.path.startswith(STAFF_PREFIX):
@@ -153,15 +174,4 @@ def install_request_hooks(app: Flask) -> None:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
         if not current_user.is_staff:
             abort(403)
-        # Staff sessions end after a spell of inactivity (a shared computer at an event).
-        now = datetime.now(timezone.utc).timestamp()
-        last = session.get("staff_seen")
-        idle = app.config["STAFF_IDLE_TIMEOUT"].total_seconds()
-        if last is not None and now - float(last) > idle:
-            auth_service.sign_out(current_user._get_current_object())
-            logout_user()
-            session.clear()
-            flash("You were signed out after a period of inactivity. Please sign in again.", "info")
-            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-        session["staff_seen"] = now
         return None

@@ -1,6 +1,8 @@
 """Sign in and sign out."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -9,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from pb.auth.forms import SignInForm, SignOutForm
 from pb.residents.throttle import sign_in_limits
 from pb.services import auth as auth_service
+from pb.web import STAFF_CLOCK
 
 bp = Blueprint("auth", __name__)
 
@@ -35,6 +38,9 @@ def sign_in():
         else:
             session.clear()  # a fresh session at sign-in
             login_user(user)
+            if user.is_staff:
+                # The idle clock starts now, whatever page comes next (pb.web.staff_sessions_end_when_idle).
+                session[STAFF_CLOCK] = datetime.now(timezone.utc).timestamp()
             flash(f"You are signed in as {user.name}.", "success")
             default = url_for("staff.dashboard") if user.is_staff else url_for("main.home")
             return redirect(safe_next(form.next.data, default))
