@@ -85,6 +85,11 @@ class Round(db.Model):
     voting_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The fingerprint (SHA-256) of the ballots file taken the moment voting closed, before any count,
+    # and how many ballots it held: published at once, so a later change to the ballots shows.
+    closing_ballots_sha256: Mapped[str | None] = mapped_column(String(64))
+    closing_ballot_count: Mapped[int | None] = mapped_column(Integer)
+
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -22,6 +22,8 @@ from pb.extensions import db
 from pb.models import AuditEvent, PaperEntry, Proposal, ProposalStatus, Round, User
 from pb.services import audit
 from pb.services.counts import latest_count
+from pb.services.elections import round_ballots
+from pb.services.open_data import ballots_csv, sha256_hex
 from pb.services.transaction import lock_round, lock_user, transaction
 
 DUPLICATE_CREATE_WINDOW = timedelta(hours=12)
@@ -197,6 +199,13 @@ def move_phase(round_id: int, actor: User, target: str, expected_phase: str | No
         details: dict[str, Any] = {"from": current.value, "to": target_phase.value}
         if published_count_id is not None:
             details["count_result_id"] = published_count_id
+        if target_phase == Phase.VOTING_CLOSED:
+            # Taken under the round's lock, so no ballot can join after it; published at once.
+            ballots = round_ballots(round_)
+            round_.closing_ballots_sha256 = sha256_hex(ballots_csv(round_, ballots))
+            round_.closing_ballot_count = len(ballots)
+            details["ballots_sha256"] = round_.closing_ballots_sha256
+            details["ballot_count"] = len(ballots)
         audit.record(actor, "round.phase_moved", round=round_, **details)
         if published_count_id is not None:
             audit.record(actor, "results.published", round=round_, count_result_id=published_count_id)

@@ -46,6 +46,19 @@ def verify_round(round_: Round) -> list[Check]:
                         f"SHA-256 of the ballots file from the database is {digest}; the count recorded "
                         f"{result.ballots_sha256}."))
 
+    if round_.closing_ballots_sha256:
+        kept = digest == round_.closing_ballots_sha256 and len(ballots) == round_.closing_ballot_count
+        checks.append(Check(
+            "closing fingerprint", kept,
+            f"The ballots file has the fingerprint published when voting closed ({round_.closing_ballot_count} "
+            "ballots)." if kept else
+            f"The ballots file is not the one fingerprinted when voting closed: then {round_.closing_ballot_count} "
+            f"ballots with SHA-256 {round_.closing_ballots_sha256}, now {len(ballots)} ballots with SHA-256 {digest}. "
+            "Ballots were changed, added or removed after voting closed."))
+    else:
+        checks.append(Check("closing fingerprint", True,
+                            "No fingerprint was taken when voting closed (the round closed before pb took one)."))
+
     roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_.id)) or 0
     checks.append(Check("voter roll = ballots", roll == len(ballots) == result.ballot_count,
                         f"{roll} on the voter roll, {len(ballots)} ballots stored, {result.ballot_count} counted."))

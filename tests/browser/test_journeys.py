@@ -504,6 +504,10 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     expect(early.locator("h1")).to_have_text("Voting has closed")
     auditor.visit(early, f"{journey.round_path}/results", expect_status=404)
     expect(early.locator("h1")).to_have_text("Results are not published yet")
+    # The fingerprint of the ballots is public from the moment voting closed, before any count.
+    auditor.visit(early, journey.round_path)
+    closing_fingerprint = early.locator(".fingerprint").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", closing_fingerprint), closing_fingerprint
 
     # Preview the count (staff only), then publish through the confirmation page.
     open_staff_round(staff, auditor, journey)
