@@ -21,7 +21,7 @@ def test_verify_passes_on_a_published_round(runner, seeded):
         assert f"OK    {name}" in result.output
     assert "10 on the voter roll, 10 ballots stored, 10 counted" in result.output
     assert "Ballots by how the voter was known: checked by staff 8, paper ballot keyed by staff 2." in result.output
-    assert "Verified: all 6 checks match." in result.output
+    assert "Verified: all 7 checks match." in result.output
 
 
 def test_verify_catches_an_unverified_online_ballot_in_a_verified_only_round(app, runner, seeded):
