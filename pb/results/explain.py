@@ -10,6 +10,7 @@ from typing import Any
 
 from pb.domain.count_words import funding_reason, rule_summary, step_lines
 from pb.domain.counting_rules import rule_label
+from pb.domain.spreadsheet import safe_cell
 from pb.models import CountResult, Proposal, Round
 from pb.services.verification import ballots_by_verification
 from pb.services.count_cache import count_cache
@@ -88,7 +89,11 @@ def explain(round_: Round, result: CountResult) -> Explanation:
 
 
 def results_csv(round_: Round, result: CountResult) -> str:
-    """One row per shortlisted project: id, title, cost, score, first preferences, funded, order, reason."""
+    """One row per shortlisted project: id, title, cost, score, first preferences, funded, order, reason.
+
+    The text columns (title, reason) go through `safe_cell`, so a title a spreadsheet would take for a
+    formula starts with ``'``; the number columns are written as numbers.
+    """
     explanation = explain(round_, result)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -96,8 +101,8 @@ def results_csv(round_: Round, result: CountResult) -> str:
                      "funding_order", "reason"])
     for row in explanation.funded + explanation.not_funded:
         p = row.proposal
-        writer.writerow([p.id, p.title, f"{p.cost_pence / 100:.2f}", row.score, row.first_preferences,
-                         "yes" if row.funded else "no", row.order or "", row.reason])
+        writer.writerow([p.id, safe_cell(p.title), f"{p.cost_pence / 100:.2f}", row.score, row.first_preferences,
+                         "yes" if row.funded else "no", row.order or "", safe_cell(row.reason)])
     return out.getvalue()
 
 

@@ -4,6 +4,10 @@ The ballots file is sorted by receipt code, never in casting order; its SHA-256 
 the count. The pabulib file gives money in whole pounds (META ``currency`` GBP) so that equal
 shares' add1 step of one currency unit is the same £1 the app uses; if any amount has pence the
 file falls back to pence (``currency`` GBX) and says so.
+
+Both files are opened in spreadsheets, so free text in them (titles, the round's name and area)
+goes through `pb.domain.spreadsheet.safe_cell`: text a spreadsheet would read as a formula starts
+with ``'``. Ids, amounts, receipts and nonces are written as they are.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pb.domain.errors import CountingError
+from pb.domain.spreadsheet import safe_cell
 from pb.extensions import db
 from pb.models import Ballot, CountResult, Round
 from pb.services.count_cache import count_cache, shortlist_key
@@ -31,7 +36,8 @@ def ballots_csv(round_: Round, ballots: list[Ballot] | None = None) -> bytes:
     random value it was made with, so anyone can recompute it (pb.domain.receipts.receipt_for); ``rank_1``
     is the project id of their 1st choice, ``rank_2`` their 2nd, and so on up to the round's
     maximum number of choices (empty when they chose fewer). Project titles are in the results
-    file. The bytes are UTF-8 with ``\\n`` line ends; their SHA-256 is what the results page shows.
+    file, so every cell here is made by pb (receipt codes, nonces, project ids) and none can be read
+    as a formula. The bytes are UTF-8 with ``\\n`` line ends; their SHA-256 is what the results page shows.
     """
     if ballots is None:
         ballots = round_ballots(round_)
@@ -129,7 +135,9 @@ def pabulib_text(round_: Round, result: CountResult) -> str:
 
     Money is in whole pounds (META ``currency`` GBP) when the budget and every cost are whole
     pounds, so that ``python -m pb.tally`` steps equal shares by £1 as the app did; otherwise in
-    pence (``currency`` GBX). As in pabulib, ``unit`` is the area (the round's area name).
+    pence (``currency`` GBX). As in pabulib, ``unit`` is the area (the round's area name). Project
+    names and META values pass through `safe_cell`; ids, costs and votes do not, so the file re-counts
+    to the same outcome.
     """
     proposals = shortlisted_proposals(round_)
     ballots = round_ballots(round_)
@@ -153,5 +161,5 @@ def pabulib_text(round_: Round, result: CountResult) -> str:
     }
     out = io.StringIO()
     write_pabulib(election, out, meta=meta, outcome=outcome, voter_ids=[b.receipt for b in ballots],
-                  satisfaction=recorded_meaning(result, round_)[0])
+                  satisfaction=recorded_meaning(result, round_)[0], text_cell=safe_cell)
     return out.getvalue()

@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import IO, Any
@@ -430,6 +430,7 @@ def write_pabulib(
     meta: dict[str, Any] | None = None,
     outcome: Outcome | None = None,
     voter_ids: Sequence[str] | None = None,
+    text_cell: Callable[[str], str] | None = None,
 ) -> None:
     """Write an election (and, if given, which projects an outcome funded) as a pabulib file.
 
@@ -438,7 +439,14 @@ def write_pabulib(
     outcome was counted with. ``meta`` adds META keys (description, country, unit, instance, ...).
     Grouped ballots are written once per voter. ``voter_ids`` names each ballot (e.g. receipt codes);
     by default 1, 2, 3, ...
+    ``text_cell``, when given, is applied to every free-text cell (the ``meta`` values and project names)
+    after line breaks are removed, e.g. to stop spreadsheets reading a title as a formula; ids, amounts,
+    counts and votes are written as they are, so the file re-counts the same.
     """
+    def text(value: Any) -> str:
+        cleaned = _clean(value)
+        return text_cell(cleaned) if text_cell is not None else cleaned
+
     for project in election.projects:
         if any(ch in project.id for ch in ',;"\n\r'):
             raise TallyError(f"project id {project.id!r} cannot be written: ids may not contain , ; \" or line breaks")
@@ -460,7 +468,7 @@ def write_pabulib(
         "country": "",
         "unit": "",
         "instance": "",
-        **{k: _clean(v) for k, v in (meta or {}).items()},
+        **{k: text(v) for k, v in (meta or {}).items()},
     }
     fixed: dict[str, str] = {
         "num_projects": str(len(election.projects)),
@@ -503,7 +511,7 @@ def write_pabulib(
             if election.kind == "ordinal":
                 row.append(str(scores[project.id]))
             if names:
-                row.append(_clean(project.name) or "None")
+                row.append(text(project.name) or "None")
             if funded is not None:
                 row.append("1" if project.id in funded else "0")
             yield row
