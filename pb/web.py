@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 from datetime import datetime, timezone
 from functools import partial, wraps
 
@@ -20,7 +19,6 @@ from pb.extensions import csrf, db, limiter, login_manager, migrate
 from pb.models import User
 from pb.services import auth as auth_service
 from pb.services.ballot_store import STORES as BALLOT_STORES
-from pb.templating import render_error
 
 
 def configure(app: Flask, test_config: dict | None) -> None:
@@ -145,49 +143,8 @@ def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
     return wrapped
 
 
-# Characters no form field or query parameter has a use for: the C0 control characters but
-# tab, newline and carriage return (multi-line text), and lone surrogates. PostgreSQL refuses
-# NUL in text outright, and the others are invisible on every page that would show them.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-# Views that read their own request body, within their own size limit (a resident list's
-# upload): the hook must not parse it first, so only their query string is checked here.
-SELF_READ_ENDPOINTS = frozenset({"resident_lists.upload", "resident_lists.replace"})
-CONTROL_CHARACTERS_TITLE = "That could not be sent"
-CONTROL_CHARACTERS_MESSAGE = (
-    "What you sent contained a hidden character that cannot be used, often from copying and pasting. "
-    "Please go back, type the text again and try again."
-)
-
-
-def has_control_characters(values) -> bool:
-    """Whether any name or value in a MultiDict (request.args, request.form) holds a refused character."""
-    search = CONTROL_CHARACTERS.search
-    for name, items in values.lists():
-        if search(name):
-            return True
-        for item in items:
-            if search(item):
-                return True
-    return False
-
-
 def install_request_hooks(app: Flask) -> None:
     skip_limiter_hooks(app, UNTHROTTLED_ENDPOINTS)
-
-    @app.before_request
-    def refuse_control_characters():
-        """Answer 400 to a query parameter or form field holding a control character, before any view uses it.
-
-        Uploaded files are not looked at (they are not in request.form), and views that read
-        their own body are left to read it once, themselves.
-        """
-        if has_control_characters(request.args):
-            return render_error(400, CONTROL_CHARACTERS_TITLE, CONTROL_CHARACTERS_MESSAGE)
-        if request.mimetype in FORM_TYPES and request.endpoint not in SELF_READ_ENDPOINTS:
-            if has_control_characters(request.form):
-                return render_error(400, CONTROL_CHARACTERS_TITLE, CONTROL_CHARACTERS_MESSAGE)
-        return None
 
     @app.before_request
     def staff_sessions_end_when_idle():
