@@ -128,3 +128,16 @@ def make_proposal(round_: Round, status: str = ProposalStatus.SHORTLISTED, cost_
     db.session.add(proposal)
     db.session.commit()
     return proposal
+
+
+def ballot_row(round_id: int, ranking, nonce: str | None = None, key: str | None = None):
+    """A Ballot as pb stores one (a fresh receipt code and its commitment), for tests that write ballots directly."""
+    import secrets
+
+    from pb.domain.receipts import commitment_for, new_receipt_code
+    from pb.models import Ballot
+
+    nonce = nonce or secrets.token_hex(16)
+    receipt = new_receipt_code()
+    return Ballot(key=key or secrets.token_hex(16), round_id=round_id, ranking=",".join(str(int(p)) for p in ranking),
+                  nonce=nonce, receipt=receipt, commitment=commitment_for(round_id, ranking, nonce, receipt))

@@ -34,7 +34,7 @@ def test_voter_roll_has_unique_round_user(app_ctx):
 
 def test_ballot_table_has_no_identity_columns(app_ctx):
     columns = {c["name"] for c in inspect(db.engine).get_columns("ballots")}
-    assert columns == {"key", "round_id", "ranking", "receipt", "nonce"}
+    assert columns == {"key", "round_id", "ranking", "receipt", "commitment", "nonce"}
 
 
 def test_upgrading_a_database_full_of_data_to_verification_keeps_every_row_and_link(tmp_path):
@@ -86,6 +86,73 @@ def test_upgrading_a_database_full_of_data_to_verification_keeps_every_row_and_l
             with db.engine.connect() as conn:
                 assert conn.execute(text("SELECT user_id, entered_by_id FROM voter_roll")).one() == (2, 1)
                 assert conn.execute(text("SELECT registered_by_id FROM users WHERE id = 2")).scalar() == 1
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+def test_upgrading_to_short_receipts_keeps_old_receipts_and_closed_rounds_fingerprints(tmp_path):
+    """0004 -> 0005: every stored ballot's receipt becomes its commitment too, a round that has closed
+    keeps its ballots file byte for byte (so its closing fingerprint still holds), a round still
+    voting moves to the new file, and on SQLite the ballots table keeps no row id."""
+    import hashlib
+    import secrets
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from pb.domain.receipts import commitment_for
+    from pb.models import Round
+    from pb.services.open_data import ballots_csv, sha256_hex
+    from tests.conftest import make_app
+    from tests.voting.live import new_database
+
+    url, drop = new_database(tmp_path, "migrate_receipts")
+    app = make_app(url)
+    try:
+        with app.app_context():
+            upgrade(revision="0004")
+            rows = []
+            with db.engine.begin() as conn:
+                run = lambda sql, **p: conn.execute(text(sql), p)  # noqa: E731
+                now = "2026-11-01 10:00:00+00:00"
+                for rid, phase in ((1, "results_published"), (2, "voting_open")):
+                    run("INSERT INTO rounds (id, title, description, area_name, budget_pence, phase, min_age, "
+                        "age_reference_date, accepted_postcodes, review_postcodes, min_ranks, max_ranks, points_scheme, "
+                        "counting_rule, completion, categories, paper_double_entry, created_at, updated_at, version, "
+                        "verified_only) VALUES (:id, :t, '', 'Hackney', 100000, :phase, 50, '2026-06-01', 'E8', '', 1, "
+                        "2, '', 'greedy', 'add1u', 'Learning', false, :now, :now, 1, true)",
+                        id=rid, t=f"Round {rid}", phase=phase, now=now)
+                for n in range(6):
+                    rid, ranking, nonce = 1 + n % 2, [n % 3 + 1], secrets.token_hex(16)
+                    receipt = commitment_for(rid, ranking, nonce)
+                    run("INSERT INTO ballots (key, round_id, ranking, receipt, nonce) VALUES (:k, :r, :rk, :rc, :n)",
+                        k=secrets.token_hex(16), r=rid, rk=str(ranking[0]), rc=receipt, n=nonce)
+                    rows.append((rid, receipt, nonce, str(ranking[0])))
+                legacy = "receipt,nonce,rank_1,rank_2\n" + "".join(
+                    f"{rc},{n},{rk},\n" for rid, rc, n, rk in sorted(rows, key=lambda r: r[1]) if rid == 1)
+                fingerprint = hashlib.sha256(legacy.encode()).hexdigest()
+                run("UPDATE rounds SET closing_ballots_sha256 = :f, closing_ballot_count = 3 WHERE id = 1",
+                    f=fingerprint)
+            db.engine.dispose()
+
+            upgrade()
+            with db.engine.connect() as conn:
+                stored = conn.execute(text("SELECT receipt, commitment FROM ballots")).all()
+                assert len(stored) == 6 and all(receipt == commitment for receipt, commitment in stored)
+                assert dict(conn.execute(text("SELECT id, ballots_file_version FROM rounds")).all()) == {1: 1, 2: 2}
+                if conn.dialect.name == "sqlite":
+                    ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ballots'")).scalar()
+                    assert "WITHOUT ROWID" in ddl
+            closed = db.session.get(Round, 1)
+            assert sha256_hex(ballots_csv(closed)) == fingerprint == closed.closing_ballots_sha256
+            assert ballots_csv(db.session.get(Round, 2)).startswith(b"receipt,commitment,nonce,rank_1,rank_2\n")
+            db.session.remove()
+            db.engine.dispose()
+
+            downgrade(revision="0004")
+            with db.engine.connect() as conn:
+                assert len(conn.execute(text("SELECT receipt FROM ballots")).all()) == 6
             db.engine.dispose()
     finally:
         drop()

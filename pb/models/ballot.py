@@ -13,7 +13,10 @@ class Ballot(db.Model):
     The key is 128 random bits and on SQLite the table is WITHOUT ROWID, so neither
     the key nor the physical order says in which order ballots were cast.
     `ranking` is the comma-separated proposal ids, most preferred first.
-    `receipt` is SHA-256(canonical ballot || nonce), published so voters can find their ballot.
+    `receipt` is the short code the voter was given (pb.domain.receipts), and `commitment` the
+    SHA-256 of the canonical ballot (round, receipt, ranking, nonce): both are published, the code so
+    voters can find their ballot, the commitment so anyone can check it was not changed. A ballot
+    cast before codes were short has the 64-character commitment as its receipt.
     """
 
     __tablename__ = "ballots"
@@ -26,6 +29,7 @@ class Ballot(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
     ranking: Mapped[str] = mapped_column(String(400))
     receipt: Mapped[str] = mapped_column(String(64), unique=True)
+    commitment: Mapped[str] = mapped_column(String(64), unique=True)
     nonce: Mapped[str] = mapped_column(String(32))
 
     @property

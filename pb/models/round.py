@@ -89,6 +89,10 @@ class Round(db.Model):
     # and how many ballots it held: published at once, so a later change to the ballots shows.
     closing_ballots_sha256: Mapped[str | None] = mapped_column(String(64))
     closing_ballot_count: Mapped[int | None] = mapped_column(Integer)
+    # The ballots file's columns (pb.services.open_data.ballots_csv): 2 lists each ballot under its
+    # short receipt code with its commitment beside it; 1 is the older file of rounds that closed
+    # before codes were short, kept so their fingerprint and published files stay the same.
+    ballots_file_version: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

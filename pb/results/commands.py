@@ -18,8 +18,8 @@ def verify_command(round_id: int) -> None:
     """Re-count a round from its ballots file and check it matches the published result.
 
     Checks: the ballots file regenerated from the database has the SHA-256 the count recorded;
-    the voter roll counts as many voters as there are ballots; every receipt matches its ballot's
-    ranking and nonce; and counting the ballots file again funds the same projects at the same
+    the voter roll counts as many voters as there are ballots; every ballot matches its
+    commitment; and counting the ballots file again funds the same projects at the same
     cost. Exits 0 when everything matches, 1 on any mismatch, 2 when the round does not exist.
     """
     round_ = db.session.get(Round, round_id)

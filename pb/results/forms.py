@@ -6,12 +6,16 @@ from wtforms import StringField
 
 
 class ReceiptForm(FlaskForm):
-    """The receipt checker: a GET form (it changes nothing), so it carries no CSRF token."""
+    """The receipt checker: a POST form, so the code stays out of URLs, access logs and browser history.
+
+    It changes nothing, so it carries no CSRF token: a page left open for hours still works.
+    """
 
     class Meta:
         csrf = False
 
-    code = StringField("Your receipt code")
+    code = StringField("Your receipt code",
+                       render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
 
 
 class CountForm(FlaskForm):

@@ -5,11 +5,12 @@ Nothing here shows anything before a round's results are published: a draft roun
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, g, redirect, render_template, request
 
 from pb.domain.phases import Phase
 from pb.models import Round
 from pb.results.charts import Bar, score_bar_chart
+from pb.extensions import csrf
 from pb.results.forms import ReceiptForm
 from pb.results import explain
 from pb.services import counts, open_data, receipts, rounds_query, turnout, verification
@@ -98,10 +99,14 @@ def steps_json(round_id: int):
     return _download(explain.steps_json(round_, result), f"round-{round_.id}-steps.json", "application/json")
 
 
-@bp.route("/receipt")
-@bp.route("/rounds/<int:round_id>/receipt")
+@bp.route("/receipt", methods=["GET", "POST"])
+@bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])
+@csrf.exempt  # it changes nothing; see ReceiptForm
 def receipt_check(round_id: int | None = None):
-    """Is my ballot among the counted ones? A GET form: it changes nothing."""
+    """Is my ballot among the counted ones? The code is sent by POST and the answer is never cached."""
+    g.no_store = True
+    if request.args:  # an old link with ?code=…: answer from a clean address, never from one holding a code
+        return redirect(request.path, code=303)
     round_ = None
     if round_id is not None:
         try:
@@ -110,10 +115,10 @@ def receipt_check(round_id: int | None = None):
             abort(404)
         if round_.phase != Phase.RESULTS_PUBLISHED:
             return _not_published(round_)
-    form = ReceiptForm(request.args)
+    form = ReceiptForm(request.form)
     check = None
     status = 200
-    if "code" in request.args:
+    if request.method == "POST":
         try:
             if round_ is None:
                 code, found_round = receipts.find_receipt_round(form.code.data)

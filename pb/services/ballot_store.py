@@ -60,6 +60,7 @@ class StoredBallot:
     ranking: str
     nonce: str
     receipt: str
+    commitment: str
     # How the voter was known (pb.domain.verification.ballot_verification), kept on the voter roll.
     verification: str
 
@@ -118,7 +119,7 @@ _BALLOT_STATE = DirectStatement(
 _ROUND_EXISTS = DirectStatement(select(Round.id).where(Round.id == bindparam("round_id")))
 _PROJECT_TITLE = DirectStatement(select(Proposal.title).where(Proposal.id == bindparam("project_id")))
 _ROLL_KEYS = ("round_id", "user_id", "channel", "entered_by_id", "used_voting_code", "verification")
-_BALLOT_KEYS = ("key", "round_id", "ranking", "nonce", "receipt")
+_BALLOT_KEYS = ("key", "round_id", "ranking", "nonce", "receipt", "commitment")
 _INSERT_ROLL = DirectStatement(insert(VoterRoll.__table__), column_keys=_ROLL_KEYS)
 _INSERT_BALLOT = DirectStatement(insert(Ballot.__table__), column_keys=_BALLOT_KEYS)
 

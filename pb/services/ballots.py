@@ -14,7 +14,11 @@ written in one transaction share the system column `xmin`, so someone with direc
 access to the database could pair a voter-roll row with its ballot: database operators
 are trusted with ballot secrecy, and pb never reads or shows system columns.)
 
-The canonical ballot text behind each receipt is defined once, in pb.domain.receipts.
+The canonical ballot text behind each commitment, and the short receipt codes, are defined once,
+in pb.domain.receipts. A ballot cast from the check page carries a one-time token: the receipt
+code is derived from it (pb.domain.receipts.receipt_code_for_token), so a voter whose answer was
+lost, and who sends the same form again, can be shown the receipt of the ballot they cast
+(`recover_receipt`) without the database ever holding anything that ties them to it.
 """
 from __future__ import annotations
 
@@ -29,9 +33,9 @@ from pb.domain import verification as verification_rules
 from pb.domain.errors import AlreadyVoted, NotEligible, NotSignedIn, NotVerified, VotingClosed
 from pb.domain.phases import Phase
 from pb.domain.ranking import RankingInput, check_ranking_rules, ranking_text
-from pb.domain.receipts import receipt_for
+from pb.domain.receipts import commitment_for, new_receipt_code
 from pb.extensions import db
-from pb.models import Channel, PaperEntry, Proposal, ProposalStatus, Round, User, VoterRoll, VotingCode
+from pb.models import Ballot, Channel, PaperEntry, Proposal, ProposalStatus, Round, User, VoterRoll, VotingCode
 from pb.services import audit
 from pb.services.ballot_store import ShortlistTitles, StoredBallot, ballot_store
 from pb.services.eligibility import why_cannot_take_part
@@ -104,6 +108,16 @@ def _is_voter_roll_duplicate(exc: IntegrityError) -> bool:
     return "voter_roll" in text or "uq_voter_roll_round_user" in text
 
 
+def _is_receipt_taken(exc: IntegrityError) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "ballots.receipt" in text or "uq_ballots_receipt" in text
+
+
+# A new code is drawn when one is already taken: with 54 bits, about once in 10^10 ballots in a
+# round of a million, so three tries never run out in practice.
+RECEIPT_TRIES = 3
+
+
 def checked_round(round_id: int) -> Round:
     """The round, share-locked inside the current transaction, if voting is open in it; VotingClosed otherwise."""
     round_ = lock_round(round_id, for_update=False)
@@ -133,8 +147,12 @@ class SignedInVoter:
 
 def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequence[int], channel: str = Channel.ONLINE,
                 entered_by: User | None = None, voting_code: VotingCode | None = None,
-                fields: RankingInput | None = None) -> str:
+                fields: RankingInput | None = None, receipt_code: str | None = None) -> str:
     """Cast `voter`'s ballot in one transaction and return its receipt code.
+
+    `receipt_code` is the code a ballot form's token stands for (pb.domain.receipts); without
+    one a random code is drawn. Should the code be taken already, the ballot is cast again under
+    a fresh random one.
 
     Inside the transaction, in order: the round's phase (VotingClosed), the voter's
     eligibility (NotEligible), whether they voted already (AlreadyVoted), whether they must be
@@ -146,60 +164,77 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
     round_id = round if isinstance(round, int) else round.id
     if channel not in (Channel.ONLINE, Channel.PAPER):
         raise ValueError(f"unknown channel {channel!r}")
-    # Drawn before the write transaction, which should hold SQLite's lock for as short a time as it can.
-    nonce, ballot_key = secrets.token_hex(16), secrets.token_hex(16)
     if isinstance(voter, SignedInVoter):
         voter_id, token = voter.user_id, voter.session_token
     else:
         identity = inspect(voter).identity
         voter_id, token = (identity[0] if identity else voter.id), None
+    for attempt in range(RECEIPT_TRIES):
+        try:
+            return _cast_once(round_id, voter_id, token, ranking, channel, entered_by, voting_code, fields,
+                              receipt_code if attempt == 0 and receipt_code else new_receipt_code())
+        except IntegrityError as exc:
+            if _is_voter_roll_duplicate(exc):
+                raise AlreadyVoted(ALREADY_VOTED) from None
+            if not _is_receipt_taken(exc) or attempt == RECEIPT_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _cast_once(round_id: int, voter_id: int, token: str | None, ranking: Sequence[int], channel: str,
+               entered_by: User | None, voting_code: VotingCode | None, fields: RankingInput | None,
+               receipt: str) -> str:
+    """One try at cast_ballot's transaction, under the receipt code `receipt`."""
+    # Drawn before the write transaction, which should hold SQLite's lock for as short a time as it can.
+    nonce, ballot_key = secrets.token_hex(16), secrets.token_hex(16)
     # Paper ballots are audited and voting codes used up through the ORM session, so those
     # are cast in its transaction; an online ballot is plain SQL on a connection of its own.
     store = ballot_store()
     with_session = channel == Channel.PAPER or voting_code is not None
-    try:
-        with store.begin(with_session=with_session) as handle:
-            state = store.state(handle, round_id, voter_id, signed_in=token is not None)
-            if token is not None and not state.voter.has_session_token(token):
-                raise NotSignedIn("Please sign in again to vote.")
-            round_ = state.round
-            if round_.phase != Phase.VOTING_OPEN:
-                raise VotingClosed(closed_message(round_))
-            reason = why_cannot_take_part(state.voter, round_)
-            if reason:
-                raise NotEligible(reason)
-            if state.voted:
-                raise AlreadyVoted(ALREADY_VOTED)
-            if channel == Channel.ONLINE and state.paper_waiting:
-                raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
-            known = dict(resident_way=state.voter.verification, paper=channel == Channel.PAPER,
-                         used_voting_code=voting_code is not None)
-            if verification_rules.must_verify_first(
-                    verified_only=bool(round_.verified_only),
-                    verification_requested=state.voter.verification_requested_at is not None, **known):
-                raise NotVerified(not_verified_message(round_))
-            titles = ShortlistTitles(store, handle, state.shortlist)
-            checked = validate_ranking(round_, ranking, titles=titles, fields=fields)
-            if voting_code is not None:
-                mark_code_used(voting_code)
-            receipt = receipt_for(round_id, checked, nonce)
-            store.write(handle, StoredBallot(
-                round_id=round_id,
-                user_id=voter_id,
-                channel=str(channel),
-                entered_by_id=entered_by.id if entered_by is not None else None,
-                used_voting_code=voting_code is not None,
-                key=ballot_key,
-                ranking=ranking_text(checked),
-                nonce=nonce,
-                receipt=receipt,
-                verification=verification_rules.ballot_verification(**known),
-            ))
-            if channel == Channel.PAPER:
-                audit.record(entered_by, "ballot.paper_entered", round=round_, resident_id=voter_id,
-                             entered_by_id=entered_by.id if entered_by is not None else None)
-    except IntegrityError as exc:
-        if _is_voter_roll_duplicate(exc):
-            raise AlreadyVoted(ALREADY_VOTED) from None
-        raise
+    with store.begin(with_session=with_session) as handle:
+        state = store.state(handle, round_id, voter_id, signed_in=token is not None)
+        if token is not None and not state.voter.has_session_token(token):
+            raise NotSignedIn("Please sign in again to vote.")
+        round_ = state.round
+        if round_.phase != Phase.VOTING_OPEN:
+            raise VotingClosed(closed_message(round_))
+        reason = why_cannot_take_part(state.voter, round_)
+        if reason:
+            raise NotEligible(reason)
+        if state.voted:
+            raise AlreadyVoted(ALREADY_VOTED)
+        if channel == Channel.ONLINE and state.paper_waiting:
+            raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
+        known = dict(resident_way=state.voter.verification, paper=channel == Channel.PAPER,
+                     used_voting_code=voting_code is not None)
+        if verification_rules.must_verify_first(
+                verified_only=bool(round_.verified_only),
+                verification_requested=state.voter.verification_requested_at is not None, **known):
+            raise NotVerified(not_verified_message(round_))
+        titles = ShortlistTitles(store, handle, state.shortlist)
+        checked = validate_ranking(round_, ranking, titles=titles, fields=fields)
+        if voting_code is not None:
+            mark_code_used(voting_code)
+        store.write(handle, StoredBallot(
+            round_id=round_id,
+            user_id=voter_id,
+            channel=str(channel),
+            entered_by_id=entered_by.id if entered_by is not None else None,
+            used_voting_code=voting_code is not None,
+            key=ballot_key,
+            ranking=ranking_text(checked),
+            nonce=nonce,
+            receipt=receipt,
+            commitment=commitment_for(round_id, checked, nonce, receipt),
+            verification=verification_rules.ballot_verification(**known),
+        ))
+        if channel == Channel.PAPER:
+            audit.record(entered_by, "ballot.paper_entered", round=round_, resident_id=voter_id,
+                         entered_by_id=entered_by.id if entered_by is not None else None)
     return receipt
+
+
+def receipt_cast(round_id: int, receipt: str) -> bool:
+    """Whether a ballot with this receipt code is stored in the round (for a voter recovering their receipt)."""
+    return db.session.scalar(
+        select(Ballot.key).where(Ballot.round_id == round_id, Ballot.receipt == receipt)) is not None

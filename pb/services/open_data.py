@@ -7,7 +7,7 @@ file falls back to pence (``currency`` GBX) and says so.
 
 Both files are opened in spreadsheets, so free text in them (titles, the round's name and area)
 goes through `pb.domain.spreadsheet.safe_cell`: text a spreadsheet would read as a formula starts
-with ``'``. Ids, amounts, receipts and nonces are written as they are.
+with ``'``. Ids, amounts, receipt codes, commitments and nonces are written as they are.
 """
 from __future__ import annotations
 
@@ -30,41 +30,51 @@ from pb.tally import Outcome, write_pabulib
 
 
 def ballots_csv(round_: Round, ballots: list[Ballot] | None = None) -> bytes:
-    """The anonymised ballots file: ``receipt,nonce,rank_1,...,rank_k``, sorted by receipt code.
+    """The anonymised ballots file: ``receipt,commitment,nonce,rank_1,...,rank_k``, sorted by receipt code.
 
-    Columns: ``receipt`` is the 64-character receipt code the voter was given; ``nonce`` the
-    random value it was made with, so anyone can recompute it (pb.domain.receipts.receipt_for); ``rank_1``
-    is the project id of their 1st choice, ``rank_2`` their 2nd, and so on up to the round's
-    maximum number of choices (empty when they chose fewer). Project titles are in the results
-    file, so every cell here is made by pb (receipt codes, nonces, project ids) and none can be read
-    as a formula. The bytes are UTF-8 with ``\\n`` line ends; their SHA-256 is what the results page shows.
+    Columns: ``receipt`` is the receipt code the voter was given (``K7QM-4TZP-9CX``); ``commitment``
+    the SHA-256 of the canonical ballot (pb.domain.receipts.canonical_ballot), which anyone can
+    recompute from the row; ``nonce`` the random value in it; ``rank_1`` is the project id of their
+    1st choice, ``rank_2`` their 2nd, and so on up to the round's maximum number of choices (empty
+    when they chose fewer). Project titles are in the results file, so every cell here is made by
+    pb and none can be read as a formula. The bytes are UTF-8 with ``\\n`` line ends; their SHA-256
+    is what the results page shows.
+
+    A round that closed before receipt codes were short (``ballots_file_version`` 1) keeps its
+    file as it was fingerprinted: ``receipt,nonce,rank_…``, the receipt being the commitment.
     """
     if ballots is None:
         ballots = round_ballots(round_)
     ranks = round_.max_ranks
+    legacy = round_.ballots_file_version == 1
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["receipt", "nonce"] + [f"rank_{i}" for i in range(1, ranks + 1)])
+    writer.writerow(["receipt"] + ([] if legacy else ["commitment"]) + ["nonce"]
+                    + [f"rank_{i}" for i in range(1, ranks + 1)])
     for ballot in sorted(ballots, key=lambda b: b.receipt):
         ids = [p for p in ballot.ranking.split(",") if p]
-        writer.writerow([ballot.receipt, ballot.nonce] + ids + [""] * max(0, ranks - len(ids)))
+        writer.writerow([ballot.receipt] + ([] if legacy else [ballot.commitment]) + [ballot.nonce]
+                        + ids + [""] * max(0, ranks - len(ids)))
     return out.getvalue().encode("utf-8")
 
 
 @dataclass(frozen=True)
 class BallotRow:
     receipt: str
+    commitment: str
     nonce: str
     ranking: list[str]
 
 
 def parse_ballots_csv(data: bytes) -> list[BallotRow]:
-    """Read a ballots file back: receipt, nonce and ranking (project id strings) per row."""
+    """Read a ballots file back (either version): receipt, commitment, nonce and ranking per row."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")))
     header = next(reader, None)
-    if not header or header[:2] != ["receipt", "nonce"]:
-        raise CountingError("The ballots file does not start with the receipt and nonce columns.")
-    return [BallotRow(row[0], row[1], [p for p in row[2:] if p]) for row in reader if row]
+    if header and header[:3] == ["receipt", "commitment", "nonce"]:
+        return [BallotRow(row[0], row[1], row[2], [p for p in row[3:] if p]) for row in reader if row]
+    if header and header[:2] == ["receipt", "nonce"]:
+        return [BallotRow(row[0], row[0], row[1], [p for p in row[2:] if p]) for row in reader if row]
+    raise CountingError("The ballots file does not start with the receipt, commitment and nonce columns.")
 
 
 def sha256_hex(data: bytes) -> str:

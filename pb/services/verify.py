@@ -9,7 +9,7 @@ from pb.domain.counting_rules import rule_label
 from pb.domain.errors import DomainError
 from pb.domain.money import format_pence
 from pb.domain.phases import Phase
-from pb.domain.receipts import receipt_for
+from pb.domain.receipts import RECEIPT_PATTERN, ballot_commitment, is_legacy_receipt
 from pb.domain.verification import BALLOT_WAY_LABELS, SELF_DECLARED
 from pb.extensions import db
 from pb.models import Round, VoterRoll
@@ -27,6 +27,17 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+
+def _receipt_codes(round_: Round, ballots) -> Check:
+    """Every receipt code is one pb gives (short, or a commitment for a ballot cast before codes were short)."""
+    odd = [b.receipt for b in ballots
+           if not RECEIPT_PATTERN.match(b.receipt)
+           and not (is_legacy_receipt(b.receipt) and b.receipt == b.commitment)]
+    if odd:
+        return Check("receipt codes", False,
+                     f"{len(odd)} ballot(s) have a receipt code pb never gives, e.g. {', '.join(odd[:5])}.")
+    return Check("receipt codes", True, f"All {len(ballots)} receipt codes are well formed.")
 
 
 def verify_round(round_: Round) -> list[Check]:
@@ -75,10 +86,15 @@ def verify_round(round_: Round) -> list[Check]:
            "" if round_.verified_only else " This round accepted self-declared registrations."),
     ))
 
-    bad = [b.receipt[:12] for b in ballots if receipt_for(round_.id, b.project_ids, b.nonce) != b.receipt]
-    checks.append(Check("receipts", not bad,
-                        f"All {len(ballots)} receipts match their ranking and nonce." if not bad else
-                        f"{len(bad)} ballot(s) do not match their receipt, e.g. {', '.join(bad[:5])}…"))
+    checks.append(_receipt_codes(round_, ballots))
+    bad = [b.receipt for b in ballots
+           if ballot_commitment(round_.id, b.project_ids, b.nonce, b.receipt) != b.commitment]
+    checks.append(Check(
+        "commitments", not bad,
+        f"Every one of the {len(ballots)} ballots matches its commitment (the SHA-256 of its round, receipt code, "
+        "choices and nonce)." if not bad else
+        f"{len(bad)} ballot(s) do not match their commitment, so their choices or receipt code changed after they "
+        f"were cast: receipt code(s) {', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}."))
 
     try:
         rows = parse_ballots_csv(data)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from pb.domain.phases import Phase
 from pb.extensions import limiter
 from pb.models import Channel, Round, User, VotingCode
-from pb.services import ballots, rounds_query, verification, verification_letters
+from pb.services import ballots, receipts, rounds_query, verification, verification_letters
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.voting_codes import get_code_voter
 from pb.domain.errors import (
@@ -191,25 +191,56 @@ def review(round_id: int):
     by_id = _projects_by_id(ballots.ballot_projects(round_))
     choices = [by_id[pid] for pid in ranking]
     return render_template("voting/review.html", round=round_, choices=choices, voter=voter,
-                           code_voter=code is not None)
+                           code_voter=code is not None, ballot_token=receipts.issue_ballot_token())
+
+
+def _voter_key(round_id: int, voter) -> str:
+    """Who the ballot form's token is bound to: the voting code entered, or the signed-in account."""
+    entry = _code_entry(round_id)
+    if entry is not None:
+        return f"code:{entry.get('code_id')}"
+    return f"user:{voter.user_id if isinstance(voter, ballots.SignedInVoter) else voter.id}"
+
+
+def _show_receipt(round_id: int, receipt: str, recovered: bool = False):
+    session.pop("code_voter", None)
+    session[RECEIPT_KEY] = {"round_id": round_id, "receipt": receipt, "recovered": recovered}
+    return redirect(url_for("voting.receipt", round_id=round_id), code=303)
+
+
+def _recovered(round_id: int, token: receipts.BallotToken | None, voter_key: str | None):
+    """The receipt page again, for a voter who sent the same form twice and whose ballot is stored."""
+    if token is None or voter_key is None or not token.can_recover:
+        return None
+    code = receipts.token_receipt_code(round_id, voter_key, token)
+    return _show_receipt(round_id, code, recovered=True) if ballots.receipt_cast(round_id, code) else None
 
 
 @bp.route("/rounds/<int:round_id>/vote/cast", methods=["POST"])
 @limiter.exempt  # a community centre's residents share one address; each can vote only once anyway
 def cast(round_id: int):
-    """Cast the vote. Everything is checked again here, inside the transaction that stores it."""
+    """Cast the vote. Everything is checked again here, inside the transaction that stores it.
+
+    The same form sent again (its answer was lost, or the voter pressed the button twice) shows the
+    receipt of the ballot it cast, for a while (pb.services.receipts).
+    """
+    token = receipts.read_ballot_token(request.form.get("ballot_token"))
     try:
         voter, code = _casting_voter(round_id)
     except NoVoter:
         return _sign_in_first(round_id)
-    except DomainError as exc:
-        return _refusal(_public_round(round_id), exc)
+    except DomainError as exc:  # e.g. the voting code, used by this very form a moment ago
+        entry = _code_entry(round_id)
+        return (_recovered(round_id, token, f"code:{entry.get('code_id')}" if entry else None)
+                or _refusal(_public_round(round_id), exc))
+    voter_key = _voter_key(round_id, voter)
     values: dict[str, str] = {}
     try:
         chosen = read_ranking(request.form)
         values = chosen.values
-        receipt = ballots.cast_ballot(round_id, voter, chosen.ranking, Channel.ONLINE,
-                                      voting_code=code, fields=chosen)
+        receipt = ballots.cast_ballot(
+            round_id, voter, chosen.ranking, Channel.ONLINE, voting_code=code, fields=chosen,
+            receipt_code=receipts.token_receipt_code(round_id, voter_key, token) if token else None)
     except InvalidRanking as exc:
         return _ballot_page(_public_round(round_id), values=values, errors=exc.errors, status=400,
                             code_voter=code is not None)
@@ -218,11 +249,11 @@ def cast(round_id: int):
     except NotSignedIn:
         return _sign_in_first(round_id)
     except (AlreadyVoted, VotingClosed, NotEligible) as exc:
-        return _refusal(_public_round(round_id), exc,
-                        current_user._get_current_object() if code is None and current_user.is_authenticated else voter)
-    session.pop("code_voter", None)
-    session[RECEIPT_KEY] = {"round_id": round_id, "receipt": receipt}
-    return redirect(url_for("voting.receipt", round_id=round_id), code=303)
+        recovered = _recovered(round_id, token, voter_key) if isinstance(exc, (AlreadyVoted, VotingClosed)) else None
+        return recovered or _refusal(
+            _public_round(round_id), exc,
+            current_user._get_current_object() if code is None and current_user.is_authenticated else voter)
+    return _show_receipt(round_id, receipt)
 
 
 @bp.route("/rounds/<int:round_id>/vote/receipt")
@@ -234,4 +265,5 @@ def receipt(round_id: int):
         if current_user.is_authenticated and ballots.has_voted(round_id, current_user.id):
             return render_template("voting/already_voted.html", round=round_, message=ballots.ALREADY_VOTED)
         return redirect(url_for("voting.ballot", round_id=round_id))
-    return render_template("voting/receipt.html", round=round_, receipt=data["receipt"])
+    return render_template("voting/receipt.html", round=round_, receipt=data["receipt"],
+                           recovered=bool(data.get("recovered")))

@@ -15,7 +15,7 @@ def rows(app_ctx):
     round_ = factories.make_round(phase="voting_open")
     user = factories.make_resident()
     roll = VoterRoll(round_id=round_.id, user_id=user.id, channel="online")
-    ballot = Ballot(key="a" * 32, round_id=round_.id, ranking="1,2", receipt="b" * 64, nonce="c" * 32)
+    ballot = Ballot(key="a" * 32, round_id=round_.id, ranking="1,2", receipt="b" * 64, commitment="b" * 64, nonce="c" * 32)
     event = AuditEvent(action="test.action", round_id=round_.id, details={})
     db.session.add_all([roll, ballot, event])
     db.session.commit()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from tests.residents.conftest import text_of
 def _cast(round_id: int, user_id: int | None, channel: str = "online", ranking: str = "1,2") -> Ballot:
     """A voter-roll row and an anonymous ballot, as the voting service writes them."""
     db.session.add(VoterRoll(round_id=round_id, user_id=user_id, channel=channel))
-    ballot = Ballot(key=secrets.token_hex(16), round_id=round_id, ranking=ranking, receipt=secrets.token_hex(32), nonce=secrets.token_hex(16))
+    ballot = factories.ballot_row(round_id, [int(p) for p in ranking.split(",") if p])
     db.session.add(ballot)
     db.session.commit()
     return ballot

@@ -11,7 +11,6 @@ Eight ballots were cast online and two on paper.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -19,8 +18,7 @@ import pytest
 
 from pb.domain.phases import Phase
 from pb.extensions import db
-from pb.models import Ballot, Channel, ProposalStatus, VoterRoll
-from pb.domain.receipts import receipt_for
+from pb.models import Channel, ProposalStatus, VoterRoll
 from tests import factories
 
 BALLOT_PLAN = [
@@ -77,11 +75,9 @@ def seed_round(phase: str = Phase.VOTING_CLOSED, plan=BALLOT_PLAN, **round_kw) -
                                      entered_by_id=staff.id if channel == Channel.PAPER else None,
                                      verification="paper" if channel == Channel.PAPER else "staff"))
             ranking = [ids[x] for x in letters]
-            nonce = secrets.token_hex(16)
-            receipt = receipt_for(round_.id, ranking, nonce)
-            db.session.add(Ballot(key=secrets.token_hex(16), round_id=round_.id,
-                                  ranking=",".join(map(str, ranking)), receipt=receipt, nonce=nonce))
-            receipts.append(receipt)
+            ballot = factories.ballot_row(round_.id, ranking)
+            db.session.add(ballot)
+            receipts.append(ballot.receipt)
             rankings.append(letters)
             n += 1
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from pb.domain.phases import Phase
-from pb.domain.receipts import receipt_for
+from pb.domain.receipts import commitment_for
 from pb.extensions import db
 from pb.models import AuditEvent, Ballot, Round, User
 from pb.services import rounds
@@ -54,14 +54,15 @@ def test_verify_catches_a_ballot_rewritten_with_its_receipt_and_the_counts_hash(
                           Phase.VOTING_CLOSED)
     ok = runner.invoke(args=["pb", "verify", str(closed["round_id"])])
     assert ok.exit_code == 0 and "OK    closing fingerprint" in ok.output, ok.output
-    # An intruder with database access rewrites a ballot, gives it a valid receipt, and fixes the
+    # An intruder with database access rewrites a ballot, gives it a valid commitment, and fixes the
     # count's stored file hash so that it matches the rewritten file.
     with app.app_context():
         ballot = db.session.scalars(select(Ballot).where(Ballot.round_id == closed["round_id"])).first()
         ranking = [closed["projects"][2]]
         with db.engine.begin() as conn:
-            conn.execute(text("UPDATE ballots SET ranking = :r, receipt = :c WHERE key = :k"),
-                         {"r": str(ranking[0]), "c": receipt_for(closed["round_id"], ranking, ballot.nonce),
+            conn.execute(text("UPDATE ballots SET ranking = :r, commitment = :c WHERE key = :k"),
+                         {"r": str(ranking[0]),
+                          "c": commitment_for(closed["round_id"], ranking, ballot.nonce, ballot.receipt),
                           "k": ballot.key})
         db.session.rollback()  # a read that began before the rewrite would still see the old rows
         new_digest = sha256_hex(ballots_csv(db.session.get(Round, closed["round_id"])))
@@ -71,6 +72,6 @@ def test_verify_catches_a_ballot_rewritten_with_its_receipt_and_the_counts_hash(
     count_cache.clear()  # `flask pb verify` runs in a process of its own, which has read nothing yet
     result = runner.invoke(args=["pb", "verify", str(closed["round_id"])])
     assert result.exit_code == 1, result.output
-    assert "OK    ballots file hash" in result.output and "OK    receipts" in result.output
+    assert "OK    ballots file hash" in result.output and "OK    commitments" in result.output
     assert "FAIL  closing fingerprint" in result.output
     assert "Ballots were changed, added or removed after voting closed." in result.output

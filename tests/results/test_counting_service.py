@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from pb.domain.phases import Phase
 from pb.extensions import db
-from pb.models import AuditEvent, CountResult, Round, User
+from pb.models import AuditEvent, Ballot, CountResult, Round, User
 from pb.services import counting, rounds, turnout
 from pb.domain.errors import PhaseError
 from tests import factories
@@ -15,7 +16,7 @@ from pb.services import open_data
 from pb.services import counts
 from pb.services import count_cache
 from pb.results import explain
-from pb.domain import errors
+from pb.domain import errors, receipts
 
 
 def _count(seeded):
@@ -211,13 +212,38 @@ def test_ballots_csv_is_sorted_by_receipt_with_clear_columns(app_ctx):
     round_ = db.session.get(Round, s.round_id)
     text = open_data.ballots_csv(round_).decode()
     lines = text.splitlines()
-    assert lines[0] == "receipt,nonce,rank_1,rank_2,rank_3"
+    assert lines[0] == "receipt,commitment,nonce,rank_1,rank_2,rank_3"
     receipts = [line.split(",")[0] for line in lines[1:]]
     assert receipts == sorted(s.receipts) and len(receipts) == 10
     rows = open_data.parse_ballots_csv(text.encode())
     by_receipt = {row.receipt: row.ranking for row in rows}
     for receipt, letters in zip(s.receipts, s.rankings):
         assert by_receipt[receipt] == [str(s.ids[x]) for x in letters]
+    stored = {b.receipt: b.commitment for b in db.session.scalars(select(Ballot))}
+    assert {row.receipt: row.commitment for row in rows} == stored
+
+
+def test_a_round_that_closed_before_short_receipts_keeps_its_ballots_file(app_ctx):
+    """Its fingerprint was taken of the older columns: the file stays byte for byte what it was."""
+    s = seed_round()
+    round_ = db.session.get(Round, s.round_id)
+    round_.ballots_file_version = 1
+    db.session.commit()
+    # As the migration leaves them: the receipt given was the commitment (pb itself never changes ballots).
+    for ballot in db.session.scalars(select(Ballot)).all():
+        legacy = receipts.commitment_for(s.round_id, ballot.project_ids, ballot.nonce)
+        db.session.execute(sql("UPDATE ballots SET receipt = :c, commitment = :c WHERE key = :k"),
+                           {"c": legacy, "k": ballot.key})
+    db.session.commit()
+    db.session.expire_all()
+    text = open_data.ballots_csv(round_).decode()
+    lines = text.splitlines()
+    assert lines[0] == "receipt,nonce,rank_1,rank_2,rank_3"
+    first = lines[1].split(",")
+    ballot = db.session.scalars(select(Ballot).where(Ballot.receipt == first[0])).one()
+    assert first[:2] == [ballot.commitment, ballot.nonce]
+    rows = open_data.parse_ballots_csv(text.encode())
+    assert all(row.receipt == row.commitment for row in rows) and len(rows) == 10
 
 
 def test_turnout_by_channel(app_ctx):

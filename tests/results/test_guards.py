@@ -13,19 +13,24 @@ from tests.results.conftest import seed_round
 UNPUBLISHED = [Phase.DRAFT, Phase.PROPOSALS_OPEN, Phase.PROPOSALS_CLOSED, Phase.VOTING_OPEN, Phase.VOTING_CLOSED]
 
 
-def public_urls(round_id: int, receipt: str) -> list[str]:
+def public_requests(round_id: int, receipt: str) -> list[tuple[str, str, dict | None]]:
+    """(method, path, form) for every public results page; receipts are checked by POST."""
     return [
-        f"/rounds/{round_id}/results",
-        f"/rounds/{round_id}/results/print",
-        f"/rounds/{round_id}/results/ballots.csv",
-        f"/rounds/{round_id}/results/ballots.pb",
-        f"/rounds/{round_id}/results/results.csv",
-        f"/rounds/{round_id}/results/steps.json",
-        f"/rounds/{round_id}/receipt",
-        f"/rounds/{round_id}/receipt?code={receipt}",
-        f"/rounds/{round_id}/receipt?code={'0' * 64}",
-        f"/receipt?code={receipt}",
+        ("GET", f"/rounds/{round_id}/results", None),
+        ("GET", f"/rounds/{round_id}/results/print", None),
+        ("GET", f"/rounds/{round_id}/results/ballots.csv", None),
+        ("GET", f"/rounds/{round_id}/results/ballots.pb", None),
+        ("GET", f"/rounds/{round_id}/results/results.csv", None),
+        ("GET", f"/rounds/{round_id}/results/steps.json", None),
+        ("GET", f"/rounds/{round_id}/receipt", None),
+        ("POST", f"/rounds/{round_id}/receipt", {"code": receipt}),
+        ("POST", f"/rounds/{round_id}/receipt", {"code": "ABCD-EFGH-JKM"}),
+        ("POST", "/receipt", {"code": receipt}),
     ]
+
+
+def public_urls(round_id: int, receipt: str) -> list[str]:
+    return [path for _method, path, _form in public_requests(round_id, receipt)]
 
 
 def test_every_public_results_route_is_in_the_list(app):
@@ -45,8 +50,8 @@ def test_nothing_public_before_publication(app, client, phase):
 
             counting.count_round(db.session.get(Round, s.round_id), None)
     receipt = s.receipts[0]
-    for url in public_urls(s.round_id, receipt):
-        response = client.get(url)
+    for method, url, form in public_requests(s.round_id, receipt):
+        response = client.open(url, method=method, data=form)
         if phase == Phase.DRAFT and url.startswith("/receipt"):
             # A draft round does not exist for the public: its (impossible) ballots are simply not found.
             assert "Receipt code not found" in response.get_data(as_text=True)
@@ -65,8 +70,8 @@ def test_nothing_for_residents_or_anonymous_signed_in(app, client, auth, phase):
         s = seed_round(phase=phase)
         resident = factories.make_resident(email="voter@example.org")
     auth.login(resident.email)
-    for url in public_urls(s.round_id, s.receipts[0]):
-        assert client.get(url).status_code in (403, 404), url
+    for method, url, form in public_requests(s.round_id, s.receipts[0]):
+        assert client.open(url, method=method, data=form).status_code in (403, 404), url
     assert client.get(f"/staff/rounds/{s.round_id}/count").status_code == 403
     assert client.post(f"/staff/rounds/{s.round_id}/count").status_code == 403
 

@@ -7,10 +7,10 @@ import io
 import json
 import re
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from pb.extensions import db
-from pb.models import CountResult, Round
+from pb.models import Ballot, CountResult, Round
 from tests.conftest import page_html
 from tests.results.conftest import TITLES
 
@@ -99,8 +99,12 @@ def test_ballots_csv_download(client, seeded):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["receipt", "nonce", "rank_1", "rank_2", "rank_3"]
+    assert rows[0] == ["receipt", "commitment", "nonce", "rank_1", "rank_2", "rank_3"]
     assert [r[0] for r in rows[1:]] == sorted(seeded.receipts)
+    # Every row's commitment is recomputed from the row alone, as the results page says.
+    for receipt, commitment, nonce, *ranks in rows[1:]:
+        text = f"pb-ballot-v2|round={seeded.round_id}|receipt={receipt}|ranking={','.join(r for r in ranks if r)}|nonce={nonce}"
+        assert hashlib.sha256(text.encode()).hexdigest() == commitment
     with client.application.app_context():
         stored = db.session.query(CountResult).one()
         assert hashlib.sha256(response.data).hexdigest() == stored.ballots_sha256
@@ -121,52 +125,78 @@ def test_results_csv_and_steps_json(client, seeded):
         "staff": 8, "list": 0, "letter": 0, "code": 0, "paper": 2, "self-declared": 0}}
 
 
+def _check(client, url, code):
+    return client.post(url, data={"code": code})
+
+
 def test_receipt_checker_finds_a_counted_ballot(client, seeded):
     receipt = seeded.receipts[0]  # A, C, B
-    response = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": receipt})
+    response = _check(client, f"/rounds/{seeded.round_id}/receipt", receipt)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Counted</h1>" in html
+    assert "<h1>Counted</h1>" in html and receipt in html
     assert f"1st choice: {TITLES['A']}" in html and f"2nd choice: {TITLES['C']}" in html
     assert f"3rd choice: {TITLES['B']}" in html
+    # Never kept by a browser or a proxy.
+    assert "no-store" in response.headers["Cache-Control"]
 
 
 def test_receipt_checker_trims_spaces_and_ignores_case(client, seeded):
     receipt = seeded.receipts[4]
-    typed = "  " + " ".join(receipt[i:i + 8] for i in range(0, 64, 8)).upper() + " "
-    html = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": typed}).get_data(as_text=True)
+    typed = "  " + receipt.replace("-", " ").lower() + " "
+    html = _check(client, f"/rounds/{seeded.round_id}/receipt", typed).get_data(as_text=True)
     assert "<h1>Counted</h1>" in html and f"1st choice: {TITLES['C']}" in html
 
 
 def test_receipt_checker_without_a_round_finds_the_ballot(client, seeded):
-    html = client.get("/receipt", query_string={"code": seeded.receipts[9]}).get_data(as_text=True)
+    html = _check(client, "/receipt", seeded.receipts[9]).get_data(as_text=True)
     assert "<h1>Counted</h1>" in html and f"1st choice: {TITLES['C']}" in html
 
 
+def test_receipt_checker_finds_a_ballot_by_its_64_character_commitment(client, seeded):
+    """A ballot cast before codes were short has its commitment as its receipt; the checker reads both."""
+    with client.application.app_context():
+        ballot = db.session.scalars(select(Ballot).where(Ballot.receipt == seeded.receipts[0])).one()
+        commitment = ballot.commitment
+    html = _check(client, f"/rounds/{seeded.round_id}/receipt", commitment.upper()).get_data(as_text=True)
+    assert "<h1>Counted</h1>" in html and f"1st choice: {TITLES['A']}" in html
+
+
 def test_receipt_checker_not_found(client, seeded):
-    unknown = "0" * 64
-    for url in (f"/rounds/{seeded.round_id}/receipt", "/receipt"):
-        response = client.get(url, query_string={"code": unknown})
-        assert response.status_code == 200
-        assert "<h1>Receipt code not found</h1>" in response.get_data(as_text=True)
+    for unknown in ("0" * 64, "ABCD-EFGH-JKM"):
+        for url in (f"/rounds/{seeded.round_id}/receipt", "/receipt"):
+            response = _check(client, url, unknown)
+            assert response.status_code == 200
+            assert "<h1>Receipt code not found</h1>" in response.get_data(as_text=True)
 
 
 def test_receipt_checker_malformed_codes(client, seeded):
-    for code in ("", "abc", "g" * 64, seeded.receipts[0] + "0", "<script>"):
-        response = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": code})
+    for code in ("", "abc", "g" * 64, seeded.receipts[0] + "2", "<script>", "ABCD-EFGH-JK0"):
+        response = _check(client, f"/rounds/{seeded.round_id}/receipt", code)
         html = response.get_data(as_text=True)
         assert response.status_code == 400, code
         assert "There is a problem" in html
-        assert ("Enter your receipt code" in html) or ("64 characters" in html)
+        assert ("Enter your receipt code" in html) or ("11 letters and numbers" in html) or ("never use" in html)
         assert "<h1>Counted</h1>" not in html
 
 
-def test_receipt_form_page(client, seeded):
+def test_receipt_form_page_posts_and_an_old_link_with_a_code_is_not_answered(client, seeded):
     response = client.get(f"/rounds/{seeded.round_id}/receipt")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<label class="label" for="code">Your receipt code</label>' in html
+    assert '<form method="post"' in html and 'method="get"' not in html
     assert client.get("/receipt").status_code == 200
+    # ?code=… (the checker's address before it posted) is sent to the clean address, unchecked.
+    old = client.get(f"/rounds/{seeded.round_id}/receipt", query_string={"code": seeded.receipts[0]})
+    assert old.status_code == 303 and old.headers["Location"].endswith(f"/rounds/{seeded.round_id}/receipt")
+    assert seeded.receipts[0] not in old.get_data(as_text=True)
+
+
+def test_the_results_page_checks_receipts_by_post(client, seeded):
+    html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
+    form = html[html.index('id="check-receipt"'):]
+    assert f'<form method="post" action="/rounds/{seeded.round_id}/receipt"' in form
 
 
 def test_results_page_links_from_a_published_round(client, seeded):

@@ -17,11 +17,12 @@ def _raw(app, sql: str, **params) -> None:
 def test_verify_passes_on_a_published_round(runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 0, result.output
-    for name in ("ballots file hash", "voter roll = ballots", "voter roll by verification", "receipts", "re-count"):
+    for name in ("ballots file hash", "voter roll = ballots", "voter roll by verification", "receipt codes",
+                 "commitments", "re-count"):
         assert f"OK    {name}" in result.output
     assert "10 on the voter roll, 10 ballots stored, 10 counted" in result.output
     assert "Ballots by how the voter was known: checked by staff 8, paper ballot keyed by staff 2." in result.output
-    assert "Verified: all 7 checks match." in result.output
+    assert "Verified: all 8 checks match." in result.output
 
 
 def test_verify_catches_an_unverified_online_ballot_in_a_verified_only_round(app, runner, seeded):
@@ -42,7 +43,8 @@ def test_verify_catches_a_ballot_whose_ranking_was_changed(app, runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 1, result.output
     assert "FAIL  ballots file hash" in result.output
-    assert "FAIL  receipts" in result.output and "1 ballot(s) do not match" in result.output
+    assert "FAIL  commitments" in result.output and "1 ballot(s) do not match their commitment" in result.output
+    assert receipt in result.output  # named by the code a voter would look for
     assert "Verification FAILED" in result.output
 
 
@@ -50,13 +52,15 @@ def test_verify_catches_a_changed_outcome_and_an_extra_ballot(app, runner, seede
     # A ballot slipped in without a voter-roll row, with a valid receipt of its own.
     import secrets
 
-    from pb.domain.receipts import receipt_for
+    from pb.domain.receipts import commitment_for
 
     nonce = secrets.token_hex(16)
     ranking = [seeded.ids["B"]]
-    _raw(app, "INSERT INTO ballots (key, round_id, ranking, receipt, nonce) VALUES (:k, :r, :rk, :rc, :n)",
-         k=secrets.token_hex(16), r=seeded.round_id, rk=str(ranking[0]),
-         rc=receipt_for(seeded.round_id, ranking, nonce), n=nonce)
+    code = "ABCD-EFGH-JKM"
+    _raw(app, "INSERT INTO ballots (key, round_id, ranking, receipt, commitment, nonce) "
+         "VALUES (:k, :r, :rk, :rc, :c, :n)",
+         k=secrets.token_hex(16), r=seeded.round_id, rk=str(ranking[0]), rc=code,
+         c=commitment_for(seeded.round_id, ranking, nonce, code), n=nonce)
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 1
     assert "FAIL  voter roll = ballots" in result.output
@@ -68,7 +72,7 @@ def test_verify_catches_a_changed_published_result(app, runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 1
     assert "FAIL  re-count" in result.output
-    assert "OK    receipts" in result.output
+    assert "OK    commitments" in result.output
 
 
 def test_verify_unknown_and_uncounted_rounds(app, runner):

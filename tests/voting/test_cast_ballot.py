@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb.domain.phases import Phase
 from pb.extensions import db
@@ -36,7 +36,7 @@ def _voter(**kw):
 def test_cast_stores_one_voter_roll_row_and_one_anonymous_ballot(app_ctx, s):
     voter = _voter()
     receipt = ballots.cast_ballot(s.round_id, voter, s.projects[:3], Channel.ONLINE)
-    assert re.fullmatch(r"[0-9a-f]{64}", receipt)
+    assert receipts.RECEIPT_PATTERN.match(receipt)
     roll = db.session.scalars(select(VoterRoll)).all()
     assert [(r.round_id, r.user_id, r.channel, r.entered_by_id, r.used_voting_code) for r in roll] == [
         (s.round_id, voter.id, "online", None, False)
@@ -48,13 +48,25 @@ def test_cast_stores_one_voter_roll_row_and_one_anonymous_ballot(app_ctx, s):
     assert ballot.receipt == receipt
 
 
-def test_receipt_is_sha256_of_the_canonical_ballot_with_its_nonce(app_ctx, s):
+def test_receipt_is_a_short_code_and_the_commitment_the_sha256_of_the_canonical_ballot(app_ctx, s):
     receipt = ballots.cast_ballot(s.round_id, _voter(), [s.projects[2], s.projects[0]], Channel.ONLINE)
     ballot = db.session.scalar(select(Ballot))
-    text = f"pb-ballot-v1|round={s.round_id}|ranking={s.projects[2]},{s.projects[0]}|nonce={ballot.nonce}"
-    assert receipts.canonical_ballot(s.round_id, ballot.project_ids, ballot.nonce) == text
-    assert receipt == hashlib.sha256(text.encode()).hexdigest()
-    assert receipts.receipt_for(s.round_id, ballot.project_ids, ballot.nonce) == receipt
+    assert receipts.RECEIPT_PATTERN.match(receipt) and ballot.receipt == receipt
+    text = (f"pb-ballot-v2|round={s.round_id}|receipt={receipt}|ranking={s.projects[2]},{s.projects[0]}"
+            f"|nonce={ballot.nonce}")
+    assert receipts.canonical_ballot(s.round_id, ballot.project_ids, ballot.nonce, receipt) == text
+    assert ballot.commitment == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_given_receipt_code_is_used_and_a_taken_one_replaced(app_ctx, s):
+    first = ballots.cast_ballot(s.round_id, _voter(), [s.projects[0]], Channel.ONLINE, receipt_code="ABCD-EFGH-JKM")
+    assert first == "ABCD-EFGH-JKM"
+    # The same code again (a collision): the ballot is still cast, once, under a fresh code.
+    second = ballots.cast_ballot(s.round_id, _voter(), [s.projects[1]], Channel.ONLINE, receipt_code="ABCD-EFGH-JKM")
+    assert second != first and receipts.RECEIPT_PATTERN.match(second)
+    stored = {b.receipt: b.project_ids for b in db.session.scalars(select(Ballot))}
+    assert stored == {first: [s.projects[0]], second: [s.projects[1]]}
+    assert db.session.scalar(select(func.count()).select_from(VoterRoll)) == 2
 
 
 def test_same_ranking_twice_gives_different_receipts_and_keys(app_ctx, s):

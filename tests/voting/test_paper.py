@@ -99,7 +99,7 @@ def test_paper_ballot_is_stored_with_the_staff_member_on_the_voter_roll(staff_cl
     response = _store(staff_client, setup.round_id, resident.id, [p[1], p[3]])
     assert response.status_code == 303
     html = _html(staff_client.get(response.headers["Location"]))
-    receipt = re.search(r'class="receipt-code">([0-9a-f]{64})<', html).group(1)
+    receipt = re.search(r'class="receipt-code">([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{3})<', html).group(1)
     assert "Print the slip" in html
     with app.app_context():
         (roll,) = db.session.scalars(select(VoterRoll)).all()

@@ -14,7 +14,7 @@ FORBIDDEN = {"user", "voter", "resident", "person", "ip", "address", "addr", "ho
 def test_ballot_table_has_no_user_ip_or_time_column(app_ctx):
     inspector = inspect(db.engine)
     columns = {c["name"]: c for c in inspector.get_columns("ballots")}
-    assert set(columns) == {"key", "round_id", "ranking", "receipt", "nonce"}
+    assert set(columns) == {"key", "round_id", "ranking", "receipt", "commitment", "nonce"}
     for name in columns:
         if name == "round_id":
             continue
