@@ -235,7 +235,7 @@ def test_deleting_a_resident_keeps_anonymous_voter_roll_rows_so_counts_add_up(ap
         db.session.get(Proposal, proposal.id).proposer_id = gone.id
         for user in (gone, stays):
             db.session.add(VoterRoll(round_id=round_.id, user_id=user.id, channel="online"))
-            db.session.add(Ballot(key=secrets.token_hex(16), round_id=round_.id, ranking=str(proposal.id), receipt=secrets.token_hex(32), nonce=secrets.token_hex(16)))
+            db.session.add(factories.ballot_row(round_.id, [proposal.id]))
         db.session.add(VotingCode(round_id=round_.id, user_id=gone.id, code_hash=secrets.token_hex(32), issued_by_id=staff_user.id))
         db.session.commit()
         db.session.get(User, gone.id).deletion_requested_at = factories.fake.date_time_this_year()
