@@ -225,12 +225,12 @@ def cast(round_id: int):
     receipt of the ballot it cast, for a while (pb.services.receipts).
     """
     token = receipts.read_ballot_token(request.form.get("ballot_token"))
+    entry = _code_entry(round_id)  # read first: a code that no longer works is taken out of the session
     try:
         voter, code = _casting_voter(round_id)
     except NoVoter:
         return _sign_in_first(round_id)
     except DomainError as exc:  # e.g. the voting code, used by this very form a moment ago
-        entry = _code_entry(round_id)
         return (_recovered(round_id, token, f"code:{entry.get('code_id')}" if entry else None)
                 or _refusal(_public_round(round_id), exc))
     voter_key = _voter_key(round_id, voter)

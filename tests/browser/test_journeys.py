@@ -23,6 +23,7 @@ directly except the two staff accounts the server starts with.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import secrets
@@ -33,6 +34,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import ui
+
+# A receipt code as pb prints it (pb.domain.receipts): 11 characters in groups of 4, 4 and 3.
+SHORT_RECEIPT = r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{3}"
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -56,6 +60,7 @@ class Journey:
     round_path: str = ""        # /rounds/<id> (public page)
     staff_round_path: str = ""  # /staff/rounds/<id>
     receipt: str = ""           # journey 2's receipt code
+    paper_receipt: str = ""     # the code on the slip handed to journey 3's paper voter
     votes: list[list[str]] = field(default_factory=list)  # every ballot cast, as project titles
 
 
@@ -196,7 +201,7 @@ def vote_with_keyboard(page: Page, auditor, titles: list[str], *, shots: bool = 
     auditor.check(page)
     expect(page.locator("h1")).to_have_text("Your vote has been cast")
     receipt = page.locator(".receipt-code").inner_text().strip()
-    assert re.fullmatch(r"[0-9a-f]{64}", receipt), receipt
+    assert re.fullmatch(SHORT_RECEIPT, receipt), receipt
     auditor.check_reflow(page)
     auditor.check_print(page, "receipt" if shots else None)
     if shots:
@@ -489,7 +494,8 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     expect(staff.locator("h1")).to_have_text("Check the paper ballot for Albert Nwosu")
     ui.submit(staff, auditor, "Store this ballot")
     expect(staff.locator("h1")).to_have_text("The paper ballot for Albert Nwosu is stored")
-    expect(staff.locator(".receipt-code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    expect(staff.locator(".receipt-code")).to_have_text(re.compile(f"^{SHORT_RECEIPT}$"))
+    journey.paper_receipt = staff.locator(".receipt-code").inner_text().strip()
     auditor.check_print(staff, "paper-ballot-receipt")
     journey.votes.append([DIGITAL, LUNCH, WALKS])
 
@@ -556,14 +562,23 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     auditor.check_print(public, "results")
     auditor.screenshot(public, "results")
 
-    # The receipt checker finds journey 2's ballot, with its choices.
-    public.get_by_label("Your receipt code").fill(journey.receipt)
+    # The receipt checker finds journey 2's ballot, with its choices, typed as someone copying it
+    # off paper might (small letters, spaces); the code never appears in the address.
+    public.get_by_label("Your receipt code").fill(journey.receipt.lower().replace("-", " "))
     ui.submit(public, auditor, "Check my receipt")
     expect(public.locator("h1")).to_have_text("Counted")
+    assert journey.receipt not in public.url and journey.receipt.lower().replace("-", "") not in public.url
     choices = public.locator("main ol.list li")
     expect(choices).to_have_text([f"1st choice: {LUNCH}", f"2nd choice: {WALKS}", f"3rd choice: {DIGITAL}"])
     ui.follow(public, auditor, "Check another receipt code")
-    public.get_by_label("Your receipt code").fill("0" * 64)
+    # The paper voter's slip works the same way.
+    public.get_by_label("Your receipt code").fill(journey.paper_receipt)
+    ui.submit(public, auditor, "Check my receipt")
+    expect(public.locator("h1")).to_have_text("Counted")
+    expect(public.locator("main ol.list li")).to_have_text(
+        [f"1st choice: {DIGITAL}", f"2nd choice: {LUNCH}", f"3rd choice: {WALKS}"])
+    ui.follow(public, auditor, "Check another receipt code")
+    public.get_by_label("Your receipt code").fill("ABCD-EFGH-JKM")
     ui.submit(public, auditor, "Check my receipt")
     expect(public.locator("h1")).to_have_text("Receipt code not found")
 
@@ -575,7 +590,11 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     assert download.suggested_filename.endswith("-ballots.csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == 4
-    assert journey.receipt in {row["receipt"] for row in rows}
+    mine = next(row for row in rows if row["receipt"] == journey.receipt)
+    # Its commitment is recomputed from the row alone, as the results page explains.
+    ranking = ",".join(row for row in (mine["rank_1"], mine["rank_2"], mine["rank_3"]) if row)
+    text = f"pb-ballot-v2|round={journey.round_path.rsplit('/', 1)[1]}|receipt={mine['receipt']}|ranking={ranking}|nonce={mine['nonce']}"
+    assert hashlib.sha256(text.encode()).hexdigest() == mine["commitment"]
 
     # The printable results, and the site-wide receipt checker, which finds the round itself.
     ui.follow(public, auditor, "Printable version of these results")

@@ -134,3 +134,20 @@ def test_verify_catches_a_changed_recorded_satisfaction(app, runner, seeded):
     result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
     assert result.exit_code == 1, result.output
     assert "FAIL  re-count" in result.output and "the projects' scores differ too" in result.output
+
+
+def test_verify_catches_a_ballot_moved_to_another_receipt_code(app, runner, seeded):
+    """Listing a ballot under someone else's code (to hide a changed vote) breaks its commitment."""
+    _raw(app, "UPDATE ballots SET receipt = :new WHERE receipt = :old", new="ZZZZ-ZZZZ-ZZZ", old=seeded.receipts[3])
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1
+    assert "OK    receipt codes" in result.output
+    assert "FAIL  commitments: 1 ballot(s) do not match their commitment, so their choices or receipt code " \
+           "changed after they were cast: receipt code(s) ZZZZ-ZZZZ-ZZZ." in result.output
+
+
+def test_verify_catches_a_receipt_code_pb_never_gives(app, runner, seeded):
+    _raw(app, "UPDATE ballots SET receipt = :new WHERE receipt = :old", new="=cmd|' /C calc'!A0", old=seeded.receipts[5])
+    result = runner.invoke(args=["pb", "verify", str(seeded.round_id)])
+    assert result.exit_code == 1
+    assert "FAIL  receipt codes: 1 ballot(s) have a receipt code pb never gives" in result.output
