@@ -56,10 +56,14 @@ class Config:
     # If the shared storage (Redis) is unreachable, keep throttling in each worker's memory
     # rather than failing sign-in with an error page; it goes back to Redis when it returns.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # Throttles (pb/residents/throttle.py); ";" separates several limits. Sign-in and code
-    # entry count failed attempts only; registration counts every attempt per IP.
+    # Throttles (pb/residents/throttle.py); ";" separates several limits. Sign-in counts each
+    # attempt before the password is checked and gives a right password its attempt back; a
+    # browser that signed in to the account before counts on its own (PB_LIMIT_SIGN_IN_OWN_DEVICE),
+    # so strangers' guesses cannot lock the owner out. Code entry counts failed attempts only;
+    # registration counts every attempt per IP.
     PB_LIMIT_SIGN_IN_PER_IP = os.environ.get("PB_LIMIT_SIGN_IN_PER_IP", "20 per minute;100 per hour")
     PB_LIMIT_SIGN_IN_PER_ACCOUNT = os.environ.get("PB_LIMIT_SIGN_IN_PER_ACCOUNT", "5 per minute;20 per hour")
+    PB_LIMIT_SIGN_IN_OWN_DEVICE = os.environ.get("PB_LIMIT_SIGN_IN_OWN_DEVICE", "5 per minute;20 per hour")
     PB_LIMIT_REGISTER_PER_IP = os.environ.get("PB_LIMIT_REGISTER_PER_IP", "10 per minute;30 per hour")
     PB_LIMIT_REGISTER_PER_ACCOUNT = os.environ.get("PB_LIMIT_REGISTER_PER_ACCOUNT", "5 per minute;20 per hour")
     PB_LIMIT_CODE_PER_IP = os.environ.get("PB_LIMIT_CODE_PER_IP", "10 per minute;50 per hour")

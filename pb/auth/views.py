@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from pb.auth.forms import SignInForm, SignOutForm
-from pb.residents.throttle import sign_in_limits
+from pb.residents.throttle import SignInAttempt, count_sign_in_attempt, remember_device
 from pb.services import auth as auth_service
+from pb.templating import to_london
 from pb.web import STAFF_CLOCK
 
 bp = Blueprint("auth", __name__)
@@ -26,16 +27,34 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def too_many_attempts(attempt: SignInAttempt):
+    """The page for an attempt the limits refused: plain words, when to try again, and who can help."""
+    g.no_store = True
+    wait = attempt.retry_after_seconds
+    local = to_london(attempt.retry_at_datetime)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    clock = f"{hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+    if local.date() != to_london(datetime.now(timezone.utc)).date():
+        clock += f" on {local.day} {local:%B}"
+    body = render_template("auth/too_many_attempts.html", clock=clock, a_few_minutes=wait <= 10 * 60)
+    return body, 429, {"Retry-After": str(wait)}
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@sign_in_limits  # failed attempts only, per IP and per account (the email typed)
 def sign_in():
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        # Counted before the password is checked (pb.residents.throttle), so a burst of guesses
+        # cannot slip past the limits; the right password gives its attempt back.
+        attempt = count_sign_in_attempt(form.email.data)
+        if attempt.refused:
+            return too_many_attempts(attempt)
         try:
             user = auth_service.authenticate(form.email.data, form.password.data)
         except auth_service.SignInFailed as exc:
             form.password.errors.append(exc.message)
         else:
+            attempt.succeeded()
             session.clear()  # a fresh session at sign-in
             login_user(user)
             if user.is_staff:
@@ -43,7 +62,9 @@ def sign_in():
                 session[STAFF_CLOCK] = datetime.now(timezone.utc).timestamp()
             flash(f"You are signed in as {user.name}.", "success")
             default = url_for("staff.dashboard") if user.is_staff else url_for("main.home")
-            return redirect(safe_next(form.next.data, default))
+            response = redirect(safe_next(form.next.data, default))
+            remember_device(response, user)  # this browser's attempts on the account now count apart from strangers'
+            return response
     return render_template("auth/sign_in.html", form=form), 200 if not form.errors else 400
 
 

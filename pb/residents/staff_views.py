@@ -1,6 +1,6 @@
 """Staff pages for residents: search, the review queue, registering someone in person,
-voting-code letters and deleting a resident's data. Every /staff URL is staff-only
-(enforced once for the whole prefix by deny_by_default in pb.web)."""
+voting-code letters, letting a resident try signing in again and deleting a resident's data.
+Every /staff URL is staff-only (enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +15,7 @@ from pb.residents.forms import (
     StaffVerifyForm,
     round_choice,
 )
+from pb.residents.throttle import lift_sign_in_pause, sign_in_paused_until
 from pb.templating import public_address
 from pb.services import residents as residents_service
 from pb.services import verification, voting_codes
@@ -101,6 +102,7 @@ def _render_resident(user, approve_form=None, refuse_form=None, verify_form=None
             verify_form=verify_form or StaffVerifyForm(formdata=None),
             action_form=ConfirmForm(formdata=None),
             verified_by=resident_data.verified_by(user),
+            sign_in_paused_until=sign_in_paused_until(user) if user.email and user.password_hash else None,
         ),
         status,
     )
@@ -173,6 +175,19 @@ def ask_to_verify(user_id: int):
         flash(exc.message, "error")
     else:
         flash(f"{user.name} must now be verified before they can vote online.", "success")
+    return redirect(url_for("residents_staff.resident", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/let-sign-in-again", methods=["POST"])
+def let_sign_in_again(user_id: int):
+    """Staff clear the count of attempts to sign in to this account (too many wrong passwords,
+    perhaps someone else's), so the resident can try again at once. Audited."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _resident_or_404(user_id)
+    lift_sign_in_pause(_actor(), user)
+    flash(f"{user.name} can try signing in again now.", "success")
     return redirect(url_for("residents_staff.resident", user_id=user_id))
 
 
