@@ -26,7 +26,11 @@ class Base(DeclarativeBase):
 
 # Objects stay readable after a service commits (a view renders what it just saved);
 # each request has its own session, so nothing stale outlives the request.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# hide_parameters: an SQL error's message (and so the error log) never holds the values
+# sent with it (what someone typed, a password hash). These are the defaults of every
+# engine, each bind's included (SQLALCHEMY_ENGINE_OPTIONS reaches only the default one).
+ENGINE_OPTIONS = {"hide_parameters": True}
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False}, engine_options=ENGINE_OPTIONS)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config as config_module
+from pb import request_checks
 from pb.database import configure_database
 from pb.extensions import csrf, db, limiter, login_manager, migrate
 from pb.models import User
@@ -145,6 +146,8 @@ def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
 
 def install_request_hooks(app: Flask) -> None:
     skip_limiter_hooks(app, UNTHROTTLED_ENDPOINTS)
+    # Control characters in a query parameter or form field: a 400, ahead of every other hook.
+    request_checks.install(app)
 
     @app.before_request
     def staff_sessions_end_when_idle():
