@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -9,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from pb.database import upgrade_database, wipe_database
 from pb.domain.errors import DomainError
-from pb.services import staff_accounts
+from pb.services import backups, staff_accounts
 from pb.services.suspicious_registrations import purge_network_keys
 
 pb_cli = AppGroup("pb", help="Run and look after a pb site.")
@@ -99,3 +100,58 @@ def purge_network_keys_command() -> None:
     """Delete the network hashes of registrations older than 90 days (run daily, e.g. from cron)."""
     n = purge_network_keys()
     click.echo(f"Deleted the network hash of {n} registration{'s' if n != 1 else ''} older than 90 days.")
+
+
+@pb_cli.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists already.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Write a consistent copy of the database to PATH while pb keeps serving.
+
+    SQLite: a copy of the database file (sqlite3's online backup API). PostgreSQL: a pg_dump
+    archive in custom format (needs pg_dump). Exits 2 for a PATH that exists (without --force)
+    or a missing pg_dump, 1 if the copy fails; nothing is left at PATH then.
+    """
+    try:
+        copy = backups.backup_database(path, replace=force)
+    except DomainError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1 if isinstance(exc, backups.BackupFailed) else 2)
+    click.echo(f"Backed up {copy.database} to {copy.path}: {_size(copy.size_bytes)}, "
+               f"{_plural(copy.ballots, 'ballot')} in {_plural(copy.rounds, 'round')} (schema {copy.revision}).")
+
+
+@pb_cli.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--overwrite-ballots", is_flag=True,
+              help="Restore even though the database holds ballots, which are then lost.")
+@with_appcontext
+def restore_command(path: Path, overwrite_ballots: bool) -> None:
+    """Replace the database's contents with the backup at PATH (made by `flask pb backup`).
+
+    Refuses (exit 2, nothing changed) a file that is not a pb backup, and a database that holds
+    any ballots unless --overwrite-ballots is given. Exits 1 if the restore itself fails.
+    Restart pb's workers afterwards.
+    """
+    try:
+        copy = backups.restore_database(path, overwrite_ballots=overwrite_ballots)
+    except DomainError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1 if isinstance(exc, backups.BackupFailed) else 2)
+    replaced = f", replacing {_plural(copy.replaced_ballots, 'ballot')}" if copy.replaced_ballots else ""
+    click.echo(f"Restored {copy.path} ({_size(copy.size_bytes)}) into {copy.database}{replaced}: it now holds "
+               f"{_plural(copy.ballots, 'ballot')} in {_plural(copy.rounds, 'round')} (schema {copy.revision}).")
+    if not copy.schema_is_current:
+        click.echo("The backup's schema is older than this pb's: run `flask pb init` to bring it up to date.")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
