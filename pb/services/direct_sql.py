@@ -128,4 +128,5 @@ def as_sqlalchemy_error(conn: Connection, exc: Exception, statement: str | None 
     if invalidated:
         conn.invalidate(exc)
     return DBAPIError.instance(statement, params, exc, conn.dialect.loaded_dbapi.Error,
+                               hide_parameters=conn.engine.hide_parameters,  # never a ballot's values in a log
                                connection_invalidated=invalidated, dialect=conn.dialect)

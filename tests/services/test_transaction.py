@@ -94,8 +94,8 @@ def test_on_postgresql_a_write_connection_pipelines_and_a_failed_write_rolls_bac
     from pb.services.transaction import write_connection
 
     round_id = factories.make_round().id
-    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))
-    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64}
+    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt", "commitment"))
+    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64, "commitment": "c" * 64}
     with pytest.raises(IntegrityError):
         with write_connection() as conn:
             assert conn.connection.driver_connection._pipeline is not None
@@ -157,8 +157,8 @@ def test_on_postgresql_a_connection_lost_during_the_writes_is_discarded_and_noth
 
     round_id = factories.make_round().id
     db.session.commit()
-    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt"))
-    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64}
+    add = DirectStatement(insert(Ballot.__table__), column_keys=("key", "round_id", "ranking", "nonce", "receipt", "commitment"))
+    row = {"key": "k" * 32, "round_id": round_id, "ranking": "1", "nonce": "n" * 32, "receipt": "r" * 64, "commitment": "c" * 64}
     read = DirectStatement(select(func.pg_backend_pid()))
     with pytest.raises(DBAPIError) as raised:
         with write_connection() as conn:
