@@ -25,8 +25,10 @@ class Config:
     # None means "an SQLite file in the instance folder"; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # A database server's pooled connection is pinged before use once it has sat idle this long
-    # (a restarted server or a dropped link shows up there); one in steady use is not.
+    # A pooled connection is replaced before use when the server has said goodbye on its socket
+    # (a restart), and pinged once it has sat idle this long (a link that died silently); once one
+    # is found dead the whole pool is replaced, and a request that lost its connection before
+    # committing anything runs once more (pb/database.py).
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("PB_DB_PING_AFTER_IDLE_SECONDS", "10"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("PB_SQLITE_BUSY_TIMEOUT_MS", "30000"))
     # Where ballots are read and written (pb/services/ballot_store.py): "fast" (the driver's cursor,

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 import config as config_module
 from pb import request_checks
-from pb.database import configure_database
+from pb.database import configure_database, retry_after_lost_connection
 from pb.extensions import csrf, db, limiter, login_manager, migrate
 from pb.models import User
 from pb.services import auth as auth_service
@@ -146,6 +146,8 @@ def skip_limiter_hooks(app: Flask, endpoints: frozenset[str]) -> int:
 
 def install_request_hooks(app: Flask) -> None:
     skip_limiter_hooks(app, UNTHROTTLED_ENDPOINTS)
+    # A request that met a dead database connection before committing anything runs once more.
+    retry_after_lost_connection(app)
     # Control characters in a query parameter or form field: a 400, ahead of every other hook.
     request_checks.install(app)
 

@@ -99,3 +99,5 @@ def test_a_database_server_engine_is_pinged_when_idle_and_gets_no_sqlite_setting
     connect, begin, checkout = _listener_counts(engine)
     assert (connect, begin) == _listener_counts(plain)[:2]
     assert checkout == _listener_counts(plain)[2] + 1
+    # A connection found dead has every older one replaced (pb.database.replace_dead_connections).
+    assert len(engine.pool.dispatch.invalidate) == len(plain.pool.dispatch.invalidate) + 1

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
@@ -108,10 +108,12 @@ def _pipelined(conn: Connection) -> Iterator[None]:
     driver_connection = conn.connection.driver_connection
     if conn.dialect.name != "postgresql" or getattr(driver_connection, "pipeline", None) is None:
         yield
+        _committing()
         return
     try:
         with driver_connection.pipeline():
             yield
+            _committing()  # from here the writes may be stored: the request is not run again
             with driver_connection.cursor() as cursor:
                 cursor.execute("COMMIT", prepare=False)
     except conn.dialect.loaded_dbapi.Error as exc:
@@ -169,6 +171,60 @@ def _write_lock_path() -> str | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return os.path.abspath(database) + ".pb-write-lock"
+
+
+# ---------------------------------------------------------------- a request's attempts
+
+
+class DatabaseAttempt:
+    """What one attempt at serving a request did with the database (pb.database.retry_after_lost_connection).
+
+    `lost_connection`: a statement found its connection dead (the pool's invalidate event notes it).
+    `committed`: a COMMIT was sent, or is about to be: what it wrote may be stored even if its reply
+    never came back. Until then everything the attempt wrote was in a transaction that can never
+    commit once its connection is gone, so nothing of it is stored and the request can run again.
+    """
+
+    __slots__ = ("lost_connection", "committed")
+
+    def __init__(self) -> None:
+        self.lost_connection = False
+        self.committed = False
+
+    @property
+    def can_run_again(self) -> bool:
+        return self.lost_connection and not self.committed
+
+
+_attempt: ContextVar[DatabaseAttempt | None] = ContextVar("pb_database_attempt", default=None)
+
+
+@contextmanager
+def database_attempt() -> Iterator[DatabaseAttempt]:
+    """Note what the database work inside the block does, for a retry of the whole request."""
+    attempt = DatabaseAttempt()
+    token = _attempt.set(attempt)
+    try:
+        yield attempt
+    finally:
+        _attempt.reset(token)
+
+
+def note_lost_connection() -> None:
+    attempt = _attempt.get()
+    if attempt is not None:
+        attempt.lost_connection = True
+
+
+def _committing(*_session) -> None:
+    attempt = _attempt.get()
+    if attempt is not None:
+        attempt.committed = True
+
+
+# Every commit of the ORM session (transaction(), end_read_only_transaction, or any other); the
+# connections of write_connection mark theirs in _pipelined.
+event.listen(db.session, "before_commit", _committing)
 
 
 # ---------------------------------------------------------------- row locks
