@@ -38,10 +38,9 @@ PG_URL = os.environ.get("PB_TEST_DATABASE_URL")
 
 
 def live_server(test):
-    """Marks a test on the live server: slow, one server group, PostgreSQL only."""
-    for mark in (pytest.mark.slow, pytest.mark.xdist_group("server"),
-                 pytest.mark.skipif(not PG_URL, reason="needs a database server that can drop connections: "
-                                                        "set PB_TEST_DATABASE_URL to a PostgreSQL database")):
+    """Marks a test on the live server: slow, one server group, and PostgreSQL only (a database
+    server that can drop connections), so it runs in the PostgreSQL run and is left out of SQLite's."""
+    for mark in (pytest.mark.slow, pytest.mark.xdist_group("server"), pytest.mark.postgres_only):
         test = mark(test)
     return test
 
