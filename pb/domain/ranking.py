@@ -84,54 +84,91 @@ def choices_to_refill(form: Mapping[str, str]) -> dict[str, str]:
         return {}
 
 
+class _VoterWords:
+    """Refusals of a ballot as its voter reads them: "You chose …"."""
+
+    @staticmethod
+    def not_a_project(n: int) -> str:
+        return f"Your {ordinal(n)} choice is not one of the projects on this ballot. Choose a project from the list."
+
+    @staticmethod
+    def too_many(max_ranks: int, chosen: int) -> str:
+        return (f"You can choose up to {plural(max_ranks, 'project')}. "
+                f"You chose {chosen}: remove {plural(chosen - max_ranks, 'choice')}.")
+
+    @staticmethod
+    def none(min_ranks: int) -> str:
+        if min_ranks > 1:
+            return f"Choose at least {min_ranks} projects, starting with your 1st choice."
+        return "Choose your 1st choice: pick a project from the list."
+
+    @staticmethod
+    def too_few(min_ranks: int, chosen: int) -> str:
+        return (f"Choose at least {plural(min_ranks, 'project')}. "
+                f"You chose {chosen}: add your {ordinal(chosen + 1)} choice.")
+
+    @staticmethod
+    def twice(title: str, first: int, second: int) -> str:
+        return (f"You chose “{title}” as your {ordinal(first)} and your {ordinal(second)} choice. "
+                "Choose each project only once.")
+
+
+class _StaffWords:
+    """The same refusals for a member of staff keying a paper ballot: about the paper, not "you"."""
+
+    @staticmethod
+    def not_a_project(n: int) -> str:
+        return (f"The {ordinal(n)} choice entered is not one of the projects on this ballot. "
+                "Check the paper and choose the project it shows.")
+
+    @staticmethod
+    def too_many(max_ranks: int, chosen: int) -> str:
+        return (f"This ballot can have up to {plural(max_ranks, 'choice')}, and {chosen} are entered. "
+                "Check the paper.")
+
+    @staticmethod
+    def none(min_ranks: int) -> str:
+        return "Enter the 1st choice shown on the paper." if min_ranks <= 1 else (
+            f"This ballot needs at least {min_ranks} choices. Enter them as the paper shows, starting with the 1st.")
+
+    @staticmethod
+    def too_few(min_ranks: int, chosen: int) -> str:
+        return (f"This ballot needs at least {plural(min_ranks, 'choice')}, and {chosen} "
+                f"{'is' if chosen == 1 else 'are'} entered. Enter the {ordinal(chosen + 1)} choice from the paper.")
+
+    @staticmethod
+    def twice(title: str, first: int, second: int) -> str:
+        return f"This ballot has “{title}” as both {ordinal(first)} and {ordinal(second)} choice. Check the paper."
+
+
 def check_ranking_rules(ranking: Sequence, *, min_ranks: int, max_ranks: int, titles: Mapping[int, str],
-                        fields: RankingInput | None = None) -> list[int]:
+                        fields: RankingInput | None = None, for_staff: bool = False) -> list[int]:
     """Check a ranking against a ballot's rules and return it as a list of ids.
 
     Refused with InvalidRanking (a message saying how to fix it, attached to the form
     field it is about): anything but project numbers, fewer than `min_ranks` or more than
     `max_ranks` choices, the same project twice, and any project not in `titles` (the
-    ballot's projects: id -> title; titles are read only for a message).
+    ballot's projects: id -> title; titles are read only for a message). The messages speak
+    to the voter, or with `for_staff` to the member of staff keying a paper ballot.
     """
+    words = _StaffWords if for_staff else _VoterWords
     field = fields.field_for if fields is not None else (lambda i: f"rank{i + 1}")
     if isinstance(ranking, (str, bytes)) or not isinstance(ranking, Iterable):
         raise InvalidRanking("Choose projects from the list.", field="rank1")
     ranking = list(ranking)
     for i, project_id in enumerate(ranking):
         if isinstance(project_id, bool) or not isinstance(project_id, int):
-            raise InvalidRanking(
-                f"Your {ordinal(i + 1)} choice is not one of the projects on this ballot. Choose a project from the list.",
-                field=field(i),
-            )
+            raise InvalidRanking(words.not_a_project(i + 1), field=field(i))
     if len(ranking) > max_ranks:
-        raise InvalidRanking(
-            f"You can choose up to {plural(max_ranks, 'project')}. "
-            f"You chose {len(ranking)}: remove {plural(len(ranking) - max_ranks, 'choice')}.",
-            field=field(max_ranks),
-        )
+        raise InvalidRanking(words.too_many(max_ranks, len(ranking)), field=field(max_ranks))
     if len(ranking) < min_ranks:
-        if not ranking:
-            message = "Choose your 1st choice: pick a project from the list."
-            if min_ranks > 1:
-                message = f"Choose at least {min_ranks} projects, starting with your 1st choice."
-        else:
-            message = (
-                f"Choose at least {plural(min_ranks, 'project')}. "
-                f"You chose {len(ranking)}: add your {ordinal(len(ranking) + 1)} choice."
-            )
+        message = words.too_few(min_ranks, len(ranking)) if ranking else words.none(min_ranks)
         raise InvalidRanking(message, field=field(len(ranking)))
     seen: dict[int, int] = {}
     for i, project_id in enumerate(ranking):
         if project_id not in titles:
-            raise InvalidRanking(
-                f"Your {ordinal(i + 1)} choice is not one of the projects on this ballot. Choose a project from the list.",
-                field=field(i),
-            )
+            raise InvalidRanking(words.not_a_project(i + 1), field=field(i))
         if project_id in seen:
-            raise InvalidRanking(
-                f"You chose “{titles[project_id]}” as your {ordinal(seen[project_id] + 1)} and your "
-                f"{ordinal(i + 1)} choice. Choose each project only once.",
-                field=field(i),
-            )
+            raise InvalidRanking(words.twice(titles[project_id], seen[project_id] + 1, i + 1), field=field(i))
         seen[project_id] = i
     return ranking

@@ -69,16 +69,19 @@ def ballot_projects(round_: Round) -> list[Proposal]:
 
 
 def validate_ranking(round_: Round, ranking: Sequence, titles: Mapping[int, str] | None = None,
-                     fields: RankingInput | None = None) -> list[int]:
-    """Check a ranking against the round's ballot rules (pb.domain.ranking) and its shortlist."""
+                     fields: RankingInput | None = None, for_staff: bool = False) -> list[int]:
+    """Check a ranking against the round's ballot rules (pb.domain.ranking) and its shortlist.
+
+    `for_staff`: the refusals speak to staff keying a paper ballot rather than to the voter.
+    """
     titles = shortlisted_titles(round_.id) if titles is None else titles
     return check_ranking_rules(ranking, min_ranks=round_.min_ranks, max_ranks=round_.max_ranks, titles=titles,
-                               fields=fields)
+                               fields=fields, for_staff=for_staff)
 
 
-def check_ranking(round_: Round, ranking_input: RankingInput) -> list[int]:
+def check_ranking(round_: Round, ranking_input: RankingInput, for_staff: bool = False) -> list[int]:
     """Validate a ranking read from a form (the review step): nothing is written."""
-    return validate_ranking(round_, ranking_input.ranking, fields=ranking_input)
+    return validate_ranking(round_, ranking_input.ranking, fields=ranking_input, for_staff=for_staff)
 
 
 # ---------------------------------------------------------------- casting
@@ -212,7 +215,7 @@ def _cast_once(round_id: int, voter_id: int, token: str | None, ranking: Sequenc
                 verification_requested=state.voter.verification_requested_at is not None, **known):
             raise NotVerified(not_verified_message(round_))
         titles = ShortlistTitles(store, handle, state.shortlist)
-        checked = validate_ranking(round_, ranking, titles=titles, fields=fields)
+        checked = validate_ranking(round_, ranking, titles=titles, fields=fields, for_staff=channel == Channel.PAPER)
         if voting_code is not None:
             mark_code_used(voting_code)
         store.write(handle, StoredBallot(

@@ -72,7 +72,7 @@ def enter_paper_ballot(round_id: int, resident_id: int, ranking: Sequence[int], 
                     raise NotEligible(reason)
                 if has_voted(round_id, resident.id):
                     raise AlreadyVoted(already_voted_message(round_id, resident))
-                checked = validate_ranking(round_, ranking, fields=fields)
+                checked = validate_ranking(round_, ranking, fields=fields, for_staff=True)
                 db.session.add(PaperEntry(round_id=round_id, user_id=resident.id,
                                           ranking=ranking_text(checked), entered_by_id=actor.id))
                 db.session.flush()
@@ -83,7 +83,7 @@ def enter_paper_ballot(round_id: int, resident_id: int, ranking: Sequence[int], 
                     "You keyed this paper ballot the first time. A different member of staff must key it again "
                     "from the paper form."
                 )
-            checked = validate_ranking(round_, ranking, fields=fields)
+            checked = validate_ranking(round_, ranking, fields=fields, for_staff=True)
             if ranking_text(checked) != entry.ranking:
                 raise PaperEntriesDisagree(
                     "Your entry does not match the first entry of this paper ballot, so nothing has been stored. "

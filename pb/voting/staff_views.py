@@ -137,7 +137,7 @@ def paper_review(round_id: int, user_id: int):
     try:
         chosen = read_ranking(request.form)
         values = chosen.values
-        ranking = ballots.check_ranking(round_, chosen)
+        ranking = ballots.check_ranking(round_, chosen, for_staff=True)
     except InvalidRanking as exc:
         errors.update(exc.errors)
     if entry is None and not identity:

@@ -176,3 +176,28 @@ def test_a_missing_choice_is_reported_on_the_empty_field_not_a_filled_one():
     with pytest.raises(InvalidRanking) as refused:
         check_ranking_rules(chosen.ranking, min_ranks=3, max_ranks=3, titles={3: "Choir", 4: "Dance"}, fields=chosen)
     assert refused.value.field == "rank2"
+
+
+@pytest.mark.parametrize("ranking, voter, staff", [
+    ([1, 1], "You chose “Apple” as your 1st and your 2nd choice. Choose each project only once.",
+     "This ballot has “Apple” as both 1st and 2nd choice. Check the paper."),
+    ([9], "Your 1st choice is not one of the projects on this ballot. Choose a project from the list.",
+     "The 1st choice entered is not one of the projects on this ballot. Check the paper and choose the project "
+     "it shows."),
+    ([1, 2, 3], "You can choose up to 2 projects. You chose 3: remove 1 choice.",
+     "This ballot can have up to 2 choices, and 3 are entered. Check the paper."),
+    ([], "Choose your 1st choice: pick a project from the list.", "Enter the 1st choice shown on the paper."),
+])
+def test_refusals_speak_to_the_voter_or_to_staff_keying_the_paper(ranking, voter, staff):
+    titles = {1: "Apple", 2: "Bench", 3: "Choir"}
+    for for_staff, expected in ((False, voter), (True, staff)):
+        with pytest.raises(InvalidRanking) as caught:
+            check_ranking_rules(ranking, min_ranks=1, max_ranks=2, titles=titles, for_staff=for_staff)
+        assert caught.value.message == expected
+
+
+def test_too_few_choices_in_the_staff_voice():
+    with pytest.raises(InvalidRanking) as caught:
+        check_ranking_rules([1], min_ranks=2, max_ranks=3, titles={1: "Apple", 2: "Bench"}, for_staff=True)
+    assert caught.value.message == ("This ballot needs at least 2 choices, and 1 is entered. "
+                                    "Enter the 2nd choice from the paper.")

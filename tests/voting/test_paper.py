@@ -122,6 +122,26 @@ def test_bad_paper_rankings_are_refused_and_store_nothing(staff_client, setup, r
     assert counts(app) == (0, 0)
 
 
+def test_paper_keying_refusals_speak_to_the_staff_member_about_the_paper(staff_client, setup, resident, app):
+    """Staff keying a paper ballot are not the voter: no "You chose …", but what the paper shows."""
+    p = setup.projects
+    expected = {
+        (p[0], p[0]): "This ballot has “Project Apple” as both 1st and 2nd choice. Check the paper.",
+        (setup.refused,): "The 1st choice entered is not one of the projects on this ballot. "
+                          "Check the paper and choose the project it shows.",
+        tuple(p[:4]): "This ballot can have up to 3 choices, and 4 are entered. Check the paper.",
+        (): "Enter the 1st choice shown on the paper.",
+    }
+    check = f"/staff/rounds/{setup.round_id}/paper/residents/{resident.id}/check"
+    for bad, message in expected.items():
+        for response in (staff_client.post(check, data={**ranks(*bad), "identity_checked": "y"}),
+                         _store(staff_client, setup.round_id, resident.id, list(bad))):
+            html = _html(response)
+            assert response.status_code == 400 and message in html, (bad, html[:2000])
+            assert "You chose" not in html and "Your 1st choice" not in html
+    assert counts(app) == (0, 0)
+
+
 def test_resident_who_voted_on_paper_cannot_vote_online(staff_client, setup, app):
     with app.app_context():
         resident_id = factories.make_resident(email="paper-first@example.net").id
