@@ -247,6 +247,17 @@ def phase_move_notes(round_: Round, target: Phase) -> list[str]:
                 f"{waiting} project {'idea has' if waiting == 1 else 'ideas have'} not been shortlisted or "
                 "refused yet. Only shortlisted projects will be on the ballot."
             )
+        shortlisted, total = db.session.execute(
+            select(func.count(), func.coalesce(func.sum(Proposal.cost_pence), 0)).where(
+                Proposal.round_id == round_.id, Proposal.status == ProposalStatus.SHORTLISTED)
+        ).one()
+        if shortlisted and total <= round_.budget_pence:
+            notes.append(
+                f"The {'shortlisted project costs' if shortlisted == 1 else f'{shortlisted} shortlisted projects cost'} "
+                f"{format_pence(total)}{'' if shortlisted == 1 else ' together'}, within the budget of "
+                f"{format_pence(round_.budget_pence)}. There is money for every project on the ballot, so the vote "
+                "may decide nothing. Shortlist more projects, or lower the budget, before you open voting."
+            )
     if target == Phase.VOTING_CLOSED:
         half_keyed = db.session.scalar(
             select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_.id)

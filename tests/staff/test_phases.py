@@ -233,3 +233,21 @@ def test_confirmation_pages_warn_about_unreviewed_ideas_and_half_keyed_paper_bal
     assert 'name="expected_phase"' in html  # a warning, not a refusal
     html = staff_client.get(f"/staff/rounds/{ids[1]}/phase/voting_closed").get_data(as_text=True)
     assert "1 paper ballot has been typed in once and is waiting for a second member of staff" in html
+
+
+def test_opening_voting_warns_when_the_budget_would_fund_every_shortlisted_project(app, staff_client):
+    """Three projects costing £6,700 against £20,000: the vote would decide nothing, so the confirm page says so."""
+    with app.app_context():
+        fits = factories.make_round(phase=Phase.PROPOSALS_CLOSED, budget_pence=2_000_000)
+        for cost in (200_000, 250_000, 220_000):
+            factories.make_proposal(fits, status=ProposalStatus.SHORTLISTED, cost_pence=cost)
+        tight = factories.make_round(phase=Phase.PROPOSALS_CLOSED, budget_pence=400_000)
+        for cost in (200_000, 250_000):
+            factories.make_proposal(tight, status=ProposalStatus.SHORTLISTED, cost_pence=cost)
+        ids = (fits.id, tight.id)
+    html = staff_client.get(f"/staff/rounds/{ids[0]}/phase/voting_open").get_data(as_text=True)
+    assert ("The 3 shortlisted projects cost £6,700 together, within the budget of £20,000. There is money for "
+            "every project on the ballot, so the vote may decide nothing.") in html
+    assert 'name="expected_phase"' in html  # a warning: staff may still go on
+    html = staff_client.get(f"/staff/rounds/{ids[1]}/phase/voting_open").get_data(as_text=True)
+    assert "so the vote may decide nothing" not in html
