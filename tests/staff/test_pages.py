@@ -103,3 +103,15 @@ def test_staff_forms_check_the_csrf_token(csrf_app):
         assert db.session.get(Round, round_id).phase == Phase.PROPOSALS_OPEN
         assert db.session.get(User, other_id).is_active_account is False
         assert db.session.get(User, admin_id).is_active_account is True
+
+
+def test_the_staff_menu_is_at_the_top_of_the_page_above_messages_and_the_way_back(app, client, auth, staff_user):
+    """A message after an action appears under the console's menu, not between the header and it."""
+    html = auth.login(staff_user.email, follow_redirects=True).get_data(as_text=True)
+    main = html[html.index('<main id="main"'):]
+    assert main.index('class="staff-nav') < main.index('class="flashes"')
+    with app.app_context():
+        round_id = factories.make_round(phase=Phase.DRAFT).id
+    page = client.get(f"/staff/rounds/{round_id}").get_data(as_text=True)
+    main = page[page.index('<main id="main"'):]
+    assert main.index('class="staff-nav') < main.index("All rounds") < main.index("<h1>")
