@@ -1,6 +1,9 @@
 """The phases of a funding round. Phases only move forward, one step at a time."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -44,3 +47,40 @@ PHASE_MOVE_EFFECTS = {
     Phase.VOTING_CLOSED: "Nobody will be able to vote any more, online or on paper. Staff will be able to see the count.",
     Phase.RESULTS_PUBLISHED: "The results, the anonymised ballots and the count's steps will be published for everyone. The result is then final.",
 }
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One stage of a round as its public page shows it: what happens, when, and whether it is done."""
+
+    title: str
+    status: str            # "done", "now" or "later"
+    starts: date | None    # the planned dates, where staff set them
+    ends: date | None
+
+    @property
+    def status_words(self) -> str:
+        return {"done": "Done", "now": "Happening now", "later": "Still to come"}[self.status]
+
+
+_TIMELINE = (
+    (Phase.PROPOSALS_OPEN, "Residents send in ideas", "proposals_open_on", "proposals_close_on"),
+    (Phase.PROPOSALS_CLOSED, "Staff check the ideas and choose the shortlist", None, None),
+    (Phase.VOTING_OPEN, "Residents vote", "voting_open_on", "voting_close_on"),
+    (Phase.VOTING_CLOSED, "The votes are counted", None, None),
+    (Phase.RESULTS_PUBLISHED, "The results are published", "results_on", None),
+)
+
+
+def round_timeline(phase: Phase, dates: Mapping[str, date | None]) -> list[TimelineStep]:
+    """The round's stages in order, each done, happening now or still to come, with its dates where known."""
+    order = list(Phase)
+    now = order.index(Phase(phase))
+    steps = []
+    for stage, title, starts, ends in _TIMELINE:
+        at = order.index(stage)
+        status = "done" if at < now or (at == now and stage == Phase.RESULTS_PUBLISHED) else (
+            "now" if at == now else "later")
+        steps.append(TimelineStep(title, status, dates.get(starts) if starts else None,
+                                  dates.get(ends) if ends else None))
+    return steps

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 
-from pb.services import rounds_query
+from pb.domain.phases import round_timeline
+from pb.services import ballots, rounds_query
 from pb.domain.errors import NotFound
 
 bp = Blueprint("main", __name__)
@@ -20,7 +22,21 @@ def round_page(round_id: int):
         round_ = rounds_query.get_public_round(round_id)
     except NotFound:
         abort(404)
-    return render_template("main/round.html", round=round_)
+    return render_template("main/round.html", round=round_, your_vote=_your_vote(round_.id),
+                           timeline=round_timeline(round_.phase_enum, {
+                               name: getattr(round_, name) for name in (
+                                   "proposals_open_on", "proposals_close_on", "voting_open_on", "voting_close_on",
+                                   "results_on")}))
+
+
+def _your_vote(round_id: int) -> str | None:
+    """How the signed-in resident voted in this round (a channel, never a choice), "waiting" for a paper
+    ballot keyed once, or None."""
+    if not current_user.is_authenticated:
+        return None
+    if ballots.paper_ballot_waiting(round_id, current_user.id):
+        return "waiting"
+    return ballots.voted_channel(round_id, current_user.id)
 
 
 @bp.route("/how-it-works")

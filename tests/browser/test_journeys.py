@@ -229,9 +229,15 @@ def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str,
     receipt = vote_with_keyboard(page, auditor, titles, shots=shots)
     journey.votes.append(titles)
 
-    # A second attempt: the round page's "Vote now" now leads to a refusal, not a ballot.
+    # The round page now says they voted, with no way to a second ballot; the ballot's own
+    # address, typed in, is refused.
     go_to_round(page, auditor, journey)
-    ui.follow(page, auditor, "Vote now")
+    expect(page.locator("main")).to_contain_text("You have voted in this round.")
+    expect(page.get_by_role("link", name="Vote now")).to_have_count(0)
+    expect(page.get_by_role("link", name="check your vote was counted")).to_have_count(1)
+    if shots:
+        auditor.screenshot(page, "round-after-voting")
+    auditor.visit(page, journey.round_path + "/vote")
     expect(page.locator("h1")).to_have_text("You have already voted")
     expect(page.locator("select")).to_have_count(0)
     ui.follow(page, auditor, "Your account", exact=True)
