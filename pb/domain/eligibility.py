@@ -59,7 +59,7 @@ def assess(date_of_birth: date, postcode: str, rules: RoundRules) -> Assessment:
             f"Your postcode {normalised} is in a district shared with a neighbouring area. "
             "A member of staff will check your address and let you know.",
         )
-    return Assessment(REFUSED, f"Your postcode {normalised} is not in {where}.")
+    return Assessment(REFUSED, f"Your postcode {normalised} is not in {area_words(rules)}.")
 
 
 def combine(assessments: list[Assessment]) -> Assessment:
@@ -71,3 +71,22 @@ def combine(assessments: list[Assessment]) -> Assessment:
             if a.status == status:
                 return a
     return assessments[0]
+
+
+# Up to this many districts are named in a round's description of who it is for.
+NAMED_DISTRICTS = 6
+
+
+def area_words(rules: RoundRules) -> str:
+    """The round's area in its own words: "Stoke Newington (N16, E5)", or the area alone for a long list."""
+    where = rules.area_name or "the area this round covers"
+    districts, _ = parse_postcode_rules(rules.accepted_postcodes)
+    if districts and len(districts) <= NAMED_DISTRICTS:
+        return f"{where} ({', '.join(districts)})"
+    return where
+
+
+def who_can_take_part(rules: RoundRules) -> str:
+    """One sentence a resident reads on their account: who this round is for."""
+    return (f"This round is for residents of {area_words(rules)} aged {rules.min_age} or over on "
+            f"{rules.reference_date.day} {rules.reference_date:%B %Y}.")

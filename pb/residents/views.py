@@ -12,6 +12,7 @@ from pb.services import residents as residents_service
 from pb.services import verification, verification_letters, voting_codes
 from pb.domain.errors import DomainError
 from pb.services import resident_data
+from pb.services.eligibility import who_can_take_part
 from pb.services import proposals
 
 bp = Blueprint("residents", __name__)
@@ -102,6 +103,7 @@ def account():
         proposals=proposals.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),
         rounds=rounds,
+        who={r.id: who_can_take_part(r) for r, _, _ in rounds},
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from pb.domain.eligibility import REFUSED, Assessment, RoundRules, assess
+from pb.domain import eligibility as rules_words
 from pb.models import Round, User
 
 
@@ -49,3 +50,8 @@ def why_cannot_take_part(user: User | None, round_: Round) -> str | None:
     if assessment.status == REFUSED:
         return assessment.reason
     return None
+
+
+def who_can_take_part(round_: Round) -> str:
+    """"This round is for residents of Stoke Newington (N16, E5) aged 50 or over on …": the round's own words."""
+    return rules_words.who_can_take_part(round_rules(round_))

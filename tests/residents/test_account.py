@@ -173,3 +173,19 @@ def test_a_self_declared_resident_sees_each_way_to_get_checked_and_the_letter_on
     page = client.get("/account").get_data(as_text=True)
     assert "We posted a letter to Flat 2, 14 Mare Street, E8 1AB" in page
     assert 'name="code"' in page  # the code can be typed in right here
+
+
+def test_account_says_per_round_who_it_is_for_without_contradicting_itself(app, resident_client, resident_user):
+    """A resident of E8 is accepted for Hackney but not for a Stoke Newington round: the page says each in
+    that round's words, and its top no longer claims they can take part everywhere."""
+    with app.app_context():
+        factories.make_round(phase="voting_open", title="Hackney round")
+        factories.make_round(phase="voting_open", title="Stoke Newington round", area_name="Stoke Newington",
+                             accepted_postcodes="N16", review_postcodes="", min_age=50,
+                             age_reference_date=factories.date(2026, 6, 1))
+    page = text_of(resident_client.get("/account"))
+    assert "This round is for residents of Stoke Newington (N16) aged 50 or over on 1 June 2026." in page
+    assert "Your postcode E8 1AB is not in Stoke Newington (N16)." in page
+    assert "This round is for residents of Hackney (E2, E5, E8, E9, N16) aged 50 or over" in page
+    assert "live in Hackney" not in page  # the site-wide summary that contradicted the round
+    assert "Each round has its own rules" in page
