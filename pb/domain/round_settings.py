@@ -11,6 +11,8 @@ from pb.domain.phases import Phase
 from pb.domain.postcodes import parse_postcode_rules
 
 MAX_RANKS_LIMIT = 10
+BALLOT_ORDERS = {"random": "A different random order for each voter (recommended)",
+                 "fixed": "The same order for everyone, by title, as on a printed paper ballot"}
 MAX_BUDGET_PENCE = 100_000_000_00  # £100 million: anything larger is a typing mistake
 
 # Every field staff can set, in the order the form shows them.
@@ -34,6 +36,7 @@ ROUND_FIELDS = (
     "max_project_cost_pence",
     "paper_double_entry",
     "verified_only",
+    "ballot_order",
     "proposals_open_on",
     "proposals_close_on",
     "voting_open_on",
@@ -55,6 +58,7 @@ LOCKED_FROM_VOTING = (
     "completion",
     "score_threshold",
     "verified_only",
+    "ballot_order",
 )
 
 FIELD_LABELS = {
@@ -77,6 +81,7 @@ FIELD_LABELS = {
     "max_project_cost_pence": "Largest project cost",
     "paper_double_entry": "Paper ballots keyed twice",
     "verified_only": "Who may vote online",
+    "ballot_order": "Order of the projects on the ballot",
     "proposals_open_on": "Ideas open (planned)",
     "proposals_close_on": "Ideas close (planned)",
     "voting_open_on": "Voting opens (planned)",
@@ -247,6 +252,9 @@ def clean_values(values: dict[str, Any], current: Any = None) -> dict[str, Any]:
     out["paper_double_entry"] = bool(merged["paper_double_entry"])
     # New rounds take only verified residents' online ballots unless staff choose otherwise.
     out["verified_only"] = True if merged["verified_only"] is None else bool(merged["verified_only"])
+    out["ballot_order"] = merged["ballot_order"] or "random"
+    if out["ballot_order"] not in BALLOT_ORDERS:
+        errors["ballot_order"] = "Choose how the projects are ordered on the ballot"
 
     previous: tuple[str, date] | None = None
     for name in PLANNED_DATES:

@@ -24,6 +24,7 @@ class Round(db.Model):
     __table_args__ = (
         CheckConstraint("budget_pence > 0", name="budget_positive"),
         CheckConstraint("min_ranks >= 1 AND max_ranks >= min_ranks", name="ranks"),
+        CheckConstraint("ballot_order IN ('random', 'fixed')", name="ballot_order"),
         CheckConstraint("min_age >= 0 AND min_age <= 120", name="min_age"),
         CheckConstraint(
             "phase IN ('draft', 'proposals_open', 'proposals_closed', 'voting_open', "
@@ -67,6 +68,9 @@ class Round(db.Model):
     # Who may vote online: only verified residents (the default), or anyone eligible who registered.
     # Paper ballots and voting codes come through staff, who identified the person, so count either way.
     verified_only: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # The order of the projects on the online ballot: "random" (each voter their own, so no project
+    # gains from coming first) or "fixed" (by title, the order of a printed paper ballot).
+    ballot_order: Mapped[str] = mapped_column(String(16), default="random", server_default="random")
 
     # Paper ballots must be keyed twice by two staff members and agree before they are stored.
     paper_double_entry: Mapped[bool] = mapped_column(Boolean, default=False)

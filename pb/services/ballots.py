@@ -39,6 +39,7 @@ from pb.models import Ballot, Channel, PaperEntry, Proposal, ProposalStatus, Rou
 from pb.services import audit
 from pb.services.ballot_store import ShortlistTitles, StoredBallot, ballot_store
 from pb.services.eligibility import why_cannot_take_part
+from pb.services.keyed_hash import BALLOT_ORDER, keyed_hash
 from pb.services.proposals import shortlisted_proposals
 from pb.services.transaction import lock_round
 from pb.services.verification import not_verified_message
@@ -63,9 +64,17 @@ def shortlisted_titles(round_id: int) -> dict[int, str]:
     return {pid: title for pid, title in rows}
 
 
-def ballot_projects(round_: Round) -> list[Proposal]:
-    """The projects on the ballot, in the order the ballot page lists them."""
-    return shortlisted_proposals(round_)
+def ballot_projects(round_: Round, voter_key: str | None = None) -> list[Proposal]:
+    """The projects on the ballot, in the order the ballot page lists them.
+
+    By title (the order of a printed paper ballot), unless the round orders them at random and
+    `voter_key` names the voter: then in that voter's own order, a keyed hash of the voter and each
+    project, so it stays the same every time they open the ballot and differs from voter to voter.
+    """
+    projects = shortlisted_proposals(round_)
+    if round_.ballot_order == "random" and voter_key:
+        projects.sort(key=lambda p: keyed_hash(BALLOT_ORDER, f"{round_.id}|{voter_key}|{p.id}"))
+    return projects
 
 
 def validate_ranking(round_: Round, ranking: Sequence, titles: Mapping[int, str] | None = None,

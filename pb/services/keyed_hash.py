@@ -17,6 +17,7 @@ VOTING_CODE = b"pb voting code"
 LETTER_CODE = b"pb letter code"
 RESIDENT_LIST = b"pb resident list"
 NETWORK = b"pb network prefix"
+BALLOT_ORDER = b"pb ballot order"
 
 
 def keyed_hash(purpose: bytes, text: str) -> str:

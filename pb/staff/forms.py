@@ -16,7 +16,7 @@ from wtforms.validators import Length
 
 from pb.domain.money import InvalidAmount, parse_pounds, pence_to_pounds_text
 from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
-from pb.domain.round_settings import PLANNED_DATES
+from pb.domain.round_settings import BALLOT_ORDERS, PLANNED_DATES
 
 DATE_FIELDS = ("age_reference_date",) + PLANNED_DATES
 
@@ -40,6 +40,7 @@ FORM_INPUTS: dict[str, tuple[str, ...]] = {
     "max_project_cost_pence": ("max_cost",),
     "paper_double_entry": ("paper_double_entry",),
     "verified_only": ("who_may_vote",),
+    "ballot_order": ("ballot_order",),
     **{name: (f"{name}_day", f"{name}_month", f"{name}_year") for name in DATE_FIELDS},
 }
 
@@ -88,6 +89,13 @@ class RoundForm(FlaskForm):
         validate_choice=False,
     )
 
+    ballot_order = RadioField(
+        "Order of the projects on the ballot",
+        choices=[SelectChoice(value, label) for value, label in BALLOT_ORDERS.items()],
+        default="random",
+        validate_choice=False,
+    )
+
     proposals_open_on_day = _day()
     proposals_open_on_month = _day("Month")
     proposals_open_on_year = _day("Year")
@@ -129,6 +137,7 @@ class RoundForm(FlaskForm):
         self.max_cost.data = pence_to_pounds_text(round_.max_project_cost_pence)
         self.paper_double_entry.data = bool(round_.paper_double_entry)
         self.who_may_vote.data = "verified" if round_.verified_only else "anyone"
+        self.ballot_order.data = round_.ballot_order
         for name in DATE_FIELDS:
             self.set_date(name, getattr(round_, name))
         self.version.data = str(round_.version)
@@ -172,6 +181,8 @@ class RoundForm(FlaskForm):
         # Left out when not posted, so the round keeps its setting (a new round: verified only).
         if wanted("verified_only") and self.who_may_vote.data in ("verified", "anyone"):
             values["verified_only"] = self.who_may_vote.data == "verified"
+        if wanted("ballot_order") and self.ballot_order.data:
+            values["ballot_order"] = self.ballot_order.data
 
         if wanted("budget_pence"):
             try:

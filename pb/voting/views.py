@@ -95,8 +95,8 @@ def _projects_by_id(projects) -> dict[int, object]:
 
 
 def _ballot_page(round_: Round, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                 status: int = 200, code_voter: bool = False):
-    projects = ballots.ballot_projects(round_)
+                 status: int = 200, code_voter: bool = False, voter_key: str | None = None):
+    projects = ballots.ballot_projects(round_, voter_key)
     return render_template(
         "voting/ballot.html",
         round=round_,
@@ -166,11 +166,11 @@ def _page_for(refusal):
 @bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])
 def ballot(round_id: int):
     """The ballot. A POST here is "Change my choices" from the review page: the form comes back filled in."""
-    round_, _voter, code, refusal = _start(round_id)
+    round_, voter, code, refusal = _start(round_id)
     if refusal is not None:
         return refusal
     values = choices_to_refill(request.form) if request.method == "POST" else {}
-    return _ballot_page(round_, values=values, code_voter=code is not None)
+    return _ballot_page(round_, values=values, code_voter=code is not None, voter_key=_voter_key(round_id, voter))
 
 
 @bp.route("/rounds/<int:round_id>/vote/review", methods=["GET", "POST"])
@@ -187,7 +187,8 @@ def review(round_id: int):
         values = chosen.values
         ranking = ballots.check_ranking(round_, chosen)
     except InvalidRanking as exc:
-        return _ballot_page(round_, values=values, errors=exc.errors, status=400, code_voter=code is not None)
+        return _ballot_page(round_, values=values, errors=exc.errors, status=400, code_voter=code is not None,
+                            voter_key=_voter_key(round_id, voter))
     by_id = _projects_by_id(ballots.ballot_projects(round_))
     choices = [by_id[pid] for pid in ranking]
     return render_template("voting/review.html", round=round_, choices=choices, voter=voter,
@@ -243,7 +244,7 @@ def cast(round_id: int):
             receipt_code=receipts.token_receipt_code(round_id, voter_key, token) if token else None)
     except InvalidRanking as exc:
         return _ballot_page(_public_round(round_id), values=values, errors=exc.errors, status=400,
-                            code_voter=code is not None)
+                            code_voter=code is not None, voter_key=voter_key)
     except NotFound:
         abort(404)
     except NotSignedIn:

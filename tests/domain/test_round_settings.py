@@ -74,6 +74,7 @@ def test_full_valid_set_is_normalised():
         "max_project_cost_pence": 1_000_000,
         "paper_double_entry": True,
         "verified_only": True,
+        "ballot_order": "random",
         "proposals_open_on": date(2026, 1, 5),
         "proposals_close_on": date(2026, 2, 5),
         "voting_open_on": date(2026, 3, 1),
@@ -394,3 +395,18 @@ def test_a_true_or_false_cost_limit_is_refused_like_any_non_amount(name):
 def test_a_bad_budget_is_one_problem_not_two():
     errors = rs.problems(valid(budget_pence=True, max_project_cost_pence=600_000))
     assert list(errors) == ["budget_pence"]
+
+
+@pytest.mark.parametrize("given, stored", [(None, "random"), ("random", "random"), ("fixed", "fixed")])
+def test_the_ballot_order_is_random_unless_staff_fix_it(given, stored):
+    assert rs.clean_values(valid(ballot_order=given))["ballot_order"] == stored
+
+
+def test_an_unknown_ballot_order_is_refused():
+    assert refusal(ballot_order="alphabetical").errors["ballot_order"] == (
+        "Choose how the projects are ordered on the ballot")
+
+
+def test_the_ballot_order_locks_when_voting_opens():
+    assert "ballot_order" in rs.locked_fields(round_in(Phase.VOTING_OPEN))
+    assert "ballot_order" not in rs.locked_fields(round_in(Phase.PROPOSALS_CLOSED))
