@@ -238,6 +238,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
         review = make_round(
             title="Stoke Newington Small Grants 2027",
             description="Small grants of up to £2,000 for groups of older residents in Stoke Newington and Clapton.",
+            area_name="Stoke Newington and Clapton",
             budget_pence=1_000_000, phase=Phase.PROPOSALS_CLOSED, age_reference_date=today + timedelta(days=120),
             accepted_postcodes="N16\nE5", review_postcodes="N4", min_project_cost_pence=20_000,
             max_project_cost_pence=200_000,
