@@ -92,7 +92,7 @@ def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
 
 def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False,
                       postcode: str = "E8 1AB", outcome: str = "You are registered",
-                      letter_to: str | None = None) -> None:
+                      letter_to: str | None = None, shots: bool = False) -> None:
     """Register online through the public registration page (aged 76, postcode in the area)."""
     auditor.visit(page, "/")
     ui.follow(page, auditor, "Register", exact=True)
@@ -117,6 +117,8 @@ def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: b
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Create a password").fill(RESIDENT_PASSWORD)
     page.get_by_label("Type your password again").fill(RESIDENT_PASSWORD)
+    if shots:
+        auditor.screenshot(page, "registration")
     ui.submit(page, auditor, "Register")
     expect(page.locator("h1")).to_have_text(outcome)
 
@@ -219,7 +221,7 @@ def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str,
                    *, get_verified, letter_to: str | None = None, shots: bool = False) -> str:
     """Journey 2 (and 5): register, be asked to get verified first, get verified, vote with the keyboard,
     get a receipt, be refused a second ballot."""
-    register_resident(page, auditor, name, email, letter_to=letter_to)
+    register_resident(page, auditor, name, email, letter_to=letter_to, shots=shots)
     go_to_round(page, auditor, journey)
     ui.follow(page, auditor, "Vote now")
     expect(page.locator("h1")).to_have_text("Before you can vote we need to check you live in Hackney.")
@@ -242,6 +244,8 @@ def resident_votes(page: Page, auditor, journey: Journey, name: str, email: str,
     expect(page.locator("select")).to_have_count(0)
     ui.follow(page, auditor, "Your account", exact=True)
     expect(page.locator("main")).to_contain_text(journey.title)
+    if shots:
+        auditor.screenshot(page, "account")
     return receipt
 
 
@@ -255,7 +259,7 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     ui.follow(staff, auditor, "Create a new round")
     ui.submit(staff, auditor, "Create the round")  # nothing typed: every problem is listed
     expect(staff.locator(".error-summary")).to_be_visible()
-    staff.get_by_label("Title").fill(journey.title)
+    staff.get_by_label("Title", exact=True).fill(journey.title)
     staff.get_by_label("Description").fill("Money for projects for people aged 50 and over.\n\nVote for your favourites.")
     staff.get_by_label("Area name").fill("Hackney")
     staff.get_by_label("Budget in pounds").fill(BUDGET)
@@ -285,7 +289,7 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     ui.submit(resident, auditor, "Continue")
     expect(resident.locator(".error-summary")).to_be_visible()
     title, summary, amount, _ = PROJECTS[0]
-    resident.get_by_label("Title").fill("Lunch club")
+    resident.get_by_label("Title", exact=True).fill("Lunch club")
     resident.get_by_label("Summary in one line").fill(summary)
     resident.get_by_label("Describe your idea").fill("A hot two-course lunch at the community hall.\n\nTransport for those who need it.")
     resident.get_by_label("How much money is needed, in pounds").fill(amount)
@@ -295,8 +299,8 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     expect(resident.locator("h1")).to_have_text("Check your idea before sending it")
     expect(resident.locator(".summary-list")).to_contain_text("£5,000")
     ui.submit(resident, auditor, re.compile(r"^Change\s+title$"))
-    expect(resident.get_by_label("Title")).to_have_value("Lunch club")
-    resident.get_by_label("Title").fill(title)
+    expect(resident.get_by_label("Title", exact=True)).to_have_value("Lunch club")
+    resident.get_by_label("Title", exact=True).fill(title)
     ui.submit(resident, auditor, "Continue")
     expect(resident.locator(".summary-list")).to_contain_text(title)
     ui.submit(resident, auditor, "Send your idea")
@@ -317,7 +321,7 @@ def journey_1_staff_open_a_round_residents_propose_staff_shortlist(new_context, 
     ui.follow(staff, auditor, "Review project ideas")
     for title, summary, amount, _ in PROJECTS[1:]:
         ui.follow(staff, auditor, "Add an idea for a resident or group")
-        staff.get_by_label("Title").fill(title)
+        staff.get_by_label("Title", exact=True).fill(title)
         staff.get_by_label("Summary in one line").fill(summary)
         staff.get_by_label("Describe your idea").fill(f"{summary}\n\nRun by volunteers.")
         staff.get_by_label("How much money is needed, in pounds").fill(amount)
@@ -364,6 +368,7 @@ def journey_2_keyboard_only_vote_with_receipt(new_context, auditor, accounts, jo
         code = staff.locator(".letter-code").inner_text().strip()
         assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
         auditor.check_print(staff, "verification-letter")
+        auditor.screenshot(staff, "letter")
         staff.emulate_media(media="print")
         printed_code_px = staff.evaluate(
             "() => parseFloat(getComputedStyle(document.querySelector('.letter-code')).fontSize)")
@@ -371,6 +376,9 @@ def journey_2_keyboard_only_vote_with_receipt(new_context, auditor, accounts, jo
         assert printed_code_px >= 32 * 4 / 3 - 0.1, f"the letter's code prints at {printed_code_px}px, not 32pt"
         ui.submit(staff, auditor, "Mark this letter as sent")
         expect(staff.locator(".flash-success")).to_contain_text("1 letter marked as sent")
+        # What staff did so far, as the audit log tells it.
+        auditor.visit(staff, "/staff/audit")
+        auditor.screenshot(staff, "audit-log")
         # The resident types the code on their account page: a slip first, then as printed, in small letters.
         ui.follow(resident, auditor, "Your account", exact=True)
         resident.get_by_label("Code from your letter").fill("AAAA-AAAA-AAAA")
