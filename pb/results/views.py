@@ -1,4 +1,9 @@
-"""Published results: the results page, a printable version, open data downloads and the receipt checker.
+"""Published results: the results page, a printable version, the open data page and its downloads, and
+the receipt checker.
+
+The results page is for residents: what was funded, how many voted, the receipt check. The scores
+chart, how voters were known, every step of the count, the downloads, the fingerprints and how to
+count again are on the open data page it links to.
 
 Nothing here shows anything before a round's results are published: a draft round is a plain
 404, any other unpublished round a 404 page that says the results are not published yet.
@@ -45,26 +50,33 @@ def _download(text: str | bytes, filename: str, mimetype: str, etag: str | None 
     return response
 
 
-def _page_context(round_: Round, result) -> dict:
+def _page_context(round_: Round, result, *, with_chart: bool = False) -> dict:
     explanation = explain.explain(round_, result)
-    chart = score_bar_chart(
-        [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
-        title=f"Scores of the projects in {round_.title}",
-    )
-    return {
+    context = {
         "round": round_,
         "result": result,
         "explanation": explanation,
         "turnout": turnout.turnout(round_, result),
         "by_verification": verification.ballots_by_verification(round_.id),
-        "chart": chart,
     }
+    if with_chart:  # only the open data page draws the scores chart
+        context["chart"] = score_bar_chart(
+            [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
+            title=f"Scores of the projects in {round_.title}",
+        )
+    return context
 
 
 @bp.route("/rounds/<int:round_id>/results")
 def results(round_id: int):
     round_, result = _published_round(round_id)
     return render_template("results/results.html", **_page_context(round_, result))
+
+
+@bp.route("/rounds/<int:round_id>/results/open-data", endpoint="open_data")
+def open_data_page(round_id: int):
+    round_, result = _published_round(round_id)
+    return render_template("results/open_data.html", **_page_context(round_, result, with_chart=True))
 
 
 @bp.route("/rounds/<int:round_id>/results/print")

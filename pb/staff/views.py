@@ -16,7 +16,7 @@ from pb.models.round import DEFAULT_CATEGORIES
 from pb.domain import round_settings
 from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
 from pb.services import suspicious_registrations, verification_letters
-from pb.services import audit, round_figures, rounds_query
+from pb.services import audit, audit_log as audit_log_service, round_figures, rounds_query
 from pb.services import rounds as rounds_service
 from pb.services import staff_accounts
 from pb.domain.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
@@ -244,13 +244,15 @@ def audit_log():
         page=page_number(request.args.get("page")),
     )
     all_rounds = rounds_query.all_rounds()
+    round_titles = {r.id: r.title for r in all_rounds}
     return render_template(
         "staff/audit.html",
         page=page_data,
+        entries=list(zip(page_data.items, audit_log_service.sentences(page_data.items, round_titles))),
         rounds=all_rounds,
-        round_titles={r.id: r.title for r in all_rounds},
+        round_titles=round_titles,
         phase_labels={p.value: p.label for p in Phase},
-        actions=audit.audit_actions(),
+        actions=audit_log_service.action_choices(audit.audit_actions()),
         selected_round=round_id if round_id.isdigit() else "",
         selected_action=action,
         field_labels=round_settings.FIELD_LABELS,

@@ -550,27 +550,10 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     lead = public.locator("p.lead")
     expect(lead).to_contain_text("2 projects will get £9,000 of the £10,000")
     expect(lead).to_contain_text("4 people voted")
-    # How each voter was known, counts only: journey 2's letter, journey 5's phone call, journey 3's code and paper.
-    known = public.get_by_role("table", name="Ballots by how the voter was known (counts only, never names)")
-    for label, n in (("Confirmed by a letter code", 1), ("Checked by staff", 1), ("Voting code from staff", 1),
-                     ("Paper ballot keyed by staff", 1), ("Self-declared", 0)):
-        expect(known.get_by_role("row", name=f"{label} {n}", exact=True)).to_have_count(1)
     funded = public.get_by_role("table", name="Funded projects, in the order they were funded")
     expect(funded.locator("tbody th")).to_have_text([LUNCH, WALKS])
     not_funded = public.get_by_role("table", name=re.compile(r"^Shortlisted projects that were not funded"))
     expect(not_funded.locator("tbody th")).to_have_text([DIGITAL])
-    # Each project's score and first choices, worked out from the ballots the journeys cast.
-    assert len(journey.votes) == 4
-    expected = {
-        title: (sum((3, 2, 1)[vote.index(title)] for vote in journey.votes if title in vote),
-                sum(1 for vote in journey.votes if vote[0] == title))
-        for title in (LUNCH, WALKS, DIGITAL)
-    }
-    assert expected == {LUNCH: (10, 2), WALKS: (7, 1), DIGITAL: (6, 1)}
-    scores = public.get_by_role("table", name="Scores and first choices for each project")
-    for title, (score, firsts) in expected.items():
-        row = scores.locator("tbody tr", has=public.get_by_role("rowheader", name=title, exact=True))
-        expect(row.locator("td")).to_have_text([str(score), str(firsts), "Yes" if title != DIGITAL else "No"])
     auditor.check_reflow(public)
     auditor.check_focus_visible(public)
     auditor.check_print(public, "results")
@@ -596,23 +579,54 @@ def journey_4_close_count_publish_and_check(new_context, auditor, accounts, jour
     ui.submit(public, auditor, "Check my receipt")
     expect(public.locator("h1")).to_have_text("Receipt code not found")
 
-    # The anonymised ballots download as CSV, one row per ballot, journey 2's among them.
+    # The open data page: how each voter was known, counts only (journey 2's letter, journey 5's phone
+    # call, journey 3's code and paper), and each project's score and first choices, worked out from
+    # the ballots the journeys cast.
     ui.follow(public, auditor, "Back to the results")
+    ui.follow(public, auditor, "Open data and how to re-count the votes")
+    expect(public.locator("h1")).to_have_text("Open data and how to re-count the votes")
+    known = public.get_by_role("table", name="Ballots by how the voter was known (counts only, never names)")
+    for label, n in (("Confirmed by a letter code", 1), ("Checked by staff", 1), ("Voting code from staff", 1),
+                     ("Paper ballot keyed by staff", 1), ("Self-declared", 0)):
+        expect(known.get_by_role("row", name=f"{label} {n}", exact=True)).to_have_count(1)
+    assert len(journey.votes) == 4
+    expected = {
+        title: (sum((3, 2, 1)[vote.index(title)] for vote in journey.votes if title in vote),
+                sum(1 for vote in journey.votes if vote[0] == title))
+        for title in (LUNCH, WALKS, DIGITAL)
+    }
+    assert expected == {LUNCH: (10, 2), WALKS: (7, 1), DIGITAL: (6, 1)}
+    scores = public.get_by_role("table", name="Scores and first choices for each project")
+    for title, (score, firsts) in expected.items():
+        row = scores.locator("tbody tr", has=public.get_by_role("rowheader", name=title, exact=True))
+        expect(row.locator("td")).to_have_text([str(score), str(firsts), "Yes" if title != DIGITAL else "No"])
+    # The counted ballots file has the fingerprint published when voting closed.
+    expect(public.locator(".hash code")).to_have_text(closing_fingerprint)
+    expect(public.locator("main")).to_contain_text("It is the same fingerprint that was published when voting closed")
+    auditor.check_reflow(public)
+    auditor.check_focus_visible(public)
+    auditor.screenshot(public, "results-open-data")
+
+    # The anonymised ballots download as CSV, one row per ballot, journey 2's among them.
     with public.expect_download() as download_info:
         public.get_by_role("link", name="Ballots (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.endswith("-ballots.csv")
+    assert hashlib.sha256(Path(download.path()).read_bytes()).hexdigest() == closing_fingerprint
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == 4
     mine = next(row for row in rows if row["receipt"] == journey.receipt)
-    # Its commitment is recomputed from the row alone, as the results page explains.
+    # Its commitment is recomputed from the row alone, as the open data page explains.
     ranking = ",".join(row for row in (mine["rank_1"], mine["rank_2"], mine["rank_3"]) if row)
     text = f"pb-ballot-v2|round={journey.round_path.rsplit('/', 1)[1]}|receipt={mine['receipt']}|ranking={ranking}|nonce={mine['nonce']}"
     assert hashlib.sha256(text.encode()).hexdigest() == mine["commitment"]
 
-    # The printable results, and the site-wide receipt checker, which finds the round itself.
+    # The printable results, with the fingerprint for the notice board, and the site-wide receipt
+    # checker, which finds the round itself.
+    ui.follow(public, auditor, "Back to the results")
     ui.follow(public, auditor, "Printable version of these results")
     expect(public.locator("main")).to_contain_text(LUNCH)
+    expect(public.locator(".hash code")).to_have_text(closing_fingerprint)
     auditor.visit(public, "/receipt")
     public.get_by_label("Your receipt code").fill(journey.receipt)
     ui.submit(public, auditor, "Check my receipt")

@@ -17,6 +17,7 @@ def public_requests(round_id: int, receipt: str) -> list[tuple[str, str, dict | 
     """(method, path, form) for every public results page; receipts are checked by POST."""
     return [
         ("GET", f"/rounds/{round_id}/results", None),
+        ("GET", f"/rounds/{round_id}/results/open-data", None),
         ("GET", f"/rounds/{round_id}/results/print", None),
         ("GET", f"/rounds/{round_id}/results/ballots.csv", None),
         ("GET", f"/rounds/{round_id}/results/ballots.pb", None),
@@ -60,7 +61,7 @@ def test_nothing_public_before_publication(app, client, phase):
         html = response.get_data(as_text=True)
         for word in ("points", "Funded", "Counted", "rank_1"):
             assert word not in html, (phase, url, word)
-        if phase != Phase.DRAFT and (url.endswith("/results") or "receipt" in url):
+        if phase != Phase.DRAFT and (url.endswith(("/results", "/open-data")) or "receipt" in url):
             assert "Results are not published yet" in html, url
 
 

@@ -61,29 +61,41 @@ def test_results_page_headline_and_every_project_with_its_reason(client, seeded)
     tea = _row_for(funded, TITLES["A"])
     assert "£4,000" in tea and ">16<" in tea and "2nd highest score" in tea
     # Every other shortlisted project with the reason it was not funded
-    not_funded = html[html.index('id="not-funded"'):html.index('id="scores"')]
+    not_funded = html[html.index('id="not-funded"'):html.index('id="turnout"')]
     assert "Not enough money left after higher-scoring projects: needed £3,000, £1,000 left." in _row_for(not_funded, TITLES["B"])
     assert "Not enough money left after higher-scoring projects: needed £2,000, £1,000 left." in _row_for(not_funded, TITLES["D"])
     assert "No votes" in _row_for(not_funded, TITLES["E"])
+    assert "Refused idea" not in html
+    assert "style=" not in html
+    assert "<script>" not in html
+    # Turnout by channel, as counts and shares of the 10 eligible residents
+    turnout = html[html.index('id="turnout"'):html.index('id="how"')]
+    assert re.search(r"Online</th><td class=\"num\">8</td><td class=\"num\">80.0%</td>", turnout)
+    assert re.search(r"staff</th><td class=\"num\">2</td><td class=\"num\">20.0%</td>", turnout)
+    # How the count worked, in short: the points and the rule in a paragraph each
+    how = html[html.index('id="how"'):]
+    assert "3 points for a 1st choice, 2 points for a 2nd choice, 1 point for a 3rd choice." in how
+    assert "Projects were taken in order of their score, highest first." in how
+
+
+def test_open_data_page_scores_steps_and_fingerprint(client, seeded):
+    html = page_html(client, f"/rounds/{seeded.round_id}/results/open-data")
+    assert html.count("<h1") == 1
     assert "Refused idea" not in html
     # Chart: inline SVG with role and label, no style attributes anywhere (CSP), and a table of the same numbers.
     assert '<svg class="chart" role="img" aria-label="' in html
     assert "style=" not in html
     assert "<script>" not in html
-    scores = html[html.index('id="scores"'):html.index('id="turnout"')]
+    scores = html[html.index('id="scores"'):html.index('id="verification"')]
     assert re.search(re.escape(TITLES["A"]) + r"</th><td class=\"num\">16</td><td class=\"num\">4</td><td>Yes</td>", scores)
     assert re.search(re.escape(TITLES["E"]) + r"</th><td class=\"num\">0</td><td class=\"num\">0</td><td>No</td>", scores)
-    # Turnout by channel, as counts and shares of the 10 eligible residents
-    turnout = html[html.index('id="turnout"'):html.index('id="how"')]
-    assert re.search(r"Online</th><td class=\"num\">8</td><td class=\"num\">80.0%</td>", turnout)
-    assert re.search(r"staff</th><td class=\"num\">2</td><td class=\"num\">20.0%</td>", turnout)
     # How the count worked, one line per step
-    how = html[html.index('id="how"'):]
+    how = html[html.index('id="how"'):html.index('id="open-data"')]
     assert how.count("<li>") >= 5
     assert "Community lunch club (£5,000, 17 points) funded. £5,000 left." in how
     # The ballots file's SHA-256 is shown
     result_hash = hashlib.sha256(client.get(f"/rounds/{seeded.round_id}/results/ballots.csv").data).hexdigest()
-    assert result_hash in html
+    assert result_hash in html[html.index('id="fingerprint"'):]
 
 
 def test_printable_version(client, seeded):
@@ -101,7 +113,7 @@ def test_ballots_csv_download(client, seeded):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["receipt", "commitment", "nonce", "rank_1", "rank_2", "rank_3"]
     assert [r[0] for r in rows[1:]] == sorted(seeded.receipts)
-    # Every row's commitment is recomputed from the row alone, as the results page says.
+    # Every row's commitment is recomputed from the row alone, as the open data page says.
     for receipt, commitment, nonce, *ranks in rows[1:]:
         text = f"pb-ballot-v2|round={seeded.round_id}|receipt={receipt}|ranking={','.join(r for r in ranks if r)}|nonce={nonce}"
         assert hashlib.sha256(text.encode()).hexdigest() == commitment
@@ -228,7 +240,7 @@ def _reads_ballots(statements: list[str]) -> bool:
 
 def test_results_page_and_downloads_read_the_ballots_once_then_serve_what_they_built(client, seeded, app):
     base = f"/rounds/{seeded.round_id}/results"
-    for url in (base, f"{base}/ballots.csv", f"{base}/ballots.pb", f"{base}/results.csv"):
+    for url in (base, f"{base}/open-data", f"{base}/print", f"{base}/ballots.csv", f"{base}/ballots.pb", f"{base}/results.csv"):
         first, _ = _statements_for(app, client, url)
         again, statements = _statements_for(app, client, url)
         assert first.status_code == again.status_code == 200
@@ -277,7 +289,7 @@ def test_a_ballots_file_that_no_longer_matches_its_count_is_served_as_it_is_and_
 
 
 def test_results_say_how_voters_were_known_in_counts_only(client, seeded):
-    html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
+    html = client.get(f"/rounds/{seeded.round_id}/results/open-data").get_data(as_text=True)
     part = html[html.index('id="verification"'):html.index('id="how"')]
     assert "counted online votes only from residents whose details had been checked" in part
     assert re.search(r"Checked by staff</th><td class=\"num\">8</td>", part)
@@ -292,5 +304,6 @@ def test_results_of_a_round_open_to_anyone_eligible_say_how_many_ballots_were_se
                                 "(SELECT id FROM voter_roll WHERE round_id = :r AND channel = 'online' "
                                 "ORDER BY id LIMIT 3)"), {"r": seeded.round_id})
         db.session.commit()
-    html = client.get(f"/rounds/{seeded.round_id}/results").get_data(as_text=True)
-    assert "This round accepted self-declared registrations: 3 of 10 ballots" in html
+    for url in (f"/rounds/{seeded.round_id}/results", f"/rounds/{seeded.round_id}/results/open-data"):
+        html = client.get(url).get_data(as_text=True)
+        assert "This round accepted self-declared registrations: 3 of 10 ballots" in html, url
