@@ -172,3 +172,108 @@ def check_ranking_rules(ranking: Sequence, *, min_ranks: int, max_ranks: int, ti
             raise InvalidRanking(words.twice(titles[project_id], seen[project_id] + 1, i + 1), field=field(i))
         seen[project_id] = i
     return ranking
+
+
+# The ballot online asks for one choice per page: "Choose your 1st choice", then the 2nd, …
+# Every page posts all the choices so far (the current one as a radio group, the others as
+# hidden fields), so the ballot works without JavaScript and keeps nothing on the server.
+
+@dataclass(frozen=True)
+class BallotStep:
+    """What the ballot shows after a page is sent: the choice to ask for next, or the check page."""
+
+    step: int | None            # the choice to ask for (1 = the 1st choice); None: show the check page
+    values: dict[str, str]      # the choices kept, by field (rank1, rank2, …), to send on with the page
+    errors: dict[str, str]
+
+    @property
+    def ranking(self) -> RankingInput:
+        """The choices kept, in order, as the check page reads them."""
+        return read_ranking(self.values)
+
+
+def _rank_field(n: int) -> str:
+    return f"rank{n}"
+
+
+def _step_number(raw: str | None, steps: int) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= steps else None
+
+
+def _step_problem(value: str, n: int, chosen: Sequence[int], titles: Mapping[int, str]) -> str | None:
+    """Why `value` cannot be the `n`th choice after the choices `chosen`, or None if it can."""
+    if not value.isdigit() or int(value) not in titles:
+        return _VoterWords.not_a_project(n)
+    if int(value) in chosen:
+        first = list(chosen).index(int(value)) + 1
+        return (f"“{titles[int(value)]}” is already your {ordinal(first)} choice. "
+                f"Choose a different project for your {ordinal(n)} choice.")
+    return None
+
+
+def not_picked_message(n: int, optional: bool) -> str:
+    """The error for a ballot page sent without choosing."""
+    if optional:
+        return f"Choose a project for your {ordinal(n)} choice, or choose “No {ordinal(n)} choice”."
+    return f"Choose your {ordinal(n)} choice: pick one of the projects."
+
+
+def _leading_choices(values: Mapping[str, str], steps: int, titles: Mapping[int, str]) -> list[int]:
+    """The valid choices from the 1st on, up to the first gap or problem."""
+    chosen: list[int] = []
+    for n in range(1, steps + 1):
+        value = values.get(_rank_field(n), "")
+        if not value or _step_problem(value, n, chosen, titles):
+            break
+        chosen.append(int(value))
+    return chosen
+
+
+def next_ballot_step(form: Mapping[str, str], *, steps: int, min_ranks: int,
+                     titles: Mapping[int, str]) -> BallotStep:
+    """Read one page of the ballot and decide what comes next.
+
+    The form carries `step` (the choice its radio group was for) and rank1, rank2, …; or
+    `goto` (a "Change your 2nd choice" button) to show that choice again with the others
+    kept. A page sent without a choice, or with one that is not on the ballot or was already
+    chosen, comes back with an error. "No 2nd choice" (an empty value, offered once the
+    choices still needed are made) finishes the ballot; so does the last choice.
+    """
+    try:
+        values = read_ranking(form).values
+    except InvalidRanking as exc:
+        return BallotStep(1, {}, exc.errors)
+    current = _step_number(form.get("step"), steps)
+    goto = _step_number(form.get("goto"), steps)
+    if goto is not None or current is None:
+        # Shown again with the choices so far; never past the first choice still to make.
+        leading = _leading_choices(values, steps, titles)
+        return BallotStep(min(goto or 1, len(leading) + 1), values, {})
+    chosen: list[int] = []
+    for n in range(1, current):
+        value = values.get(_rank_field(n), "")
+        problem = not_picked_message(n, n > min_ranks) if not value else _step_problem(value, n, chosen, titles)
+        if problem:
+            return BallotStep(n, values, {_rank_field(n): problem})
+        chosen.append(int(value))
+    field = _rank_field(current)
+    value = values.get(field)
+    if value is None or (value == "" and current <= min_ranks):
+        return BallotStep(current, values, {field: not_picked_message(current, current > min_ranks)})
+    if value == "":
+        return BallotStep(None, _as_values(chosen), {})
+    problem = _step_problem(value, current, chosen, titles)
+    if problem:
+        return BallotStep(current, values, {field: problem})
+    chosen.append(int(value))
+    if current == steps:
+        return BallotStep(None, _as_values(chosen), {})
+    # Later choices kept from an earlier pass stay, unless they repeat one just made.
+    later = {f: v for f, v in values.items() if current < int(f[4:]) <= steps
+             and not (v.isdigit() and int(v) in chosen)}
+    return BallotStep(current + 1, {**_as_values(chosen), **later}, {})
+
+
+def _as_values(chosen: Sequence[int]) -> dict[str, str]:
+    return {_rank_field(n): str(pid) for n, pid in enumerate(chosen, start=1)}

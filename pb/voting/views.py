@@ -27,7 +27,7 @@ from pb.domain.errors import (
 )
 from pb.templating import LOGIN_SESSION_KEY
 from pb.voting.forms import rank_fields
-from pb.domain.ranking import choices_to_refill, read_ranking
+from pb.domain.ranking import next_ballot_step, read_ranking
 
 bp = Blueprint("voting", __name__)
 
@@ -94,19 +94,53 @@ def _projects_by_id(projects) -> dict[int, object]:
     return {p.id: p for p in projects}
 
 
-def _ballot_page(round_: Round, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                 status: int = 200, code_voter: bool = False, voter_key: str | None = None):
+def _ballot_page(round_: Round, step: int = 1, values: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None, status: int = 200, code_voter: bool = False,
+                 voter_key: str | None = None):
+    """One page of the ballot: the choices so far, and every project with a radio button for the next."""
     projects = ballots.ballot_projects(round_, voter_key)
+    fields = rank_fields(round_)[: len(projects)]  # no more choices than there are projects
+    values = values or {}
+    step = max(1, min(step, len(fields) or 1))
+    by_id = _projects_by_id(projects)
+    so_far = [(n, by_id[int(values[f"rank{n}"])]) for n in range(1, step)
+              if values.get(f"rank{n}", "").isdigit() and int(values[f"rank{n}"]) in by_id]
     return render_template(
         "voting/ballot.html",
         round=round_,
         projects=projects,
-        # No more choices than there are projects to choose from.
-        fields=rank_fields(round_)[: len(projects)],
-        values=values or {},
+        fields=fields,
+        field=fields[step - 1] if fields else None,
+        step=step,
+        so_far=so_far,
+        chosen_at={p.id: n for n, p in so_far},
+        values=values,
+        carried={k: v for k, v in values.items() if k != f"rank{step}"},
+        categories=sorted({p.category for p in projects if p.category}),
         errors=errors or {},
         code_voter=code_voter,
     ), status
+
+
+def _step_of(errors: dict[str, str]) -> int:
+    """The ballot page an error belongs on: rank2's error goes on the 2nd choice's page."""
+    numbers = [int(name[4:]) for name in errors if name.startswith("rank") and name[4:].isdigit()]
+    return min(numbers) if numbers else 1
+
+
+def _review_page(round_: Round, voter, code: VotingCode | None, chosen):
+    """Check your choices: the ranking in plain English, then "Cast my vote" (or the ballot with its error)."""
+    try:
+        ranking = ballots.check_ranking(round_, chosen)
+    except InvalidRanking as exc:
+        return _ballot_page(round_, step=_step_of(exc.errors), values=chosen.values, errors=exc.errors,
+                            status=400, code_voter=code is not None, voter_key=_voter_key(round_.id, voter))
+    by_id = _projects_by_id(ballots.ballot_projects(round_))
+    choices = [by_id[pid] for pid in ranking]
+    return render_template("voting/review.html", round=round_, choices=choices, voter=voter,
+                           values={f"rank{n}": str(p.id) for n, p in enumerate(choices, start=1)},
+                           projects_count=len(by_id), code_voter=code is not None,
+                           ballot_token=receipts.issue_ballot_token())
 
 
 def _refusal(round_: Round, exc: DomainError, voter: User | None = None):
@@ -165,34 +199,37 @@ def _page_for(refusal):
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["GET", "POST"])
 def ballot(round_id: int):
-    """The ballot. A POST here is "Change my choices" from the review page: the form comes back filled in."""
+    """The ballot, one choice per page. Each page posts back here; after the last choice, the check page."""
     round_, voter, code, refusal = _start(round_id)
     if refusal is not None:
         return refusal
-    values = choices_to_refill(request.form) if request.method == "POST" else {}
-    return _ballot_page(round_, values=values, code_voter=code is not None, voter_key=_voter_key(round_id, voter))
+    voter_key = _voter_key(round_id, voter)
+    if request.method == "GET":
+        return _ballot_page(round_, code_voter=code is not None, voter_key=voter_key)
+    projects = ballots.ballot_projects(round_)
+    steps = min(round_.max_ranks, len(projects))
+    outcome = next_ballot_step(request.form, steps=steps, min_ranks=round_.min_ranks,
+                               titles={p.id: p.title for p in projects})
+    if outcome.step is None:
+        return _review_page(round_, voter, code, outcome.ranking)
+    return _ballot_page(round_, step=outcome.step, values=outcome.values, errors=outcome.errors,
+                        status=400 if outcome.errors else 200, code_voter=code is not None, voter_key=voter_key)
 
 
 @bp.route("/rounds/<int:round_id>/vote/review", methods=["GET", "POST"])
 def review(round_id: int):
-    """Check your choices: the ranking in plain English, then "Cast my vote"."""
+    """Check your choices, for a ballot sent with all its choices at once."""
     if request.method == "GET":
         return redirect(url_for("voting.ballot", round_id=round_id))
     round_, voter, code, refusal = _start(round_id)
     if refusal is not None:
         return refusal
-    values: dict[str, str] = {}
     try:
         chosen = read_ranking(request.form)
-        values = chosen.values
-        ranking = ballots.check_ranking(round_, chosen)
     except InvalidRanking as exc:
-        return _ballot_page(round_, values=values, errors=exc.errors, status=400, code_voter=code is not None,
+        return _ballot_page(round_, errors=exc.errors, status=400, code_voter=code is not None,
                             voter_key=_voter_key(round_id, voter))
-    by_id = _projects_by_id(ballots.ballot_projects(round_))
-    choices = [by_id[pid] for pid in ranking]
-    return render_template("voting/review.html", round=round_, choices=choices, voter=voter,
-                           code_voter=code is not None, ballot_token=receipts.issue_ballot_token())
+    return _review_page(round_, voter, code, chosen)
 
 
 def _voter_key(round_id: int, voter) -> str:
@@ -243,8 +280,8 @@ def cast(round_id: int):
             round_id, voter, chosen.ranking, Channel.ONLINE, voting_code=code, fields=chosen,
             receipt_code=receipts.token_receipt_code(round_id, voter_key, token) if token else None)
     except InvalidRanking as exc:
-        return _ballot_page(_public_round(round_id), values=values, errors=exc.errors, status=400,
-                            code_voter=code is not None, voter_key=voter_key)
+        return _ballot_page(_public_round(round_id), step=_step_of(exc.errors), values=values, errors=exc.errors,
+                            status=400, code_voter=code is not None, voter_key=voter_key)
     except NotFound:
         abort(404)
     except NotSignedIn:

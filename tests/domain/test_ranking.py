@@ -1,7 +1,8 @@
 import pytest
 
 from pb.domain.errors import InvalidRanking, ValidationFailed
-from pb.domain.ranking import MAX_RANK_FIELDS, RankingInput, check_ranking_rules, ranking_text, read_ranking
+from pb.domain.ranking import (MAX_RANK_FIELDS, RankingInput, check_ranking_rules, next_ballot_step, ranking_text,
+                               read_ranking)
 
 TITLES = {3: "Bench by the pond", 7: "Community garden", 9: "Mural"}
 NOT_ON_BALLOT = "choice is not one of the projects on this ballot. Choose a project from the list."
@@ -201,3 +202,55 @@ def test_too_few_choices_in_the_staff_voice():
         check_ranking_rules([1], min_ranks=2, max_ranks=3, titles={1: "Apple", 2: "Bench"}, for_staff=True)
     assert caught.value.message == ("This ballot needs at least 2 choices, and 1 is entered. "
                                     "Enter the 2nd choice from the paper.")
+
+
+# ---------------------------------------------------------------- one choice per page
+
+STEP_TITLES = {11: "Walks", 12: "Lunch club", 13: "Yoga", 14: "Choir"}
+
+
+def _next(form, steps=3, min_ranks=1):
+    return next_ballot_step(form, steps=steps, min_ranks=min_ranks, titles=STEP_TITLES)
+
+
+def test_each_page_leads_to_the_next_choice_and_the_last_to_the_check_page():
+    assert _next({"step": "1", "rank1": "11"}).step == 2
+    assert _next({"step": "2", "rank1": "11", "rank2": "12"}).step == 3
+    done = _next({"step": "3", "rank1": "11", "rank2": "12", "rank3": "13"})
+    assert done.step is None and done.ranking.ranking == [11, 12, 13] and not done.errors
+
+
+def test_no_more_choices_finishes_only_once_the_needed_ones_are_made():
+    done = _next({"step": "2", "rank1": "11", "rank2": "", "rank3": "13"})
+    assert done.step is None and done.ranking.ranking == [11]  # later choices go with it
+    needed = _next({"step": "2", "rank1": "11", "rank2": ""}, min_ranks=2)
+    assert needed.step == 2 and needed.errors == {"rank2": "Choose your 2nd choice: pick one of the projects."}
+
+
+def test_a_page_sent_without_a_choice_asks_again():
+    assert _next({"step": "1"}).errors == {"rank1": "Choose your 1st choice: pick one of the projects."}
+    assert _next({"step": "2", "rank1": "11"}).errors == {
+        "rank2": "Choose a project for your 2nd choice, or choose “No 2nd choice”."}
+
+
+def test_a_choice_made_twice_or_not_on_the_ballot_is_refused_on_its_page():
+    twice = _next({"step": "2", "rank1": "11", "rank2": "11"})
+    assert twice.step == 2 and "“Walks” is already your 1st choice" in twice.errors["rank2"]
+    foreign = _next({"step": "3", "rank1": "99", "rank2": "12", "rank3": "13"})
+    assert foreign.step == 1 and "Your 1st choice is not one of the projects" in foreign.errors["rank1"]
+    tampered = _next({"step": "1", "rank1": "1 OR 1=1"})
+    assert tampered.step == 1 and tampered.values == {} and tampered.errors
+
+
+def test_later_choices_are_kept_unless_a_new_choice_repeats_them():
+    kept = _next({"step": "1", "rank1": "11", "rank2": "12", "rank3": "13"})
+    assert kept.step == 2 and kept.values == {"rank1": "11", "rank2": "12", "rank3": "13"}
+    moved = _next({"step": "1", "rank1": "12", "rank2": "12", "rank3": "13"})
+    assert moved.values == {"rank1": "12", "rank3": "13"}
+
+
+def test_going_back_to_a_choice_never_passes_the_first_still_to_make():
+    assert _next({"goto": "2", "rank1": "11", "rank2": "12"}).step == 2
+    assert _next({"goto": "3", "rank1": "11"}).step == 2
+    assert _next({"goto": "9", "rank1": "11"}).step == 1  # not a page of this ballot: the start
+    assert _next({"rank1": "11", "rank2": "12"}).step == 1  # "Change my choices"

@@ -27,7 +27,7 @@ def _round(app, order: str) -> int:
 def _order(client, round_id: int) -> list[str]:
     """The projects as the ballot lists them (its project cards, top to bottom)."""
     html = client.get(f"/rounds/{round_id}/vote").get_data(as_text=True)
-    listed = [t for t in re.findall(r"<h3[^>]*>\s*([^<]+?)\s*</h3>", html) if t in TITLES]
+    listed = [t for t in re.findall(r'<span class="card-title">([^<]+)</span>', html) if t in TITLES]
     assert sorted(listed) == sorted(TITLES), listed
     return listed
 

@@ -35,24 +35,24 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, setup):
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
-def test_ballot_page_lists_every_shortlisted_project_and_one_select_per_rank(voter_client, setup, app):
+def test_ballot_page_lists_every_shortlisted_project_with_a_radio_button_for_the_1st_choice(voter_client, setup, app):
     response = voter_client.get(f"/rounds/{setup.round_id}/vote")
     assert response.status_code == 200
     html = _html(response)
     assert html.count("<h1") == 1
-    assert "<h1>Choose your 3 favourite projects</h1>" in html
+    assert "<h1>Choose your 1st choice</h1>" in html and "choice 1 of 3" in html
     assert "Your 1st choice gets 3 points, your 2nd choice 2 points and your 3rd choice 1 point." in html
-    assert "<title>Choose projects – " in html
+    assert "<title>Your 1st choice – " in html
     for pid, title in setup.titles.items():
-        assert title in html
-        assert f'<option value="{pid}">' in html
-        assert f"/rounds/{setup.round_id}/proposals/{pid}" in html
+        # The radio button's label is the title, and its name says which choice it is.
+        assert re.search(rf'<input class="radio-input" type="radio" id="rank1(-{pid})?" name="rank1" value="{pid}"'
+                         rf' aria-label="{title}: 1st choice" aria-describedby="project-{pid}-about">', html)
+        assert f'<span class="card-title">{title}</span></label>' in html
+        assert f"Read more<span class=\"visually-hidden\"> about {title}</span>" in html
     assert "Summary of project" in html and "£1,000" in html
     assert "Refused idea" not in html and "Elsewhere" not in html
-    for n, word in [(1, "1st"), (2, "2nd"), (3, "3rd")]:
-        assert f'<label class="label" for="rank{n}">Your {word} choice' in html
-        assert f'<select class="input rank-select" id="rank{n}" name="rank{n}"' in html
-    assert 'id="rank4"' not in html
+    assert html.count('name="rank1"') == 5 and 'name="rank2"' not in html and "<select" not in html.split("<main")[1]
+    assert 'id="rank1"' in html  # the error summary's link lands on the group's first button
     # No inline script or style: the page works with JavaScript off.
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag
@@ -71,14 +71,16 @@ def test_review_page_states_the_choices_in_plain_english(voter_client, setup):
     assert "you cannot change it" in html
 
 
-def test_change_my_choices_goes_back_to_the_ballot_filled_in(voter_client, setup):
+def test_change_my_choices_goes_back_to_the_1st_choice_with_every_choice_kept(voter_client, setup):
     p = setup.projects
-    response = voter_client.post(f"/rounds/{setup.round_id}/vote", data=ranks(p[2], p[0]))
+    response = voter_client.post(f"/rounds/{setup.round_id}/vote", data={**ranks(p[2], p[0]), "goto": "1"})
     assert response.status_code == 200
     html = _html(response)
-    assert re.search(rf'id="rank1".*?<option value="{p[2]}" selected>', html, re.DOTALL)
-    assert re.search(rf'id="rank2".*?<option value="{p[0]}" selected>', html, re.DOTALL)
-    assert html.count(" selected>") == 2
+    assert "<h1>Choose your 1st choice</h1>" in html
+    assert re.search(rf'name="rank1" value="{p[2]}"[^>]*checked', html)
+    assert html.count(" checked") == 1
+    # The 2nd choice travels on in a hidden field, so the next page has it chosen already.
+    assert f'<input type="hidden" name="rank2" value="{p[0]}">' in html
 
 
 def test_a_gap_in_the_choices_moves_the_later_choice_up(voter_client, setup):
@@ -155,7 +157,7 @@ def test_tampered_hidden_fields_on_cast_are_refused_and_store_nothing(voter_clie
     assert response.status_code == 400
     html = _html(response)
     assert "There is a problem" in html and message in html
-    assert "<h1>Choose your 3 favourite projects</h1>" in html  # back on the ballot, to fix it
+    assert re.search(r"<h1>Choose your (1st|2nd|3rd) choice</h1>", html)  # back on the ballot, to fix it
     assert counts(app) == (0, 0)
     # The same refusal at the review step.
     assert voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=data).status_code == 400
@@ -166,8 +168,9 @@ def test_error_is_shown_next_to_the_field_it_is_about(voter_client, setup):
     p = setup.projects
     html = _html(voter_client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(p[0], p[0])))
     assert '<a href="#rank2">' in html
+    assert "<h1>Choose your 2nd choice</h1>" in html  # the page of the choice to fix
     assert re.search(r'<p class="field-error" id="rank2-error">.*?Choose each project only once', html, re.DOTALL)
-    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="rank2-error"' in html and 'id="rank2"' in html
 
 
 def test_post_after_voting_closed_is_refused(voter_client, setup, app):
@@ -270,7 +273,10 @@ def test_round_needing_exactly_two_choices(client, auth, app):
         factories.make_resident(email="two@example.net")
     auth.login("two@example.net")
     html = _html(client.get(f"/rounds/{s.round_id}/vote"))
-    assert "<h1>Choose your 2 favourite projects</h1>" in html and "Choose 2 different projects." in html
+    assert "<h1>Choose your 1st choice</h1>" in html and "Choose 2 different projects." in html
+    # The 2nd choice is needed: its page offers no "No 2nd choice".
+    second = _html(client.post(f"/rounds/{s.round_id}/vote", data={"step": "1", "rank1": str(s.projects[0])}))
+    assert "<h1>Choose your 2nd choice</h1>" in second and "No 2nd choice" not in second
     response = client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(s.projects[0]))
     assert response.status_code == 400 and "Choose at least 2 projects" in _html(response)
     assert client.post(f"/rounds/{s.round_id}/vote/cast", data=ranks(*s.projects[:2])).status_code == 303
@@ -333,7 +339,7 @@ def test_vote_with_a_code_marks_the_code_used_and_the_voter_roll(client, setup, 
     response = client.post("/vote-with-code", data={"code": code})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/rounds/{setup.round_id}/vote")
     html = _html(client.get(f"/rounds/{setup.round_id}/vote"))
-    assert "Choose your 3 favourite projects" in html
+    assert "Choose your 1st choice" in html
     with app.app_context():
         name = db.session.get(User, resident_id).name
     review = _html(client.post(f"/rounds/{setup.round_id}/vote/review", data=ranks(setup.projects[4])))
@@ -459,14 +465,15 @@ def test_write_lock_held_too_long_gives_503_not_500(migrated_database):
 def test_ballot_offers_no_more_choices_than_there_are_projects(client, auth, app):
     with app.app_context():
         round_ = factories.make_round(phase=Phase.VOTING_OPEN, max_ranks=3)
-        factories.make_proposal(round_, title="Only one")
-        factories.make_proposal(round_, title="Only two")
+        ids = [factories.make_proposal(round_, title=t).id for t in ("Only one", "Only two")]
         factories.make_resident(email="few@example.net")
         rid = round_.id
     auth.login("few@example.net")
     html = _html(client.get(f"/rounds/{rid}/vote"))
-    assert "<h1>Choose your 2 favourite projects</h1>" in html
-    assert 'id="rank2"' in html and 'id="rank3"' not in html
+    assert "choice 1 of 2" in html
+    second = _html(client.post(f"/rounds/{rid}/vote", data={"step": "2", "rank1": str(ids[0]), "rank2": str(ids[1])}))
+    assert "<h1>Check your choices</h1>" in second  # the 2nd choice was the last one
+
 
 
 def test_ballot_with_too_few_projects_says_it_is_not_ready(client, auth, app):
