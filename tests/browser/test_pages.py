@@ -182,3 +182,32 @@ def test_focus_moved_by_script_or_skip_link_is_not_a_yellow_block(page, auditor)
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     assert page.evaluate(styles)[1] in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_the_ballot_filters_by_subject_without_losing_the_choice(page, auditor, live_server):
+    """ballot.js shows a filter by subject above a long shortlist; the project already chosen stays in view."""
+    app = make_app(live_server.database_url)
+    with app.app_context():
+        round_ = factories.make_round(phase=Phase.VOTING_OPEN, title="Round with several subjects")
+        for title, subject in [("Chair yoga", "Health"), ("Lunch club", "Food"), ("Walking group", "Health"),
+                               ("Cookery class", "Food")]:
+            factories.make_proposal(round_, title=title, category=subject)
+        factories.make_resident(email="subjects@example.net", password="correct horse battery")
+        round_id = round_.id
+        db.session.remove()
+        db.engine.dispose()
+    ui.sign_in(page, auditor, "subjects@example.net", "correct horse battery")
+    auditor.visit(page, f"/rounds/{round_id}/vote")
+    cards = page.locator(".ballot-card")
+    expect(cards).to_have_count(4)
+    page.get_by_role("radio", name="Lunch club: 1st choice", exact=True).check()
+    page.get_by_label("Show projects about").select_option("Health")
+    expect(page.locator(".category-count")).to_have_text("Showing 3 of 4 projects.")
+    expect(page.locator(".ballot-card:visible")).to_have_count(3)
+    visible = sorted(page.locator(".ballot-card:visible .card-title").all_inner_texts())
+    assert visible == ["Chair yoga", "Lunch club", "Walking group"]  # Lunch club is chosen: it stays
+    auditor.check(page)
+    page.get_by_label("Show projects about").select_option("")
+    expect(page.locator(".ballot-card:visible")).to_have_count(4)
+    ui.submit(page, auditor, "Continue")
+    expect(page.locator(".choices-so-far")).to_contain_text("Lunch club")
