@@ -19,8 +19,11 @@ pb_cli = AppGroup("pb", help="Run and look after a pb site.")
 @pb_cli.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create the database, or bring it up to date."""
+    """Create the database, or bring it up to date, and compile the language catalogs."""
+    from pb.i18n import compile_catalogs
+
     upgrade_database()
+    compile_catalogs()
     click.echo("Database is ready.")
 
 

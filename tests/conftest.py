@@ -18,6 +18,13 @@ from tests.pg_schema import fresh_schema
 from tests.voting.live import run_together
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session):
+    """A fresh clone has the language catalogs but not their compiled form: make it, as `make test` does."""
+    from pb.i18n import compile_catalogs
+
+    compile_catalogs()
 PG_URL = os.environ.get("PB_TEST_DATABASE_URL")
 
 
