@@ -52,7 +52,7 @@ test-postgres: install-test translations
 ## make translation-new CODE=xx  adds a language: one command, then translate its catalog.
 TRANSLATIONS := pb/translations
 POT := $(TRANSLATIONS)/messages.pot
-BABEL_KEYWORDS := -k _ -k n_:1,2 -k lazy_gettext
+BABEL_KEYWORDS := -k _ -k n_:1,2 -k N_ -k _l -k lazy_gettext
 
 translations: install
 	$(BIN)/python -c "from pb.i18n import compile_catalogs; compile_catalogs()"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from pb.domain.verification import BALLOT_WAY_LABELS, RESIDENT_WAY_LABELS
 from pb.domain.errors import DatabaseBusy, DomainError
 from pb.domain.money import format_pence
-from pb.domain.words import ordinal
+from pb.domain.words import choice, ordinal, your_choice
 from pb.extensions import db
 from pb.services.transaction import is_busy_error
 
@@ -157,6 +157,9 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["ordinal"] = ordinal
+    # {{ 2|choice }} "2nd choice"; {{ 2|your_choice }} "your 2nd choice"; {{ 2|your_choice(start=True) }} "Your 2nd choice".
+    app.jinja_env.filters["choice"] = choice
+    app.jinja_env.filters["your_choice"] = your_choice
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
