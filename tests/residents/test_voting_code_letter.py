@@ -109,6 +109,7 @@ def test_letter_has_letterhead_return_line_window_address_and_paper_alternative(
     assert 'href="/static/letters.css"' in page_html
     head = re.search(r'<div class="letter-head">(.*?)</div>\s*<div class="letter-window">', page_html, re.S).group(1)
     assert '<span class="masthead-name">Connect Hackney</span>' in head
+    assert "print-masthead" not in page_html  # the letterhead takes its place, above the window
     window = re.search(r'<div class="letter-window">(.*?)</address>', page_html, re.S).group(1)
     assert ('<div class="letter-return">If undelivered, return to: Connect Hackney, Unit 5, 1 Hoxton Street, N1 6NL'
             '</div>') in window
@@ -167,3 +168,10 @@ def test_in_production_without_a_public_address_no_code_is_issued(app, staff_cli
         assert db.session.scalar(select(func.count()).select_from(VotingCode)) == 1
         assert db.session.get(User, resident).name == "Doris Achebe"
         assert db.session.get(Round, round_id).phase == "voting_open"
+
+
+def test_letterhead_shows_the_logo_with_the_organisations_name_as_its_alt_text(app, staff_client, resident):
+    app.config["PB_LOGO_URL"] = "/static/logo.png"
+    page_html = _letter(staff_client, resident, _round(app, 2)).get_data(as_text=True)
+    head = re.search(r'<div class="letter-head">(.*?)<div class="letter-window">', page_html, re.S).group(1)
+    assert '<div class="letter-masthead"><img class="masthead-logo" src="/static/logo.png" alt="Connect Hackney"></div>' in head
