@@ -138,11 +138,15 @@ def to_london(value: datetime | None) -> datetime | None:
     return value.astimezone(LONDON)
 
 
+def _london_day(value: date | datetime) -> date:
+    return to_london(value) if isinstance(value, datetime) else value
+
+
 def format_date(value: date | datetime | None) -> str:
+    """12 March 2026 (a time is taken in London)."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = to_london(value)
+    value = _london_day(value)
     return f"{value.day} {value:%B %Y}"
 
 
@@ -150,13 +154,7 @@ def format_day(value: date | datetime | None) -> str:
     """The date with its day of the week, as a letter gives it: "Thursday 12 March 2026"."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = to_london(value)
-    return f"{value:%A} {format_date(value)}"
-
-
-def today_in_london() -> date:
-    return datetime.now(LONDON).date()
+    return f"{_london_day(value):%A} {format_date(value)}"
 
 
 def format_datetime(value: datetime | None) -> str:
