@@ -78,9 +78,16 @@ class Config:
         "PB_CONTACT", "Call the Connect Hackney team on 020 7923 1962 (Monday to Friday, 10am to 4pm)"
     )
     PB_TIMEZONE = "Europe/London"
-    # The site's public address (e.g. https://vote.example.org.uk), printed on voting-code letters.
-    # Empty: taken from the request, which behind a proxy may not be the address residents use.
+    # The site's public address (e.g. https://vote.example.org.uk), printed on voting-code and
+    # verification letters. Empty: taken from the request in development and testing, which behind a
+    # proxy may not be the address residents use; in production letters are refused until it is set.
     PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "")
+    # The organisation's logo (an address such as https://example.org/logo.png, or /static/...), shown in
+    # the header of every page and on printouts; empty: the organisation's name in text.
+    PB_LOGO_URL = os.environ.get("PB_LOGO_URL", "")
+    # The organisation's postal address, printed small above the resident's address on letters as the
+    # return address, and given as the place to write to for a paper ballot; optional.
+    PB_POSTAL_ADDRESS = os.environ.get("PB_POSTAL_ADDRESS", "")
     # How many reverse proxies (e.g. nginx) stand in front of pb. Their X-Forwarded-For
     # header then gives the visitor's real address, so per-IP throttling works.
     PB_TRUSTED_PROXIES = int(os.environ.get("PB_TRUSTED_PROXIES", "0"))

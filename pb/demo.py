@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from pb.domain.phases import Phase
 from pb.extensions import db
-from pb.models import EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
+from pb.models import CountResult, EligibilityStatus, Proposal, ProposalStatus, Role, Round, User
 from pb.services.ballots import cast_ballot
 from pb.services.counting import count_round
 from pb.services.passwords import hash_password
@@ -130,6 +130,12 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
     rng = random.Random(seed)  # nosec B311 - repeatable demo data, not a secret
     today = date.today()
     now = datetime.now(timezone.utc)
+    # Last year's round ran on fixed dates of last year, opened, closed and was published then;
+    # this year's is open for voting now; the small grants are named for the year they are voted in.
+    last_year, this_year = today.year - 1, today.year
+
+    def last(month: int, day: int, hour: int = 0) -> datetime:
+        return datetime(last_year, month, day, hour, tzinfo=timezone.utc)
     password_hash = hash_password(DEMO_PASSWORD)
 
     # Everything but the ballots in one transaction; ballots, phase moves and the count go through the services.
@@ -149,7 +155,7 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
         seen: set[tuple[str, date, str]] = set()
         while len(people) < residents:
             name = fake.name()
-            dob = fake.date_of_birth(minimum_age=51, maximum_age=94)
+            dob = fake.date_of_birth(minimum_age=53, maximum_age=94)  # 50 or over in last year's round too
             postcode = _postcode(rng, rng.choice(HACKNEY_DISTRICTS))
             key = (_name_key(name), dob, postcode)
             if key in seen:
@@ -205,23 +211,25 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
 
         # 1. A round with its results published (last year's fund).
         published = make_round(
-            title="Connect Hackney Community Fund 2025",
+            title=f"Connect Hackney Community Fund {last_year}",
             description=("Last year residents aged 50 and over shared £30,000 of National Lottery money between "
                          "the projects they liked best.\n\nEach voter chose up to 3 projects: 3 points for a 1st "
                          "choice, 2 for a 2nd and 1 for a 3rd."),
-            budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=today - timedelta(days=365),
+            budget_pence=3_000_000, phase=Phase.VOTING_OPEN, age_reference_date=date(last_year, 3, 17),
             verified_only=False,  # before the fund checked addresses: the results say how many were self-declared
-            proposals_open_on=today - timedelta(days=470), proposals_close_on=today - timedelta(days=440),
-            voting_open_on=today - timedelta(days=400), voting_close_on=today - timedelta(days=380),
-            results_on=today - timedelta(days=370),
-            proposals_opened_at=now - timedelta(days=470), proposals_closed_at=now - timedelta(days=440),
-            voting_opened_at=now - timedelta(days=400),
+            proposals_open_on=date(last_year, 1, 13), proposals_close_on=date(last_year, 2, 14),
+            voting_open_on=date(last_year, 3, 17), voting_close_on=date(last_year, 4, 6),
+            results_on=date(last_year, 4, 24),
+            proposals_opened_at=last(1, 13, 9), proposals_closed_at=last(2, 14, 17),
+            voting_opened_at=last(3, 17, 9),
         )
-        last_year = add_proposals(published, PROJECT_IDEAS[:14], [ProposalStatus.SHORTLISTED] * 12 + [ProposalStatus.REFUSED] * 2)
+        last_years = add_proposals(published, PROJECT_IDEAS[:14], [ProposalStatus.SHORTLISTED] * 12 + [ProposalStatus.REFUSED] * 2)
+        for n, proposal in enumerate(last_years):
+            proposal.created_at = last(1, 14, 11) + timedelta(days=2 * n)  # sent in while that round took ideas
 
         # 2. The round residents can vote in now.
         voting = make_round(
-            title="Connect Hackney Community Fund 2026",
+            title=f"Connect Hackney Community Fund {this_year}",
             description=("Connect Hackney has £50,000 of National Lottery money for projects that help people aged 50 "
                          "and over in Hackney stay connected and well.\n\nChoose up to 3 projects you would most like "
                          "to see funded. Your 1st choice gets 3 points, your 2nd 2 points and your 3rd 1 point."),
@@ -232,11 +240,11 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
             proposals_opened_at=now - timedelta(days=60), proposals_closed_at=now - timedelta(days=30),
             voting_opened_at=now - timedelta(days=7),
         )
-        this_year = add_proposals(voting, PROJECT_IDEAS, [ProposalStatus.SHORTLISTED] * 20 + [ProposalStatus.REFUSED] * 2)
+        this_years = add_proposals(voting, PROJECT_IDEAS, [ProposalStatus.SHORTLISTED] * 20 + [ProposalStatus.REFUSED] * 2)
 
         # 3. A round whose ideas are being reviewed: one proposal in every status.
         review = make_round(
-            title="Stoke Newington Small Grants 2027",
+            title=f"Stoke Newington Small Grants {(today + timedelta(days=30)).year}",
             description="Small grants of up to £2,000 for groups of older residents in Stoke Newington and Clapton.",
             area_name="Stoke Newington and Clapton",
             budget_pence=1_000_000, phase=Phase.PROPOSALS_CLOSED, age_reference_date=today + timedelta(days=120),
@@ -272,17 +280,23 @@ def load_demo(seed: int = 2026, residents: int = 300) -> str:
             cast += 1
         return cast
 
-    shortlisted_last = [p for p in last_year if p.status == ProposalStatus.SHORTLISTED]
+    shortlisted_last = [p for p in last_years if p.status == ProposalStatus.SHORTLISTED]
     last_year_voters = rng.sample(people, k=min(len(people), max(1, int(len(people) * 0.6))))
     vote(published, shortlisted_last, last_year_voters)
     move_phase(published.id, staff, Phase.VOTING_CLOSED, Phase.VOTING_OPEN)
-    count_round(published, staff)
+    count = count_round(published, staff)
     move_phase(published.id, staff, Phase.RESULTS_PUBLISHED, Phase.VOTING_CLOSED)
+    # The services stamp each step with the time the demo was loaded; last year's round took them last year
+    # (the audit log, which is never changed, still says when the demo did them).
+    with transaction():
+        published = db.session.get(Round, published.id)
+        published.voting_closed_at, published.results_published_at = last(4, 6, 20), last(4, 24, 10)
+        db.session.get(CountResult, count.id).created_at = last(4, 14, 11)
 
     demo_list = upload_list(staff, "Connect Hackney members (demo)", "Connect Hackney's membership list, demo data",
                             _members_csv(resident, _list_members(rng, people, with_letters)))
 
-    shortlisted_now = [p for p in this_year if p.status == ProposalStatus.SHORTLISTED]
+    shortlisted_now = [p for p in this_years if p.status == ProposalStatus.SHORTLISTED]
     this_year_voters = rng.sample(people, k=min(len(people), max(1, int(len(people) * 0.4))))
     cast_now = vote(voting, shortlisted_now, this_year_voters)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, session, url_for
@@ -10,7 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 
 from pb.domain.verification import BALLOT_WAY_LABELS, RESIDENT_WAY_LABELS
-from pb.domain.errors import DatabaseBusy, DomainError
+from pb.domain.errors import DatabaseBusy, DomainError, NotConfigured
 from pb.domain.money import format_pence
 from pb.domain.words import choice, ordinal, your_choice
 from pb.extensions import db
@@ -34,8 +35,20 @@ SECURITY_HEADERS = (
 LOGIN_SESSION_KEY = "_user_id"
 
 
+def logo_origin(logo_url: str | None) -> str | None:
+    """The origin ("https://example.org") of a logo kept on another site, which the page's CSP must let in."""
+    parts = urlsplit((logo_url or "").strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
 def install_security_headers(app: Flask) -> None:
     defaults = list(SECURITY_HEADERS)
+    origin = logo_origin(app.config.get("PB_LOGO_URL"))
+    if origin:
+        defaults = [(name, value.replace("img-src 'self' data:", f"img-src 'self' data: {origin}"))
+                    if name == "Content-Security-Policy" else (name, value) for name, value in defaults]
     if app.config.get("SESSION_COOKIE_SECURE"):
         defaults.append(("Strict-Transport-Security", "max-age=31536000"))
     defaults_by_name = [(name.lower(), name, value) for name, value in defaults]
@@ -125,12 +138,23 @@ def to_london(value: datetime | None) -> datetime | None:
     return value.astimezone(LONDON)
 
 
+def _london_day(value: date | datetime) -> date:
+    return to_london(value) if isinstance(value, datetime) else value
+
+
 def format_date(value: date | datetime | None) -> str:
+    """12 March 2026 (a time is taken in London)."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = to_london(value)
+    value = _london_day(value)
     return f"{value.day} {value:%B %Y}"
+
+
+def format_day(value: date | datetime | None) -> str:
+    """The date with its day of the week, as a letter gives it: "Thursday 12 March 2026"."""
+    if value is None:
+        return ""
+    return f"{_london_day(value):%A} {format_date(value)}"
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -154,6 +178,7 @@ def paragraphs(text_value: str | None) -> Markup:
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_pence
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["ordinal"] = ordinal
@@ -169,13 +194,29 @@ def install_template_helpers(app: Flask) -> None:
             "site_name": "pb",
             "organisation": app.config["PB_ORGANISATION"],
             "contact": app.config["PB_CONTACT"],
+            "logo_url": app.config.get("PB_LOGO_URL") or "",
+            "postal_address": app.config.get("PB_POSTAL_ADDRESS") or "",
             "resident_way_labels": RESIDENT_WAY_LABELS,
             "ballot_way_labels": BALLOT_WAY_LABELS,
         }
 
 
-def public_address(endpoint: str) -> str:
-    """The address of a page to print on a letter: PB_PUBLIC_URL if set, without "https://" (nobody needs to type it)."""
-    base = (current_app.config.get("PB_PUBLIC_URL") or "").rstrip("/")
-    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+MISSING_PUBLIC_URL = (
+    "Nothing was printed and nothing was changed: pb does not know the web address residents should type. "
+    "Ask whoever runs pb's server to set PB_PUBLIC_URL to the site's public address (for example "
+    "https://vote.example.org.uk) and restart pb, then print the letter again."
+)
+
+
+def public_address(endpoint: str, **values) -> str:
+    """The address of a page to print on a letter, without "https://" (nobody needs to type it).
+
+    From PB_PUBLIC_URL; without it, the request's own address in development and testing, and in
+    production a NotConfigured error (call this before changing anything, so a refusal changes nothing):
+    behind a proxy the request's address may not be one residents can reach.
+    """
+    base = (current_app.config.get("PB_PUBLIC_URL") or "").strip().rstrip("/")
+    if not base and current_app.config.get("PB_ENV") == "production":
+        raise NotConfigured(MISSING_PUBLIC_URL)
+    url = base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
     return url.split("://", 1)[-1]

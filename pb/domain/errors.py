@@ -91,3 +91,9 @@ class CountingError(DomainError):
 
 class NotVerified(NotEligible):
     """The round counts only verified residents' online ballots, and this resident is not verified yet."""
+
+
+class NotConfigured(DomainError):
+    """A setting this needs is missing; the message says which one to set. Nothing was changed."""
+
+    status_code = 409

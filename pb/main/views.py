@@ -1,7 +1,7 @@
-"""Home, a round's public page, how it works, and the accessibility statement."""
+"""Home, a round's public page, how it works, the accessibility statement, and the favicon."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
 from flask_login import current_user
 
 from pb.domain.phases import round_timeline
@@ -47,3 +47,9 @@ def about():
 @bp.route("/accessibility")
 def accessibility():
     return render_template("main/accessibility.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: give them the SVG icon rather than a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

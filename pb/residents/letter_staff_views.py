@@ -37,6 +37,8 @@ def print_letters():
     if not form.validate_on_submit():
         return _queue_page("Choose the letters to print, then try again.", 400)
     try:
+        # First, so that without PB_PUBLIC_URL in production nothing is printed (409, the message says what to set).
+        address = public_address("letters.enter_code")
         printed = letters.print_letters(_actor(), form.letter_id.data, reprint=bool(form.reprint.data))
     except DomainError as exc:
         return _queue_page(exc.message, exc.status_code if exc.status_code in (400, 409) else 400)
@@ -46,7 +48,7 @@ def print_letters():
         "letters/print.html",
         printed=printed,
         form=LetterBatchForm(formdata=None),
-        address=public_address("letters.enter_code"),
+        address=address,
         reprint=bool(form.reprint.data),
     )
 

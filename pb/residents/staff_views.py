@@ -3,7 +3,7 @@ voting-code letters, letting a resident try signing in again and deleting a resi
 Every /staff URL is staff-only (enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.residents.forms import (
@@ -16,10 +16,10 @@ from pb.residents.forms import (
     round_choice,
 )
 from pb.residents.throttle import lift_sign_in_pause, sign_in_paused_until
-from pb.templating import public_address
+from pb.templating import public_address, render_error
 from pb.services import residents as residents_service
-from pb.services import verification, voting_codes
-from pb.domain.errors import DomainError, NotFound
+from pb.services import verification, voting_codes, voting_letters
+from pb.domain.errors import DomainError, NotConfigured, NotFound
 from pb.services.paging import page_number
 from pb.services import resident_review
 from pb.services import resident_data
@@ -246,18 +246,26 @@ def issue_code(user_id: int):
             form.round_id.errors.append("Choose a round that is not yet closed for voting")
         else:
             try:
+                # First, so that without PB_PUBLIC_URL in production nothing is issued (a 409 page for staff).
+                address = public_address("residents.vote_with_code")
+                round_address = public_address("main.round_page", round_id=round_.id)
+            except NotConfigured as exc:
+                return render_error(exc.status_code, "The letter cannot be printed yet", exc.message)
+            try:
                 expected = int(form.issued_count.data) if (form.issued_count.data or "").isdigit() else None
-                code = voting_codes.issue_code(_actor(), user, round_, expected_count=expected)
+                letter = voting_letters.issue_letter(_actor(), user, round_, expected_count=expected)
             except DomainError as exc:
                 form.show_errors(exc.errors or {"round_id": exc.message})
             else:
                 # The letter is the response to this POST: shown once, never stored or retrievable.
+                g.no_store = True
                 return render_template(
                     "residents_staff/letter.html",
                     user=user,
                     round=round_,
-                    code=voting_codes.format_code(code),
-                    address=public_address("residents.vote_with_code"),
+                    letter=letter,
+                    address=address,
+                    round_address=round_address,
                 )
     return render_template("residents_staff/issue_code.html", user=user, form=form, rounds=rounds), 400 if form.errors else 200
 

@@ -64,6 +64,11 @@ def shortlisted_titles(round_id: int) -> dict[int, str]:
     return {pid: title for pid, title in rows}
 
 
+def code_voter_key(code_id: int) -> str:
+    """Who a ballot is for when a voting code is used: the code, so its letter and its ballot list the same order."""
+    return f"code:{code_id}"
+
+
 def ballot_projects(round_: Round, voter_key: str | None = None) -> list[Proposal]:
     """The projects on the ballot, in the order the ballot page lists them.
 

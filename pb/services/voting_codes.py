@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -111,8 +112,19 @@ def codes_issued_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(VotingCode).where(VotingCode.user_id == user.id)) or 0
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # as generated, ungrouped; exists only until the letter is shown
+    code_id: int
+
+
 def issue_code(actor: User, user: User, round_: Round, expected_count: int | None = None) -> str:
-    """Issue a new code for this resident and round and return it (the only time it exists).
+    """Issue a new code for this resident and round and return it (the only time it exists)."""
+    return issue(actor, user, round_, expected_count).code
+
+
+def issue(actor: User, user: User, round_: Round, expected_count: int | None = None) -> IssuedCode:
+    """Issue a new code for this resident and round: the code (the only time it exists) and its row's id.
 
     `expected_count` is how many codes the resident had when the form was shown: if it
     changed, the form was sent twice (a reload) and no second code is made.
@@ -153,7 +165,7 @@ def issue_code(actor: User, user: User, round_: Round, expected_count: int | Non
         db.session.add(row)
         db.session.flush()
         audit.record(actor, "voting_code.issued", round=round_, resident_id=user.id, code_id=row.id, replaced=replaced)
-    return code
+    return IssuedCode(code, row.id)
 
 
 # ---------------------------------------------------------------- using

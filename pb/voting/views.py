@@ -236,7 +236,7 @@ def _voter_key(round_id: int, voter) -> str:
     """Who the ballot form's token is bound to: the voting code entered, or the signed-in account."""
     entry = _code_entry(round_id)
     if entry is not None:
-        return f"code:{entry.get('code_id')}"
+        return ballots.code_voter_key(entry.get("code_id"))
     return f"user:{voter.user_id if isinstance(voter, ballots.SignedInVoter) else voter.id}"
 
 

@@ -499,6 +499,7 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
     expect(staff.locator("h1")).to_have_text(f"Your voting code for {journey.title}")
     code = staff.locator(".letter-code").inner_text().strip()
     auditor.check_print(staff, "voting-code-letter")
+    auditor.screenshot(staff, "voting-code-letter")
     staff.emulate_media(media="print")
     printed_code_px = staff.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.letter-code')).fontSize)")
     staff.emulate_media(media="screen")

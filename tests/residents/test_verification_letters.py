@@ -180,7 +180,13 @@ def test_the_printable_letter_is_a4_large_print_one_a_page_for_a_window_envelope
     css = (PROJECT_ROOT / "pb" / "static" / "letters.css").read_text(encoding="utf-8")
     printed = css.split("@media print", 1)[1]
     assert "size: A4" in printed and "break-after: page" in printed and "page-break-after: always" in printed
-    assert re.search(r"\.letter-recipient \{[^}]*left: 20mm; top: 48mm", printed)
+    # The page's margins plus the window block's place inside them: a DL window, 20 mm from the left edge
+    # and 50 mm from the top, about 90 x 45 mm.
+    top_margin, side_margin = map(int, re.search(r"@page \{ size: A4; margin: (\d+)mm (\d+)mm; \}", printed).groups())
+    window = re.search(r"\.letter-window \{[^}]*left: (\d+)mm; top: (\d+)mm; width: (\d+)mm; height: (\d+)mm", printed)
+    left, top, width, height = map(int, window.groups())
+    assert (side_margin + left, top_margin + top, width, height) == (20, 50, 90, 45)
+    assert re.search(r"\.letter-return \{[^}]*font-size: 8pt", printed)
     assert re.search(r"\.postal-letter \{[^}]*font-size: 14pt", printed)
     assert re.search(r"\.letter-code \{[^}]*font-size: 32pt", printed)
 
@@ -570,3 +576,32 @@ def test_stale_print_is_refused_by_the_service(app_ctx, batch):
     assert _letter(batch["middle"][1]).printed_at is None
     with pytest.raises(StaleEdit):
         letters.print_letters(staff, [batch["middle"][1]], reprint=True)
+
+
+def test_in_production_without_a_public_address_no_letter_is_printed_and_nothing_changes(app, letters_staff, batch):
+    ids = [batch["oldest"][1], batch["middle"][1]]
+    app.config.update(PB_ENV="production", PB_PUBLIC_URL="")
+    with app.app_context():
+        before = _snapshot()
+    response = letters_staff.post("/staff/letters/print", data={"letter_id": ids})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "set PB_PUBLIC_URL" in page and "Nothing was printed and nothing was changed" in page
+    assert not CODE_ON_PAGE.findall(response.get_data(as_text=True))
+    with app.app_context():
+        assert _snapshot() == before  # no code, not marked printed, no audit entry
+        assert all(_letter(i).printed_at is None for i in ids)
+    app.config["PB_PUBLIC_URL"] = "https://vote.connecthackney.org.uk"
+    response = letters_staff.post("/staff/letters/print", data={"letter_id": ids})
+    assert response.status_code == 200
+    assert "vote.connecthackney.org.uk/confirm-address" in text_of(response)
+
+
+def test_each_printed_letter_has_the_letterhead_and_the_address_in_the_window(app, letters_staff, batch):
+    response = letters_staff.post("/staff/letters/print", data={"letter_id": [batch["oldest"][1]]})
+    page_html = response.get_data(as_text=True)
+    assert '<span class="masthead-name">Connect Hackney</span>' in page_html
+    window = re.search(r'<div class="letter-window">(.*?)</address>', page_html, re.S).group(1)
+    assert '<div class="letter-return">From Connect Hackney</div>' in window
+    address = [line.strip() for line in window.split('<address class="letter-recipient">')[1].split("<br>")]
+    assert address == ["Olive Oldest", "Flat 1, 9 Old Street", "E8 2CD"]

@@ -105,6 +105,14 @@ def test_printable_version(client, seeded):
     assert "Use your browser&#39;s Print command" in html or "Use your browser's Print command" in html
 
 
+def test_printable_results_carry_the_organisations_logo_as_a_print_masthead(app, client, seeded):
+    app.config["PB_LOGO_URL"] = "/static/logo.png"
+    html = page_html(client, f"/rounds/{seeded.round_id}/results/print")
+    masthead = '<div class="print-masthead"><img class="masthead-logo" src="/static/logo.png" alt="Connect Hackney"></div>'
+    assert masthead in html
+    assert html.index(masthead) < html.index("<h1>Results: ")
+
+
 def test_ballots_csv_download(client, seeded):
     response = client.get(f"/rounds/{seeded.round_id}/results/ballots.csv")
     assert response.status_code == 200
