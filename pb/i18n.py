@@ -156,3 +156,55 @@ def compile_catalogs(directory: str = TRANSLATIONS_DIR) -> list[str]:
         os.replace(partial, mo)
         done.append(code)
     return done
+
+
+# Money, dates and numbers for the page's language. English keeps pb's own plain forms
+# ("£1,250", "Thursday 12 March 2026"); other languages take Babel's forms for their locale.
+# Money is always in pounds.
+
+def _babel_locale():
+    locale = get_locale()
+    return None if locale is None or locale.language == "en" else locale
+
+
+def format_money(pence: int | None, english) -> str:
+    locale = _babel_locale()
+    if locale is None or pence is None:
+        return english(pence)
+    from babel.numbers import format_currency
+
+    pounds, rest = divmod(abs(int(pence)), 100)
+    amount = (-1 if pence < 0 else 1) * (pounds + rest / 100)
+    if rest:
+        return format_currency(amount, "GBP", locale=locale)
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    return format_currency(amount, "GBP", locale=locale, format=pattern.replace(".00", ""), currency_digits=False)
+
+
+def format_day_words(value, english, style: str) -> str:
+    """A date as words: `style` "long" (12 March 2026) or "full" (with the day of the week)."""
+    locale = _babel_locale()
+    if locale is None or value is None:
+        return english(value)
+    from babel.dates import format_date
+
+    return format_date(value, style, locale=locale)
+
+
+def format_time_words(value, english) -> str:
+    """A date and time (already in London time)."""
+    locale = _babel_locale()
+    if locale is None or value is None:
+        return english(value)
+    from babel.dates import format_date, format_time
+
+    return f"{format_date(value, 'long', locale=locale)} {format_time(value, 'short', locale=locale)}"
+
+
+def format_number(value, english=str) -> str:
+    locale = _babel_locale()
+    if locale is None or value is None:
+        return english(value)
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=locale)

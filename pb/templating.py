@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from pb.domain.verification import BALLOT_WAY_LABELS, RESIDENT_WAY_LABELS
 from pb.domain.errors import DatabaseBusy, DomainError, NotConfigured
+from pb import i18n
 from pb.domain.money import format_pence
 from pb.domain.words import choice, ordinal, your_choice
 from pb.extensions import db
@@ -142,6 +143,10 @@ def _london_day(value: date | datetime) -> date:
     return to_london(value) if isinstance(value, datetime) else value
 
 
+def _london_or_none(value):
+    return None if value is None else _london_day(value)
+
+
 def format_date(value: date | datetime | None) -> str:
     """12 March 2026 (a time is taken in London)."""
     if value is None:
@@ -176,10 +181,12 @@ def paragraphs(text_value: str | None) -> Markup:
 
 
 def install_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["money"] = format_pence
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["day"] = format_day
-    app.jinja_env.filters["datetime"] = format_datetime
+    # In the page's language (pb.i18n): these English forms for English.
+    app.jinja_env.filters["money"] = lambda pence: i18n.format_money(pence, format_pence)
+    app.jinja_env.filters["date"] = lambda value: i18n.format_day_words(_london_or_none(value), format_date, "long")
+    app.jinja_env.filters["day"] = lambda value: i18n.format_day_words(_london_or_none(value), format_day, "full")
+    app.jinja_env.filters["datetime"] = lambda value: i18n.format_time_words(to_london(value), format_datetime)
+    app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["ordinal"] = ordinal
     # {{ 2|choice }} "2nd choice"; {{ 2|your_choice }} "your 2nd choice"; {{ 2|your_choice(start=True) }} "Your 2nd choice".

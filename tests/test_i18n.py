@@ -116,3 +116,20 @@ def test_compiling_writes_each_catalog_once(catalogs):
     po = catalogs / "tr" / "LC_MESSAGES" / "messages.po"
     os.utime(po, (po.stat().st_mtime + 10, po.stat().st_mtime + 10))
     assert i18n.compile_catalogs(str(catalogs)) == ["tr"]
+
+
+def test_money_dates_and_numbers_follow_the_page_language(app):
+    from datetime import date, datetime, timezone
+
+    env = app.jinja_env
+    when = datetime(2026, 3, 12, 18, 30, tzinfo=timezone.utc)
+    render = lambda source, **kw: env.from_string(source).render(**kw)  # noqa: E731
+    with app.test_request_context("/"):
+        assert render("{{ 125000|money }} {{ 125050|money }}") == "£1,250 £1,250.50"
+        assert render("{{ d|date }} / {{ d|day }}", d=date(2026, 3, 12)) == "12 March 2026 / Thursday 12 March 2026"
+        assert render("{{ t|datetime }}", t=when) == "12 March 2026 at 6:30pm"
+    with app.test_request_context("/?lang=tr"):
+        assert render("{{ 125000|money }}|{{ 125050|money }}") == "£1.250|£1.250,50"
+        assert render("{{ d|date }}", d=date(2026, 3, 12)) == "12 Mart 2026"
+        assert "Perşembe" in render("{{ d|day }}", d=date(2026, 3, 12))
+        assert render("{{ 12345|number }}") == "12.345"
