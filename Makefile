@@ -58,7 +58,7 @@ translations: install
 	$(BIN)/python -c "from pb.i18n import compile_catalogs; compile_catalogs()"
 
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs='.*' --add-comments=TRANSLATORS: --sort-by-file \
 		--project=pb --copyright-holder="pb contributors" -o $(POT) .
 
 translations-update: translations-extract

@@ -114,8 +114,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.after_request(_keep_choice)
 
+    from flask import has_request_context
     from flask_babel import gettext, ngettext
-    words.use_translations(gettext, ngettext)
+
+    # The page's language exists only inside a request; the CLI and app-context work speak English.
+    words.use_translations(
+        lambda message, **values: gettext(message, **values) if has_request_context()
+        else words._english(message, **values),
+        lambda singular, plural, num, **values: ngettext(singular, plural, num, **values) if has_request_context()
+        else words._english_plural(singular, plural, num, **values),
+    )
 
     @app.context_processor
     def _languages():
@@ -201,7 +209,11 @@ def format_time_words(value, english) -> str:
     return f"{format_date(value, 'long', locale=locale)} {format_time(value, 'short', locale=locale)}"
 
 
-def format_number(value, english=str) -> str:
+def _english_number(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def format_number(value, english=_english_number) -> str:
     locale = _babel_locale()
     if locale is None or value is None:
         return english(value)

@@ -7,6 +7,7 @@ The pseudo-locale borrows the code of a language pb does not ship (Esperanto, "e
 """
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,7 +48,9 @@ def extract_messages() -> Catalog:
         method_map, options_map = parse_mapping_cfg(f)
     catalog = Catalog(project="pb")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(PROJECT_ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
+            str(PROJECT_ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+            # Only hidden folders are skipped: templates/_macros holds messages too.
+            directory_filter=lambda path: not os.path.basename(path).startswith(".")):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 

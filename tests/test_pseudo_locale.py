@@ -49,7 +49,11 @@ def _data(app) -> set[str]:
             if not columns:
                 continue
             for row in db.session.execute(select(*columns)):
-                values.update(v for v in row if isinstance(v, str))
+                for value in row:
+                    if isinstance(value, str):
+                        # Long texts are shown a paragraph and a line at a time (the paragraphs filter).
+                        values.add(value)
+                        values.update(part.strip() for part in re.split(r"\n", value) if part.strip())
     values.update(str(v) for k, v in app.config.items() if k.startswith("PB_") and isinstance(v, str))
     locale = Locale.parse(PSEUDO)
     for names in (locale.months["format"]["wide"], locale.days["format"]["wide"]):

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -5,13 +6,13 @@ from wtforms.validators import DataRequired, Length
 
 class SignInForm(FlaskForm):
     email = EmailField(
-        "Email address",
-        validators=[DataRequired("Enter your email address"), Length(max=254)],
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address")), Length(max=254)],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password"), Length(max=128)],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password")), Length(max=128)],
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()

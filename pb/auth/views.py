@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from pb.auth.forms import SignInForm, SignOutForm
@@ -32,12 +33,31 @@ def too_many_attempts(attempt: SignInAttempt):
     g.no_store = True
     wait = attempt.retry_after_seconds
     local = to_london(attempt.retry_at_datetime)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    clock = f"{hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+    clock = _clock(local)
     if local.date() != to_london(datetime.now(timezone.utc)).date():
-        clock += f" on {local.day} {local:%B}"
+        # TRANSLATORS: when signing in opens again on another day: "4:05pm on 12 March".
+        clock = _("%(time)s on %(day)s", time=clock, day=_day_and_month(local))
     body = render_template("auth/too_many_attempts.html", clock=clock, a_few_minutes=wait <= 10 * 60)
     return body, 429, {"Retry-After": str(wait)}
+
+
+def _clock(local: datetime) -> str:
+    """A time of day in the page's language: "4:05pm" in English."""
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        hour = local.strftime("%I").lstrip("0") or "12"
+        return f"{hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+    from babel.dates import format_time
+    return format_time(local, "short", locale=locale)
+
+
+def _day_and_month(local: datetime) -> str:
+    """A day of the year in the page's language: "12 March" in English."""
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{local.day} {local:%B}"
+    from babel.dates import format_skeleton
+    return format_skeleton("MMMMd", local, locale=locale)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -60,7 +80,7 @@ def sign_in():
             if user.is_staff:
                 # The idle clock starts now, whatever page comes next (pb.web.staff_sessions_end_when_idle).
                 session[STAFF_CLOCK] = datetime.now(timezone.utc).timestamp()
-            flash(f"You are signed in as {user.name}.", "success")
+            flash(_("You are signed in as %(name)s.", name=user.name), "success")
             default = url_for("staff.dashboard") if user.is_staff else url_for("main.home")
             response = redirect(safe_next(form.next.data, default))
             remember_device(response, user)  # this browser's attempts on the account now count apart from strangers'
@@ -75,5 +95,5 @@ def sign_out():
         auth_service.sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("main.home"))

@@ -8,6 +8,7 @@ from typing import Any
 
 from pb.domain.errors import ValidationFailed
 from pb.domain.money import InvalidAmount, format_pence, parse_pounds, pence_to_pounds_text
+from pb.domain.words import _
 
 TITLE_MAX = 80
 SUMMARY_MAX = 200
@@ -55,6 +56,11 @@ def form_values(proposal: Any) -> dict[str, str]:
     }
 
 
+def _thousands(n: int) -> str:
+    """A count with its thousands marked, as the messages give it: 5,000."""
+    return f"{n:,}"
+
+
 def _clean_line(value: str | None) -> str:
     """One line of text: control characters dropped, runs of white space made one space."""
     text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(value or ""))
@@ -74,11 +80,11 @@ def _clean_text(value: str | None) -> str:
 def _cost_limits_message(round_: Any) -> str | None:
     low, high = round_.min_project_cost_pence, round_.max_project_cost_pence
     if low and high:
-        return f"Enter an amount between {format_pence(low)} and {format_pence(high)}"
+        return _("Enter an amount between %(low)s and %(high)s", low=format_pence(low), high=format_pence(high))
     if low:
-        return f"Enter an amount of at least {format_pence(low)}"
+        return _("Enter an amount of at least %(low)s", low=format_pence(low))
     if high:
-        return f"Enter an amount of no more than {format_pence(high)}"
+        return _("Enter an amount of no more than %(high)s", high=format_pence(high))
     return None
 
 
@@ -89,20 +95,20 @@ def check_cost(round_: Any, amount: str | None, field: str = "amount") -> int:
     except InvalidAmount as exc:
         raise ValidationFailed(str(exc), field=field) from None
     if pence <= 0:
-        raise ValidationFailed("Enter an amount of more than £0", field=field)
+        raise ValidationFailed(_("Enter an amount of more than £0"), field=field)
     low, high = round_.min_project_cost_pence, round_.max_project_cost_pence
     if (low and pence < low) or (high and pence > high):
-        raise ValidationFailed(_cost_limits_message(round_) or "Enter a smaller amount", field=field)
+        raise ValidationFailed(_cost_limits_message(round_) or _("Enter a smaller amount"), field=field)
     return pence
 
 
 def check_contact(value: str) -> str | None:
     """A problem with a contact phone number or email address, or None."""
     if "@" in value:
-        return None if _EMAIL.match(value) else "Enter an email address like name@example.org, or a phone number"
+        return None if _EMAIL.match(value) else _("Enter an email address like name@example.org, or a phone number")
     digits = sum(c.isdigit() for c in value)
     if not _PHONE_CHARS.match(value) or not 7 <= digits <= 15:
-        return "Enter a phone number like 020 7946 0000, or an email address like name@example.org"
+        return _("Enter a phone number like 020 7946 0000, or an email address like name@example.org")
     return None
 
 
@@ -117,19 +123,20 @@ def validate(round_: Any, form: dict[str, str | None]) -> ProposalData:
     contact = _clean_line(form.get("contact"))
 
     for name, value, empty, limit, too_long in (
-        ("title", title, "Enter a title for your idea", TITLE_MAX,
-         f"The title must be {TITLE_MAX} characters or fewer (it has {len(title)})"),
-        ("summary", summary, "Enter a one-line summary of your idea", SUMMARY_MAX,
-         f"The summary must be {SUMMARY_MAX} characters or fewer (it has {len(summary)})"),
+        ("title", title, _("Enter a title for your idea"), TITLE_MAX,
+         _("The title must be %(most)s characters or fewer (it has %(count)s)", most=TITLE_MAX, count=len(title))),
+        ("summary", summary, _("Enter a one-line summary of your idea"), SUMMARY_MAX,
+         _("The summary must be %(most)s characters or fewer (it has %(count)s)", most=SUMMARY_MAX, count=len(summary))),
         ("description", description,
-         "Describe your idea: what would happen, who it is for and what the money pays for", DESCRIPTION_MAX,
-         f"The description must be 5,000 characters or fewer (it has {len(description):,})"),
+         _("Describe your idea: what would happen, who it is for and what the money pays for"), DESCRIPTION_MAX,
+         _("The description must be %(most)s characters or fewer (it has %(count)s)",
+           most=_thousands(DESCRIPTION_MAX), count=_thousands(len(description)))),
         ("organisation", organisation,
-         "Enter the name of the group or organisation that would run it (or your own name)", ORGANISATION_MAX,
-         f"The name must be {ORGANISATION_MAX} characters or fewer"),
+         _("Enter the name of the group or organisation that would run it (or your own name)"), ORGANISATION_MAX,
+         _("The name must be %(most)s characters or fewer", most=ORGANISATION_MAX)),
         ("contact", contact,
-         "Enter a phone number or email address so the team can contact you about your idea", CONTACT_MAX,
-         f"The contact details must be {CONTACT_MAX} characters or fewer"),
+         _("Enter a phone number or email address so the team can contact you about your idea"), CONTACT_MAX,
+         _("The contact details must be %(most)s characters or fewer", most=CONTACT_MAX)),
     ):
         if not value:
             errors[name] = empty
@@ -141,7 +148,7 @@ def validate(round_: Any, form: dict[str, str | None]) -> ProposalData:
     except ValidationFailed as exc:
         errors["amount"] = exc.message
     if category not in round_.category_list:
-        errors["category"] = "Choose the category that fits your idea best"
+        errors["category"] = _("Choose the category that fits your idea best")
     if "contact" not in errors:
         problem = check_contact(contact)
         if problem:
@@ -157,5 +164,6 @@ def required_text(value: str | None, field: str, empty_message: str) -> str:
     if not text:
         raise ValidationFailed(empty_message, field=field)
     if len(text) > NOTE_MAX:
-        raise ValidationFailed(f"Keep this to {NOTE_MAX:,} characters or fewer (it has {len(text):,})", field=field)
+        raise ValidationFailed(_("Keep this to %(most)s characters or fewer (it has %(count)s)",
+                                 most=_thousands(NOTE_MAX), count=_thousands(len(text))), field=field)
     return text

@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from pb.domain.words import _
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
@@ -17,9 +19,9 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str) -> str | None:
     """None if the password is acceptable, otherwise what to do about it."""
     if len(password) < MIN_LENGTH:
-        return f"Your password must be at least {MIN_LENGTH} characters long"
+        return _("Your password must be at least %(least)s characters long", least=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Your password must be {MAX_LENGTH} characters or fewer"
+        return _("Your password must be %(most)s characters or fewer", most=MAX_LENGTH)
     if password.lower() in common_passwords():
-        return "That password is too common and easy to guess. Choose another, such as three random words"
+        return _("That password is too common and easy to guess. Choose another, such as three random words")
     return None

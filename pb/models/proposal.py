@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models._types import UTCDateTime, utcnow
 
@@ -20,13 +21,17 @@ class ProposalStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "submitted": "Received",
-            "changes_requested": "Changes requested",
-            "shortlisted": "Shortlisted",
-            "refused": "Not shortlisted",
-            "withdrawn": "Withdrawn",
-        }[self.value]
+        """The status as residents and staff read it, in the page's language."""
+        return _(_STATUS_LABELS[self.value])
+
+
+_STATUS_LABELS = {
+    "submitted": N_("Received"),
+    "changes_requested": N_("Changes requested"),
+    "shortlisted": N_("Shortlisted"),
+    "refused": N_("Not shortlisted"),
+    "withdrawn": N_("Withdrawn"),
+}
 
 
 class Proposal(db.Model):

@@ -7,8 +7,10 @@ who is not signed in as staff.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from pb import i18n
 from pb.domain.money import format_pence
 from pb.models import ProposalStatus
 from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, ProposalForm, RefuseForm, StaffProposalForm
@@ -52,8 +54,11 @@ def _add_errors(form, errors: dict[str, str]) -> None:
 def _review_page(proposal, *, status: int = 200, note=None, refuse=None, cost=None, merge=None, problem=None):
     merge = merge or MergeForm()
     targets = service.merge_targets(proposal)
-    merge.into.choices = [("", "Choose an idea")] + [
-        (str(t.id), f"{t.title} ({format_pence(t.cost_pence)}, {t.status_enum.label.lower()})") for t in targets
+    merge.into.choices = [("", _("Choose an idea"))] + [
+        # TRANSLATORS: an idea to merge into, for staff: "Friday lunch club (£1,250, received)".
+        (str(t.id), _("%(title)s (%(cost)s, %(status)s)", title=t.title,
+                      cost=i18n.format_money(t.cost_pence, format_pence), status=t.status_enum.label.lower()))
+        for t in targets
     ]
     merged_into = None
     if proposal.merged_into_id:
@@ -101,8 +106,10 @@ def review(round_id: int, proposal_id: int):
     return _review_page(_proposal_or_404(round_id, proposal_id))
 
 
-def _act(round_id: int, proposal_id: int, form, action, success: str, form_kw: str | None = None):
-    """Run one review action; errors go back to the review page next to the field."""
+def _act(round_id: int, proposal_id: int, form, action, success, form_kw: str | None = None):
+    """Run one review action; errors go back to the review page next to the field.
+
+    `success(proposal)` is the message to show when it is done."""
     proposal = _proposal_or_404(round_id, proposal_id)
     if not form.validate_on_submit():
         abort(400)
@@ -113,7 +120,7 @@ def _act(round_id: int, proposal_id: int, form, action, success: str, form_kw: s
         return _review_page(proposal, status=400, **({form_kw: form} if form_kw else {}))
     except DomainError as exc:
         return _review_page(proposal, status=exc.status_code, problem=exc.message)
-    flash(success.format(title=proposal.title), "success")
+    flash(success(proposal), "success")
     return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal_id))
 
 
@@ -122,7 +129,7 @@ def shortlist(round_id: int, proposal_id: int):
     return _act(
         round_id, proposal_id, ConfirmForm(),
         lambda p: proposal_review.shortlist(_staff(), round_id, p.id),
-        "“{title}” is shortlisted.",
+        lambda p: _("“%(title)s” is shortlisted.", title=p.title),
     )
 
 
@@ -132,7 +139,7 @@ def request_changes(round_id: int, proposal_id: int):
     return _act(
         round_id, proposal_id, form,
         lambda p: proposal_review.request_changes(_staff(), round_id, p.id, form.note.data),
-        "“{title}” was sent back to the proposer with your note.", "note",
+        lambda p: _("“%(title)s” was sent back to the proposer with your note.", title=p.title), "note",
     )
 
 
@@ -142,7 +149,7 @@ def refuse(round_id: int, proposal_id: int):
     return _act(
         round_id, proposal_id, form,
         lambda p: proposal_review.refuse(_staff(), round_id, p.id, form.reason.data),
-        "“{title}” is not shortlisted. The proposer can see your reason.", "refuse",
+        lambda p: _("“%(title)s” is not shortlisted. The proposer can see your reason.", title=p.title), "refuse",
     )
 
 
@@ -152,7 +159,7 @@ def adjust_cost(round_id: int, proposal_id: int):
     return _act(
         round_id, proposal_id, form,
         lambda p: proposal_review.adjust_cost(_staff(), round_id, p.id, form.new_cost.data, form.cost_reason.data),
-        "The cost of “{title}” has been changed.", "cost",
+        lambda p: _("The cost of “%(title)s” has been changed.", title=p.title), "cost",
     )
 
 
@@ -169,20 +176,20 @@ def merge(round_id: int, proposal_id: int):
         if into.isdigit():
             target = next((t for t in service.merge_targets(proposal) if t.id == int(into)), None)
         if target is None:
-            form.into.errors = ["Choose the idea to merge this one into"]
+            form.into.errors = [_("Choose the idea to merge this one into")]
             return _review_page(proposal, status=400, merge=form)
         return render_template(
             "proposals_staff/merge_confirm.html", round=proposal.round, proposal=proposal, target=target,
             form=ConfirmForm(), reason=proposal_review.merged_reason(target),
         )
     try:
-        _, target = proposal_review.merge(_staff(), round_id, proposal.id, form.into.data)
+        target = proposal_review.merge(_staff(), round_id, proposal.id, form.into.data)[1]
     except ValidationFailed as exc:
         _add_errors(form, exc.errors)
         return _review_page(proposal, status=400, merge=form)
     except DomainError as exc:
         return _review_page(proposal, status=exc.status_code, problem=exc.message)
-    flash(f"“{proposal.title}” was merged into “{target.title}”.", "success")
+    flash(_("“%(title)s” was merged into “%(into)s”.", title=proposal.title, into=target.title), "success")
     return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=target.id))
 
 
@@ -206,7 +213,7 @@ def new_on_behalf(round_id: int):
             flash(exc.message, "error")
             return redirect(url_for("proposals_staff.review_queue", round_id=round_id))
         else:
-            flash(f"“{proposal.title}” has been added. It is waiting for review.", "success")
+            flash(_("“%(title)s” has been added. It is waiting for review.", title=proposal.title), "success")
             return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal.id))
     can_add = round_.phase in ("proposals_open", "proposals_closed")
     return render_template("proposals_staff/new.html", round=round_, form=form, can_add=can_add), status
@@ -231,7 +238,7 @@ def edit(round_id: int, proposal_id: int):
         except DomainError as exc:
             return _review_page(proposal, status=exc.status_code, problem=exc.message)
         else:
-            flash(f"The details of “{form.title.data}” have been saved.", "success")
+            flash(_("The details of “%(title)s” have been saved.", title=form.title.data), "success")
             return redirect(url_for("proposals_staff.review", round_id=round_id, proposal_id=proposal.id))
     return render_template(
         "proposals_staff/edit.html", round=proposal.round, proposal=proposal, form=form,

@@ -3,6 +3,7 @@ review step), a resident's own ideas, changing and withdrawing them."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pb.proposals.forms import ConfirmForm, HiddenProposalForm, ListFilterForm, ProposalForm
@@ -11,6 +12,7 @@ from pb.services import rounds_query
 from pb.domain.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from pb.domain import ids
 from pb.domain import ideas
+from pb.domain.phases import Phase
 
 bp = Blueprint("proposals", __name__)
 
@@ -79,8 +81,8 @@ def list_proposals(round_id: int):
     round_ = _round_or_404(round_id)
     filters = ListFilterForm(request.args)
     categories = round_.category_list
-    filters.category.choices = [("", "All categories")] + [(c, c) for c in categories]
-    filters.sort.choices = list(service.SORTS.items())
+    filters.category.choices = [("", _("All categories"))] + [(c, c) for c in categories]
+    filters.sort.choices = [(key, _(label)) for key, label in service.SORTS.items()]
     # Unknown values in the address are ignored rather than trusted.
     category = request.args.get("category", "")
     if category not in categories:
@@ -149,10 +151,11 @@ def _why_not_propose(round_):
     """A page saying why this person cannot send in an idea, or None."""
     user = _user()
     if user is None:
-        return _cannot(round_, "Please sign in to send in an idea.", 200)
+        return _cannot(round_, _("Please sign in to send in an idea."), 200)
     problem = service.why_cannot_propose(user, round_)
     if problem:
-        return _cannot(round_, problem, 409 if problem == service.CLOSED_MESSAGE else 403)
+        # Closed to ideas is a conflict with the round's phase; anything else is this person.
+        return _cannot(round_, problem, 409 if round_.phase != Phase.PROPOSALS_OPEN else 403)
     return None
 
 
@@ -253,7 +256,7 @@ def edit_review(round_id: int, proposal_id: int):
         abort(403)
     except DomainError as exc:
         return _cannot(round_, exc.message, exc.status_code, proposal=proposal)
-    flash("Your idea has been saved. If you changed it, the team will check it again.", "success")
+    flash(_("Your idea has been saved. If you changed it, the team will check it again."), "success")
     return redirect(url_for("proposals.mine"))
 
 
@@ -276,5 +279,5 @@ def withdraw(round_id: int, proposal_id: int):
         abort(403)
     except DomainError as exc:
         return _cannot(round_, exc.message, exc.status_code, proposal=proposal)
-    flash(f"You have withdrawn “{proposal.title}”. It will not go to the vote.", "success")
+    flash(_("You have withdrawn “%(title)s”. It will not go to the vote.", title=proposal.title), "success")
     return redirect(url_for("proposals.mine"))

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from pb.extensions import db
 from pb.models import User
 from pb.domain.errors import DomainError
+from pb.domain.words import _
 from pb.services.passwords import hash_password, verify_password
 from pb.services.transaction import transaction
 from pb.services.verification import clear_old_network_keys
@@ -37,11 +38,11 @@ def authenticate(email: str, password: str) -> User:
         if "h" not in _DUMMY_HASH:
             _DUMMY_HASH["h"] = hash_password("not-a-real-password")
         verify_password(_DUMMY_HASH["h"], password or "")
-        raise SignInFailed("The email address or password is not right. Check them and try again.")
+        raise SignInFailed(_("The email address or password is not right. Check them and try again."))
     if not verify_password(user.password_hash, password or ""):
-        raise SignInFailed("The email address or password is not right. Check them and try again.")
+        raise SignInFailed(_("The email address or password is not right. Check them and try again."))
     if not user.is_active:
-        raise SignInFailed("This account has been switched off. Contact the team if you need it back.")
+        raise SignInFailed(_("This account has been switched off. Contact the team if you need it back."))
     with transaction():
         user.rotate_session_token()
         if user.is_staff:

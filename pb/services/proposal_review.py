@@ -10,6 +10,7 @@ from pb.domain.ideas import check_cost, required_text, validate
 from pb.domain.ids import is_valid_id
 from pb.domain.money import format_pence, pence_to_pounds_text
 from pb.domain.phases import Phase
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import Proposal, ProposalStatus, Round, User
 from pb.services import audit
@@ -27,22 +28,23 @@ from pb.services.transaction import transaction
 
 def _staff_only(actor: User) -> None:
     if actor is None or not actor.is_staff:
-        raise NotAllowed("Only staff can review ideas.")
+        raise NotAllowed(_("Only staff can review ideas."))
 
 
 def _check_review_open(round_: Round, proposal: Proposal | None = None) -> None:
     if reviews_are_published(round_):
         if proposal is not None and proposal.status == ProposalStatus.SHORTLISTED:
-            raise PhaseError(FROZEN_MESSAGE)
-        raise PhaseError(REVIEW_OVER_MESSAGE)
+            raise PhaseError(_(FROZEN_MESSAGE))
+        raise PhaseError(_(REVIEW_OVER_MESSAGE))
 
 
-def _staff_action(actor: User, round_id: int, proposal_id: int, allowed: tuple[str, ...], what: str) -> Proposal:
+def _staff_action(actor: User, round_id: int, proposal_id: int, allowed: tuple[str, ...], not_allowed: str) -> Proposal:
+    """The proposal, locked, if staff may act on it; `not_allowed` (untranslated, N_) says why not, with %(status)s."""
     _staff_only(actor)
     proposal = locked_proposal(proposal_id, round_id)
     _check_review_open(proposal.round, proposal)
     if proposal.status not in allowed:
-        raise PhaseError(f"An idea that is “{proposal.status_enum.label.lower()}” cannot be {what}.")
+        raise PhaseError(_(not_allowed, status=proposal.status_enum.label.lower()))
     return proposal
 
 
@@ -66,7 +68,7 @@ def submit_on_behalf(actor: User, round_id: int, form: dict[str, str | None], pr
     with transaction():
         round_ = locked_round(round_id)
         if round_.phase not in (Phase.PROPOSALS_OPEN, Phase.PROPOSALS_CLOSED):
-            raise PhaseError("Ideas can be added only until voting opens.")
+            raise PhaseError(_("Ideas can be added only until voting opens."))
         errors: dict[str, str] = {}
         proposer = None
         try:
@@ -103,7 +105,8 @@ def staff_edit(actor: User, round_id: int, proposal_id: int, form: dict[str, str
     fields changed. The cost is not changed here: adjust_cost asks for the reason.
     """
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "changed")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES,
+                                 N_("An idea that is “%(status)s” cannot be changed."))
         data = validate(proposal.round, {**form, "amount": pence_to_pounds_text(proposal.cost_pence)})
         changed = {key: value for key, value in asdict(data).items() if getattr(proposal, key) != value}
         if not changed:
@@ -119,7 +122,8 @@ def shortlist(actor: User, round_id: int, proposal_id: int) -> Proposal:
     with transaction():
         proposal = _staff_action(
             actor, round_id, proposal_id,
-            (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.REFUSED), "shortlisted",
+            (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.REFUSED),
+            N_("An idea that is “%(status)s” cannot be shortlisted."),
         )
         before = proposal.status
         # Shortlisting a merged idea undoes the merge (a mistaken merge can be put right).
@@ -137,13 +141,14 @@ def shortlist(actor: User, round_id: int, proposal_id: int) -> Proposal:
 def request_changes(actor: User, round_id: int, proposal_id: int, note: str | None) -> Proposal:
     with transaction():
         proposal = _staff_action(
-            actor, round_id, proposal_id, (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED), "sent back for changes"
+            actor, round_id, proposal_id, (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED),
+            N_("An idea that is “%(status)s” cannot be sent back for changes."),
         )
-        text = required_text(note, "note", "Say what the proposer needs to change. They will see this note.")
+        text = required_text(note, "note", _("Say what the proposer needs to change. They will see this note."))
         if proposal.proposer_id is None:
             raise ValidationFailed(
-                "Nobody can change this idea online: it was sent in for a group with no resident account. "
-                "Contact them instead.",
+                _("Nobody can change this idea online: it was sent in for a group with no resident account. "
+                  "Contact them instead."),
                 field="note",
             )
         _decide(actor, proposal, ProposalStatus.CHANGES_REQUESTED, "proposal.changes_requested", staff_note=text)
@@ -152,15 +157,18 @@ def request_changes(actor: User, round_id: int, proposal_id: int, note: str | No
 
 def refuse(actor: User, round_id: int, proposal_id: int, reason: str | None) -> Proposal:
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "refused")
-        text = required_text(reason, "reason", "Give the reason it is not shortlisted. The proposer and, once voting opens, everyone will see it.")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES,
+                                 N_("An idea that is “%(status)s” cannot be refused."))
+        text = required_text(reason, "reason", _("Give the reason it is not shortlisted. "
+                                                 "The proposer and, once voting opens, everyone will see it."))
         _decide(actor, proposal, ProposalStatus.REFUSED, "proposal.refused", refusal_reason=text)
     return proposal
 
 
 def adjust_cost(actor: User, round_id: int, proposal_id: int, amount: str | None, reason: str | None) -> Proposal:
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "given a new cost")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES,
+                                 N_("An idea that is “%(status)s” cannot be given a new cost."))
         errors: dict[str, str] = {}
         new_cost = None
         try:
@@ -168,11 +176,12 @@ def adjust_cost(actor: User, round_id: int, proposal_id: int, amount: str | None
         except ValidationFailed as exc:
             errors.update(exc.errors)
         try:
-            text = required_text(reason, "cost_reason", "Give the reason for the new cost, for example what the feasibility check found")
+            text = required_text(reason, "cost_reason",
+                                 _("Give the reason for the new cost, for example what the feasibility check found"))
         except ValidationFailed as exc:
             errors.update(exc.errors)
         if not errors and new_cost == proposal.cost_pence:
-            errors["new_cost"] = f"The cost is already {format_pence(new_cost)}. Enter a different amount."
+            errors["new_cost"] = _("The cost is already %(cost)s. Enter a different amount.", cost=format_pence(new_cost))
         if errors:
             raise ValidationFailed(next(iter(errors.values())), errors=errors)
         old_cost = proposal.cost_pence
@@ -183,29 +192,32 @@ def adjust_cost(actor: User, round_id: int, proposal_id: int, amount: str | None
 
 
 def merged_reason(target: Proposal) -> str:
-    return f"Merged into “{target.title}”"
+    """The reason kept on a merged idea, in the language of the staff member merging it (like the reasons they type)."""
+    return _("Merged into “%(title)s”", title=target.title)
 
 
 def merge(actor: User, round_id: int, proposal_id: int, into_id: int | str | None) -> tuple[Proposal, Proposal]:
     """Fold a near-identical idea into another: it is refused with "Merged into …" and points at the other."""
     with transaction():
-        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES, "merged")
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES,
+                                 N_("An idea that is “%(status)s” cannot be merged."))
         try:
             target_id = int(str(into_id or "").strip())
         except ValueError:
-            raise ValidationFailed("Choose the idea to merge this one into", field="into") from None
+            raise ValidationFailed(_("Choose the idea to merge this one into"), field="into") from None
         if not is_valid_id(target_id):
-            raise ValidationFailed("Choose an idea from this round to merge this one into", field="into")
+            raise ValidationFailed(_("Choose an idea from this round to merge this one into"), field="into")
         if target_id == proposal.id:
-            raise ValidationFailed("Choose a different idea: an idea cannot be merged into itself", field="into")
+            raise ValidationFailed(_("Choose a different idea: an idea cannot be merged into itself"), field="into")
         target = db.session.execute(
             select(Proposal).where(Proposal.id == target_id).with_for_update(of=Proposal).execution_options(populate_existing=True)
         ).unique().scalar_one_or_none()
         if target is None or target.round_id != proposal.round_id:
-            raise ValidationFailed("Choose an idea from this round to merge this one into", field="into")
+            raise ValidationFailed(_("Choose an idea from this round to merge this one into"), field="into")
         if target.status not in OPEN_STATUSES:
             raise ValidationFailed(
-                f"“{target.title}” is {target.status_enum.label.lower()}, so nothing can be merged into it", field="into"
+                _("“%(title)s” is %(status)s, so nothing can be merged into it",
+                  title=target.title, status=target.status_enum.label.lower()), field="into"
             )
         before = proposal.status
         proposal.status = ProposalStatus.REFUSED

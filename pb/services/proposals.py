@@ -18,19 +18,22 @@ from pb.domain.errors import NotAllowed, NotEligible, NotFound, PhaseError, Vali
 from pb.domain.ideas import validate
 from pb.domain.ids import is_valid_id
 from pb.domain.phases import Phase
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import AuditEvent, Proposal, ProposalStatus, Role, Round, User
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.transaction import lock_user, transaction
 
-SORTS = {"title": "Title (A to Z)", "cost": "Cost (lowest first)", "cost-desc": "Cost (highest first)"}
+# The labels are translated where they are shown.
+SORTS = {"title": N_("Title (A to Z)"), "cost": N_("Cost (lowest first)"), "cost-desc": N_("Cost (highest first)")}
 
-FROZEN_MESSAGE = (
+# Translated where they are used: _(FROZEN_MESSAGE).
+FROZEN_MESSAGE = N_(
     "This project is on the ballot, so it cannot be changed any more. "
     "Its description and cost are what people are voting on."
 )
-CLOSED_MESSAGE = "The round is no longer taking ideas, so ideas cannot be sent in, changed or withdrawn."
-REVIEW_OVER_MESSAGE = "Voting has opened, so ideas can no longer be reviewed or changed."
+CLOSED_MESSAGE = N_("The round is no longer taking ideas, so ideas cannot be sent in, changed or withdrawn.")
+REVIEW_OVER_MESSAGE = N_("Voting has opened, so ideas can no longer be reviewed or changed.")
 
 OPEN_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.CHANGES_REQUESTED, ProposalStatus.SHORTLISTED)
 
@@ -42,23 +45,23 @@ def locked_round(round_id: int) -> Round:
     """The round, read afresh inside the write transaction (and share-locked on PostgreSQL),
     so the phase checked is the phase at the moment of writing."""
     if not is_valid_id(round_id):
-        raise NotFound("There is no funding round with that number.")
+        raise NotFound(_("There is no funding round with that number."))
     round_ = db.session.execute(
         select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if round_ is None or round_.phase == Phase.DRAFT:
-        raise NotFound("There is no funding round with that number.")
+        raise NotFound(_("There is no funding round with that number."))
     return round_
 
 
 def locked_proposal(proposal_id: int, round_id: int | None = None) -> Proposal:
     """The proposal and its round, read afresh and locked (round first, as phase moves do)."""
     if not is_valid_id(proposal_id) or (round_id is not None and not is_valid_id(round_id)):
-        raise NotFound("There is no project idea with that number.")
+        raise NotFound(_("There is no project idea with that number."))
     if round_id is None:
         found = db.session.get(Proposal, proposal_id)
         if found is None:
-            raise NotFound("There is no project idea with that number.")
+            raise NotFound(_("There is no project idea with that number."))
         round_id = found.round_id
     locked_round(round_id)
     proposal = db.session.execute(
@@ -68,17 +71,17 @@ def locked_proposal(proposal_id: int, round_id: int | None = None) -> Proposal:
         .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
     if proposal is None or proposal.round_id != round_id:
-        raise NotFound("There is no project idea with that number.")
+        raise NotFound(_("There is no project idea with that number."))
     return proposal
 
 
 def get_proposal(round_id: int, proposal_id: int) -> Proposal:
     """A proposal of a public round (no visibility check: see visible_to)."""
     if not (is_valid_id(round_id) and is_valid_id(proposal_id)):
-        raise NotFound("There is no project idea with that number.")
+        raise NotFound(_("There is no project idea with that number."))
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.round_id != round_id or proposal.round.phase == Phase.DRAFT:
-        raise NotFound("There is no project idea with that number.")
+        raise NotFound(_("There is no project idea with that number."))
     return proposal
 
 
@@ -223,7 +226,7 @@ def find_resident(text: str | None) -> User | None:
         user = db.session.scalar(select(User).where(func.lower(User.email) == text.lower()))
     if user is None or user.role != Role.RESIDENT:
         raise ValidationFailed(
-            "No resident has that email address or account number. Leave it empty for a group.", field="proposer"
+            _("No resident has that email address or account number. Leave it empty for a group."), field="proposer"
         )
     return user
 
@@ -235,7 +238,7 @@ def find_resident(text: str | None) -> User | None:
 def why_cannot_propose(user: User | None, round_: Round) -> str | None:
     """None when this person may send in an idea now, otherwise why not."""
     if round_.phase != Phase.PROPOSALS_OPEN:
-        return CLOSED_MESSAGE
+        return _(CLOSED_MESSAGE)
     return why_cannot_take_part(user, round_)
 
 
@@ -246,35 +249,41 @@ def why_cannot_edit(user: User | None, proposal: Proposal) -> str | None:
     they can still answer the team when the team sent it back for changes, until voting opens.
     """
     if proposal.status == ProposalStatus.CHANGES_REQUESTED and proposal.round.phase == Phase.PROPOSALS_CLOSED:
-        return None if is_proposer(user, proposal) else "Only the person who sent in an idea can change it."
-    return _why_proposer_cannot(user, proposal, "change it", "This idea has been withdrawn.",
-                                "This idea was not shortlisted, so it cannot be changed.")
+        return None if is_proposer(user, proposal) else _("Only the person who sent in an idea can change it.")
+    return _why_proposer_cannot(user, proposal, N_("Only the person who sent in an idea can change it."),
+                                N_("This idea has been withdrawn."),
+                                N_("This idea was not shortlisted, so it cannot be changed."))
 
 
 def why_cannot_withdraw(user: User | None, proposal: Proposal) -> str | None:
     """None when this person may withdraw the idea now (only while the round is open for ideas)."""
-    return _why_proposer_cannot(user, proposal, "withdraw it", "This idea has already been withdrawn.",
-                                "This idea was not shortlisted, so there is nothing to withdraw.")
+    return _why_proposer_cannot(user, proposal, N_("Only the person who sent in an idea can withdraw it."),
+                                N_("This idea has already been withdrawn."),
+                                N_("This idea was not shortlisted, so there is nothing to withdraw."))
 
 
-def _why_proposer_cannot(user: User | None, proposal: Proposal, what: str, withdrawn: str, refused: str) -> str | None:
-    """What stops the proposer changing or withdrawing their idea: frozen on the ballot, withdrawn, the round closed, refused."""
+def _why_proposer_cannot(user: User | None, proposal: Proposal, not_proposer: str, withdrawn: str,
+                         refused: str) -> str | None:
+    """What stops the proposer changing or withdrawing their idea: frozen on the ballot, withdrawn, the round closed, refused.
+
+    The messages are given untranslated (N_) and translated here, only the one that is needed.
+    """
     if not is_proposer(user, proposal):
-        return f"Only the person who sent in an idea can {what}."
+        return _(not_proposer)
     if proposal.status == ProposalStatus.SHORTLISTED and reviews_are_published(proposal.round):
-        return FROZEN_MESSAGE
+        return _(FROZEN_MESSAGE)
     if proposal.status == ProposalStatus.WITHDRAWN:
-        return withdrawn
+        return _(withdrawn)
     if proposal.round.phase != Phase.PROPOSALS_OPEN:
-        return CLOSED_MESSAGE
+        return _(CLOSED_MESSAGE)
     if proposal.status == ProposalStatus.REFUSED:
-        return refused
+        return _(refused)
     return None
 
 
 def _check_allowed(user: User, proposal: Proposal, rule) -> None:
     if not is_proposer(user, proposal):
-        raise NotAllowed("Only the person who sent in an idea can change or withdraw it.")
+        raise NotAllowed(_("Only the person who sent in an idea can change or withdraw it."))
     problem = rule(user, proposal)
     if problem:
         raise PhaseError(problem)
@@ -285,7 +294,7 @@ def submit(user: User, round_id: int, form: dict[str, str | None]) -> Proposal:
     with transaction():
         round_ = locked_round(round_id)
         if round_.phase != Phase.PROPOSALS_OPEN:
-            raise PhaseError(CLOSED_MESSAGE)
+            raise PhaseError(_(CLOSED_MESSAGE))
         reason = why_cannot_take_part(user, round_)
         if reason:
             raise NotEligible(reason)

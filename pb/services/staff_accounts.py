@@ -9,6 +9,7 @@ from pb.models import EligibilityStatus, Role, User
 from pb.services import audit
 from pb.services.auth import find_by_email, normalise_email
 from pb.domain.errors import NotAllowed, NotFound, ValidationFailed
+from pb.domain.words import N_, _
 from pb.services.passwords import hash_password
 from pb.services.transaction import transaction
 
@@ -16,15 +17,15 @@ from pb.services.transaction import transaction
 def create_staff(*, actor: User | None, email: str, name: str, password: str, admin: bool = False) -> User:
 
     if actor is not None and not actor.is_admin:
-        raise NotAllowed("Only an administrator can add staff accounts.")
+        raise NotAllowed(_("Only an administrator can add staff accounts."))
     email_n = normalise_email(email)
     errors: dict[str, str] = {}
     if not email_n or "@" not in email_n:
-        errors["email"] = "Enter an email address, like name@example.org"
+        errors["email"] = _("Enter an email address, like name@example.org")
     elif find_by_email(email_n):
-        errors["email"] = "There is already an account with this email address"
+        errors["email"] = _("There is already an account with this email address")
     if not (name or "").strip():
-        errors["name"] = "Enter the staff member's name"
+        errors["name"] = _("Enter the staff member's name")
     problem = password_problem(password or "")
     if problem:
         errors["password"] = problem
@@ -38,7 +39,8 @@ def create_staff(*, actor: User | None, email: str, name: str, password: str, ad
             email=email_n,
             password_hash=hash_password(password),
             eligibility_status=EligibilityStatus.REFUSED,
-            eligibility_reason="Staff accounts do not vote.",
+            # Kept in English, as every stored reason is; translated where it is shown.
+            eligibility_reason=N_("Staff accounts do not vote."),
         )
         db.session.add(user)
         db.session.flush()
@@ -63,13 +65,13 @@ def _staff_account(user_id: int) -> User:
         stmt = stmt.with_for_update()
     user = db.session.scalar(stmt)
     if user is None or not user.is_staff:
-        raise NotFound("There is no staff account with that number.")
+        raise NotFound(_("There is no staff account with that number."))
     return user
 
 
 def _require_admin(actor: User) -> None:
     if actor is None or not actor.is_admin:
-        raise NotAllowed("Only an administrator can change staff accounts.")
+        raise NotAllowed(_("Only an administrator can change staff accounts."))
 
 
 def deactivate_staff(*, actor: User, user_id: int) -> User:
@@ -79,7 +81,7 @@ def deactivate_staff(*, actor: User, user_id: int) -> User:
     """
     _require_admin(actor)
     if actor.id == user_id:
-        raise NotAllowed("You cannot switch off your own account. Ask another administrator.")
+        raise NotAllowed(_("You cannot switch off your own account. Ask another administrator."))
     with transaction():
         user = _staff_account(user_id)
         if not user.is_active_account:
