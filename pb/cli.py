@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from pb.database import upgrade_database, wipe_database
 from pb.domain.errors import DomainError
+from pb.domain.words import _, n_
 from pb.services import backups, staff_accounts
 from pb.services.suspicious_registrations import purge_network_keys
 
@@ -20,11 +21,12 @@ pb_cli = AppGroup("pb", help="Run and look after a pb site.")
 @with_appcontext
 def init_command() -> None:
     """Create the database, or bring it up to date, and compile the language catalogs."""
+    # Here, not at the top: only this command compiles the catalogs.
     from pb.i18n import compile_catalogs
 
     upgrade_database()
     compile_catalogs()
-    click.echo("Database is ready.")
+    click.echo(_("Database is ready."))
 
 
 @pb_cli.command("create-staff")
@@ -41,9 +43,12 @@ def create_staff_command(email: str, name: str | None, admin: bool, password: st
             password=password, admin=admin,
         )
     except DomainError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(_("Error: %(error)s", error=exc.message), err=True)
         sys.exit(2)
-    click.echo(f"Created {'administrator' if user.is_admin else 'staff'} account {user.email}.")
+    if user.is_admin:
+        click.echo(_("Created administrator account %(email)s.", email=user.email))
+    else:
+        click.echo(_("Created staff account %(email)s.", email=user.email))
 
 
 @pb_cli.command("demo")
@@ -56,7 +61,7 @@ def demo_command(seed: int, residents: int) -> None:
     from pb.demo import load_demo
 
     if not current_app.config.get("ALLOW_DEMO"):
-        click.echo("Error: the demo cannot be loaded in production.", err=True)
+        click.echo(_("Error: the demo cannot be loaded in production."), err=True)
         sys.exit(2)
     summary = load_demo(seed=seed, residents=residents)
     click.echo(summary)
@@ -71,10 +76,10 @@ def reset_demo_command(yes: bool) -> None:
     from pb.demo import load_demo
 
     if not current_app.config.get("ALLOW_DEMO"):
-        click.echo("Error: the demo cannot be reset in production.", err=True)
+        click.echo(_("Error: the demo cannot be reset in production."), err=True)
         sys.exit(2)
     if not yes:
-        click.confirm("This deletes everything in the database. Continue?", abort=True)
+        click.confirm(_("This deletes everything in the database. Continue?"), abort=True)
     wipe_database()
     click.echo(load_demo())
 
@@ -91,7 +96,7 @@ def demo_if_empty_command() -> None:
     if database_is_empty():
         click.echo(load_demo())
     else:
-        click.echo("The database already has data; the demo was not loaded.")
+        click.echo(_("The database already has data; the demo was not loaded."))
 
 
 from pb.results.commands import verify_command; pb_cli.add_command(verify_command)  # noqa: E402,E702
@@ -102,7 +107,8 @@ from pb.results.commands import verify_command; pb_cli.add_command(verify_comman
 def purge_network_keys_command() -> None:
     """Delete the network hashes of registrations older than 90 days (run daily, e.g. from cron)."""
     n = purge_network_keys()
-    click.echo(f"Deleted the network hash of {n} registration{'s' if n != 1 else ''} older than 90 days.")
+    click.echo(n_("Deleted the network hash of %(num)s registration older than 90 days.",
+                  "Deleted the network hash of %(num)s registrations older than 90 days.", n))
 
 
 @pb_cli.command("backup")
@@ -119,10 +125,12 @@ def backup_command(path: Path, force: bool) -> None:
     try:
         copy = backups.backup_database(path, replace=force)
     except DomainError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(_("Error: %(error)s", error=exc.message), err=True)
         sys.exit(1 if isinstance(exc, backups.BackupFailed) else 2)
-    click.echo(f"Backed up {copy.database} to {copy.path}: {_size(copy.size_bytes)}, "
-               f"{_plural(copy.ballots, 'ballot')} in {_plural(copy.rounds, 'round')} (schema {copy.revision}).")
+    # TRANSLATORS: printed for staff; %(ballots)s is "12 ballots", %(rounds)s is "3 rounds".
+    click.echo(_("Backed up %(database)s to %(path)s: %(size)s, %(ballots)s in %(rounds)s (schema %(revision)s).",
+                 database=copy.database, path=copy.path, size=_size(copy.size_bytes), ballots=_ballots(copy.ballots),
+                 rounds=_rounds(copy.rounds), revision=copy.revision))
 
 
 @pb_cli.command("restore")
@@ -140,21 +148,31 @@ def restore_command(path: Path, overwrite_ballots: bool) -> None:
     try:
         copy = backups.restore_database(path, overwrite_ballots=overwrite_ballots)
     except DomainError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(_("Error: %(error)s", error=exc.message), err=True)
         sys.exit(1 if isinstance(exc, backups.BackupFailed) else 2)
-    replaced = f", replacing {_plural(copy.replaced_ballots, 'ballot')}" if copy.replaced_ballots else ""
-    click.echo(f"Restored {copy.path} ({_size(copy.size_bytes)}) into {copy.database}{replaced}: it now holds "
-               f"{_plural(copy.ballots, 'ballot')} in {_plural(copy.rounds, 'round')} (schema {copy.revision}).")
+    values = dict(path=copy.path, size=_size(copy.size_bytes), database=copy.database, ballots=_ballots(copy.ballots),
+                  rounds=_rounds(copy.rounds), revision=copy.revision)
+    if copy.replaced_ballots:
+        click.echo(_("Restored %(path)s (%(size)s) into %(database)s, replacing %(replaced)s: it now holds "
+                     "%(ballots)s in %(rounds)s (schema %(revision)s).", replaced=_ballots(copy.replaced_ballots),
+                     **values))
+    else:
+        click.echo(_("Restored %(path)s (%(size)s) into %(database)s: it now holds "
+                     "%(ballots)s in %(rounds)s (schema %(revision)s).", **values))
     if not copy.schema_is_current:
-        click.echo("The backup's schema is older than this pb's: run `flask pb init` to bring it up to date.")
+        click.echo(_("The backup's schema is older than this pb's: run `flask pb init` to bring it up to date."))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def _ballots(n: int) -> str:
+    return n_("%(count)s ballot", "%(count)s ballots", n, count=format(n, ","))
+
+
+def _rounds(n: int) -> str:
+    return n_("%(count)s round", "%(count)s rounds", n, count=format(n, ","))
 
 
 def _size(n: int) -> str:
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
+    return n_("%(num)s byte", "%(num)s bytes", n)

@@ -20,12 +20,15 @@ import re
 from itertools import chain
 
 from flask import Flask, Request, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
+from pb.domain.words import N_
 from pb.templating import render_error
 
 REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-MESSAGE = "Something you typed contains a character we cannot accept. Please check it and try again."
+# Marked for the catalogs; translated on the page that refuses the request.
+MESSAGE = N_("Something you typed contains a character we cannot accept. Please check it and try again.")
 
 # Views that read their own request body, within their own size limit (pb/residents/list_views.py):
 # the hook leaves the parsing to them, and CheckedRequest checks the fields when they do.
@@ -66,7 +69,7 @@ def refuse_control_characters():
 
 
 def unacceptable_characters(exc: UnacceptableCharacters):
-    return render_error(400, message=MESSAGE)
+    return render_error(400, message=_(MESSAGE))
 
 
 def install(app: Flask) -> None:

@@ -6,15 +6,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 
-from pb.domain.verification import BALLOT_WAY_LABELS, RESIDENT_WAY_LABELS
+from pb.domain.verification import ballot_way_labels, resident_way_labels
 from pb.domain.errors import DatabaseBusy, DomainError, NotConfigured
 from pb import i18n
 from pb.domain.money import format_pence
-from pb.domain.words import choice, ordinal, your_choice
+from pb.domain.words import N_, choice, ordinal, your_choice
 from pb.extensions import db
 from pb.services.transaction import is_busy_error
 
@@ -69,23 +70,25 @@ def install_security_headers(app: Flask) -> None:
         return response
 
 
+# Marked for the catalogs; render_error translates them.
 ERROR_PAGES = {
-    400: ("Something was wrong with that request", "Please go back and try again."),
-    403: ("You cannot see this page", "Your account does not have access to this page. If you think it should, contact the team."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you followed a link, it may be out of date."),
-    405: ("That did not work", "This page cannot be used in that way. Please go back and try again."),
-    409: ("That could not be done", "Please go back, refresh the page and try again."),
-    413: ("That was too much to send", "What you sent was too large. Please shorten it and try again."),
-    429: ("Too many attempts", "You have tried too many times. Please wait a few minutes before trying again."),
-    500: ("Sorry, something went wrong", "The problem has been noted. Please try again later."),
-    503: ("The system is busy", "Please wait a moment and try again. Nothing you sent has been saved."),
+    400: (N_("Something was wrong with that request"), N_("Please go back and try again.")),
+    403: (N_("You cannot see this page"), N_("Your account does not have access to this page. If you think it should, contact the team.")),
+    404: (N_("Page not found"), N_("If you typed the web address, check it is correct. If you followed a link, it may be out of date.")),
+    405: (N_("That did not work"), N_("This page cannot be used in that way. Please go back and try again.")),
+    409: (N_("That could not be done"), N_("Please go back, refresh the page and try again.")),
+    413: (N_("That was too much to send"), N_("What you sent was too large. Please shorten it and try again.")),
+    429: (N_("Too many attempts"), N_("You have tried too many times. Please wait a few minutes before trying again.")),
+    500: (N_("Sorry, something went wrong"), N_("The problem has been noted. Please try again later.")),
+    503: (N_("The system is busy"), N_("Please wait a moment and try again. Nothing you sent has been saved.")),
 }
 
 
 def render_error(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = ERROR_PAGES.get(code, ERROR_PAGES[500])
     g.no_store = True
-    body = render_template("errors/error.html", code=code, title=title or default_title, message=message or default_message)
+    body = render_template("errors/error.html", code=code, title=title or _(default_title),
+                           message=message or _(default_message))
     return body, code
 
 
@@ -101,9 +104,9 @@ def install_error_handlers(app: Flask) -> None:
     def csrf_error(exc):
         return render_error(
             400,
-            "This form has expired",
-            "For your security, forms expire after a while or when you sign in or out. "
-            "Please go back, refresh the page and fill in the form again.",
+            _("This form has expired"),
+            _("For your security, forms expire after a while or when you sign in or out. "
+              "Please go back, refresh the page and fill in the form again."),
         )
 
     @app.errorhandler(500)
@@ -119,13 +122,13 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         # Views normally turn domain errors into messages; this is the plain-page fallback.
-        return render_error(exc.status_code, "That could not be done", exc.message)
+        return render_error(exc.status_code, _("That could not be done"), exc.message)
 
     @app.errorhandler(OperationalError)
     def operational(exc):
         db.session.rollback()
         if is_busy_error(exc):
-            body, _ = render_error(503)
+            body, _code = render_error(503)
             return body, 503, {"Retry-After": "2"}
         app.logger.exception("database error")
         return render_error(500)
@@ -203,12 +206,13 @@ def install_template_helpers(app: Flask) -> None:
             "contact": app.config["PB_CONTACT"],
             "logo_url": app.config.get("PB_LOGO_URL") or "",
             "postal_address": app.config.get("PB_POSTAL_ADDRESS") or "",
-            "resident_way_labels": RESIDENT_WAY_LABELS,
-            "ballot_way_labels": BALLOT_WAY_LABELS,
+            # In the page's language: the labels are looked up for each page.
+            "resident_way_labels": resident_way_labels(),
+            "ballot_way_labels": ballot_way_labels(),
         }
 
 
-MISSING_PUBLIC_URL = (
+MISSING_PUBLIC_URL = N_(
     "Nothing was printed and nothing was changed: pb does not know the web address residents should type. "
     "Ask whoever runs pb's server to set PB_PUBLIC_URL to the site's public address (for example "
     "https://vote.example.org.uk) and restart pb, then print the letter again."
@@ -224,6 +228,6 @@ def public_address(endpoint: str, **values) -> str:
     """
     base = (current_app.config.get("PB_PUBLIC_URL") or "").strip().rstrip("/")
     if not base and current_app.config.get("PB_ENV") == "production":
-        raise NotConfigured(MISSING_PUBLIC_URL)
+        raise NotConfigured(_(MISSING_PUBLIC_URL))
     url = base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
     return url.split("://", 1)[-1]

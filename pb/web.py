@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from functools import partial, wraps
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
@@ -67,7 +68,9 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
+    # Made a plain string in the page's language when it is flashed (a lazy one cannot go into the session).
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
@@ -165,7 +168,7 @@ def install_request_hooks(app: Flask) -> None:
             auth_service.sign_out(current_user._get_current_object())
             logout_user()
             session.clear()
-            flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+            flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("auth.sign_in", next=target))
         session[STAFF_CLOCK] = now
@@ -177,7 +180,7 @@ def install_request_hooks(app: Flask) -> None:
         if not request.path.startswith(STAFF_PREFIX):
             return None
         if not current_user.is_authenticated:
-            flash("Please sign in as a member of staff to see that page.", "info")
+            flash(_("Please sign in as a member of staff to see that page."), "info")
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
         if not current_user.is_staff:
             abort(403)

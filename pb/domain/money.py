@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from pb.domain.words import _
+
 _AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
@@ -17,16 +19,16 @@ def parse_pounds(text: str | None) -> int:
     Raises InvalidAmount with a message a resident can act on.
     """
     if text is None or not str(text).strip():
-        raise InvalidAmount("Enter an amount in pounds, for example 1250 or £1,250.50")
+        raise InvalidAmount(_("Enter an amount in pounds, for example 1250 or £1,250.50"))
     cleaned = str(text).strip().replace("£", "").replace(",", "").replace(" ", "")
     if cleaned.lower().endswith("gbp"):
         cleaned = cleaned[:-3]
     if not _AMOUNT.match(cleaned):
-        raise InvalidAmount("Enter the amount as a number of pounds, for example 1250 or £1,250.50")
+        raise InvalidAmount(_("Enter the amount as a number of pounds, for example 1250 or £1,250.50"))
     try:
         pence = int((Decimal(cleaned) * 100).to_integral_exact())
     except InvalidOperation as exc:  # pragma: no cover - the regex already excludes this
-        raise InvalidAmount("Enter the amount as a number of pounds, for example 1250") from exc
+        raise InvalidAmount(_("Enter the amount as a number of pounds, for example 1250")) from exc
     return pence
 
 

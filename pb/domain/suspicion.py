@@ -27,18 +27,27 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pb.domain.resident_list import normalised_name, normalised_postcode
+from pb.domain.words import N_, _
 
 SHARED_POSTCODE = "shared-postcode"
 BURST = "burst"
 NEAR_DUPLICATE = "near-duplicate"
 SHARED_ADDRESS = "shared-address"
 KINDS = (SHARED_POSTCODE, SHARED_ADDRESS, BURST, NEAR_DUPLICATE)
+# Marked for the catalogs; translated where shown (kind_label).
 KIND_LABELS = {
-    SHARED_POSTCODE: "Many self-declared registrations at one postcode",
-    SHARED_ADDRESS: "Many verification letters to one address",
-    BURST: "Many registrations online within an hour",
-    NEAR_DUPLICATE: "The same person registered more than once?",
+    SHARED_POSTCODE: N_("Many self-declared registrations at one postcode"),
+    SHARED_ADDRESS: N_("Many verification letters to one address"),
+    BURST: N_("Many registrations online within an hour"),
+    NEAR_DUPLICATE: N_("The same person registered more than once?"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """A kind of group's heading in the current language."""
+    label = KIND_LABELS.get(kind)
+    return _(label) if label else kind
+
 
 BURST_WINDOW = timedelta(hours=1)
 # More letters than this to one address (a household of older residents is rarely bigger).

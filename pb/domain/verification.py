@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from pb.domain.words import N_, _
+
 SELF_DECLARED = "self-declared"
 STAFF = "staff"
 LIST = "list"
@@ -17,20 +19,43 @@ RESIDENT_WAYS = VERIFIED_WAYS + (SELF_DECLARED,)
 CODE = "code"  # cast with a voting code staff issued to the person
 PAPER = "paper"  # a paper ballot staff keyed for the person
 BALLOT_WAYS = (STAFF, LIST, LETTER, CODE, PAPER, SELF_DECLARED)
+# The labels are marked for the catalogs and translated where they are shown (the functions below).
 BALLOT_WAY_LABELS = {
-    STAFF: "Checked by staff",
-    LIST: "Matched a resident list",
-    LETTER: "Confirmed by a letter code",
-    CODE: "Voting code from staff",
-    PAPER: "Paper ballot keyed by staff",
-    SELF_DECLARED: "Self-declared",
+    STAFF: N_("Checked by staff"),
+    LIST: N_("Matched a resident list"),
+    LETTER: N_("Confirmed by a letter code"),
+    CODE: N_("Voting code from staff"),
+    PAPER: N_("Paper ballot keyed by staff"),
+    SELF_DECLARED: N_("Self-declared"),
 }
 RESIDENT_WAY_LABELS = {
-    STAFF: "Checked by staff",
-    LIST: "Matched a resident list",
-    LETTER: "Confirmed by a letter code",
-    SELF_DECLARED: "Self-declared (not checked yet)",
+    STAFF: N_("Checked by staff"),
+    LIST: N_("Matched a resident list"),
+    LETTER: N_("Confirmed by a letter code"),
+    SELF_DECLARED: N_("Self-declared (not checked yet)"),
 }
+
+
+def ballot_way_label(way: str | None, missing: str | None = None) -> str:
+    """How a ballot's voter was known, in the current language (`missing`, or the way itself, when unknown)."""
+    label = BALLOT_WAY_LABELS.get(way)
+    return _(label) if label else (missing if missing is not None else str(way))
+
+
+def resident_way_label(way: str | None, missing: str | None = None) -> str:
+    """How pb knows a resident, in the current language (`missing`, or the way itself, when unknown)."""
+    label = RESIDENT_WAY_LABELS.get(way)
+    return _(label) if label else (missing if missing is not None else str(way))
+
+
+def ballot_way_labels() -> dict[str, str]:
+    """Every ballot way's label in the current language (for templates)."""
+    return {way: _(label) for way, label in BALLOT_WAY_LABELS.items()}
+
+
+def resident_way_labels() -> dict[str, str]:
+    """Every resident way's label in the current language (for templates)."""
+    return {way: _(label) for way, label in RESIDENT_WAY_LABELS.items()}
 
 def count_by_way(rows, ways: tuple[str, ...], missing: str = SELF_DECLARED) -> dict[str, int]:
     """(way, count) rows as a dict holding every one of `ways` (0 where there are none); rows with no way

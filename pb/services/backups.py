@@ -31,6 +31,7 @@ from sqlalchemy import URL, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from pb.domain.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from pb.domain.words import _, n_
 from pb.extensions import db
 from pb.models import Ballot, Round
 from pb.services import audit
@@ -74,9 +75,9 @@ def backup_database(path: str | os.PathLike, *, replace: bool = False) -> Backup
     if _is_sqlite():
         source = _sqlite_file()
         if not source.is_file():
-            raise NotFound(f"There is no database file {source} yet: run `flask pb init` to create it.")
+            raise NotFound(_("There is no database file %(file)s yet: run `flask pb init` to create it.", file=source))
         if target.resolve() == source.resolve():
-            raise ValidationFailed(f"{target} is pb's live database: choose another file for the backup.")
+            raise ValidationFailed(_("%(file)s is pb's live database: choose another file for the backup.", file=target))
         write = lambda partial: _sqlite_copy(source, partial, standalone=True)  # noqa: E731
         read = _sqlite_contents
     else:
@@ -91,8 +92,8 @@ def backup_database(path: str | os.PathLike, *, replace: bool = False) -> Backup
         write(partial)
         contents = read(partial)
         if not contents.pb_tables:
-            raise BackupFailed(f"The copy does not hold pb's tables ({', '.join(contents.missing)} missing); "
-                               "is DATABASE_URL pb's database?")
+            raise BackupFailed(_("The copy does not hold pb's tables (%(tables)s missing); is DATABASE_URL pb's database?",
+                                 tables=", ".join(contents.missing)))
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -116,33 +117,33 @@ def restore_database(path: str | os.PathLike, *, overwrite_ballots: bool = False
     """
     source = Path(path).expanduser().absolute()
     if not source.exists():
-        raise NotFound(f"There is no file {source}.")
+        raise NotFound(_("There is no file %(file)s.", file=source))
     if not source.is_file():
-        raise ValidationFailed(f"{source} is not a file.")
+        raise ValidationFailed(_("%(file)s is not a file.", file=source))
     with source.open("rb") as handle:
         magic = handle.read(16)
     if _is_sqlite():
         if magic.startswith(PG_DUMP_MAGIC):
-            raise ValidationFailed(f"{source} is a PostgreSQL backup, but pb's database here is SQLite.")
+            raise ValidationFailed(_("%(file)s is a PostgreSQL backup, but pb's database here is SQLite.", file=source))
         if not magic.startswith(SQLITE_MAGIC):
-            raise ValidationFailed(f"{source} is not an SQLite database (nor a pb backup).")
+            raise ValidationFailed(_("%(file)s is not an SQLite database (nor a pb backup).", file=source))
         live = _sqlite_file()
         if live.exists() and source.resolve() == live.resolve():
-            raise ValidationFailed(f"{source} is pb's live database: there is nothing to restore.")
+            raise ValidationFailed(_("%(file)s is pb's live database: there is nothing to restore.", file=source))
         contents = _checked_pb_copy(source, _sqlite_contents(source, damaged=ValidationFailed))
         with sqlite_write_turn():  # pb's writers queue behind the check and the copy
             replaced = _refuse_ballots_unless(overwrite_ballots)
             _sqlite_copy(source, live, standalone=False)
     else:
         if magic.startswith(SQLITE_MAGIC):
-            raise ValidationFailed(f"{source} is an SQLite database, but pb's database here is PostgreSQL.")
+            raise ValidationFailed(_("%(file)s is an SQLite database, but pb's database here is PostgreSQL.", file=source))
         restore = _pg_tool("pg_restore", "pg_restore --clean --if-exists --no-owner --single-transaction "
                                          f"--dbname='{_libpq_url()}' '{source}'")
         contents = _checked_pb_copy(source, _pg_contents(source))
         schema = _pg_schema()
         if contents.schemas != {schema}:
-            raise ValidationFailed(f"{source} is a backup of schema {', '.join(sorted(contents.schemas))}, "
-                                   f"but pb uses schema {schema} here.")
+            raise ValidationFailed(_("%(file)s is a backup of schema %(schemas)s, but pb uses schema %(schema)s here.",
+                                     file=source, schemas=", ".join(sorted(contents.schemas)), schema=schema))
         replaced = _refuse_ballots_unless(overwrite_ballots)
         _pg_run([restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)])
     db.engine.dispose()  # connections opened before the restore must not serve what it replaced
@@ -179,32 +180,33 @@ class _Contents:
 
 def _check_backup_target(target: Path, replace: bool) -> None:
     if target.is_dir():
-        raise ValidationFailed(f"{target} is a folder: give the name of the backup file to write.")
+        raise ValidationFailed(_("%(file)s is a folder: give the name of the backup file to write.", file=target))
     if not target.parent.is_dir():
-        raise ValidationFailed(f"The folder {target.parent} does not exist.")
+        raise ValidationFailed(_("The folder %(folder)s does not exist.", folder=target.parent))
     if target.exists() and not replace:
-        raise ValidationFailed(f"{target} exists already: choose a new name, or add --force to replace it.")
+        raise ValidationFailed(_("%(file)s exists already: choose a new name, or add --force to replace it.", file=target))
 
 
 def _checked_pb_copy(source: Path, contents: _Contents) -> _Contents:
     """The copy's contents, if it is a pb database at a schema revision this pb knows (else ValidationFailed)."""
     if not contents.pb_tables:
-        raise ValidationFailed(f"{source} is not a pb database: it has no "
-                               f"{', '.join(contents.missing) or 'alembic_version row'}.")
+        missing = ", ".join(contents.missing)
+        raise ValidationFailed(_("%(file)s is not a pb database: it has no %(tables)s.", file=source, tables=missing)
+                               if missing else _("%(file)s is not a pb database: it has no alembic_version row.", file=source))
     head, known = _schema_revisions()
     if contents.revision not in known:
-        raise ValidationFailed(f"{source} is at schema revision {contents.revision}, which this pb does not know "
-                               f"(newest here: {head}): restore it with the pb that made it.")
+        raise ValidationFailed(_("%(file)s is at schema revision %(revision)s, which this pb does not know (newest here: %(head)s): "
+                                 "restore it with the pb that made it.", file=source, revision=contents.revision, head=head))
     return contents
 
 
 def _refuse_ballots_unless(overwrite_ballots: bool) -> int:
     """The live database's ballots; NotAllowed if there are any and `overwrite_ballots` is not given."""
-    ballots, _ = _live_counts()
+    ballots, _rounds = _live_counts()
     if ballots and not overwrite_ballots:
-        raise NotAllowed(f"The database {_database_name()} holds {ballots} ballot{'s' if ballots != 1 else ''}, "
-                         "which the restore would replace: nothing was changed. Back it up first; to replace "
-                         "it anyway, run the restore again with --overwrite-ballots.")
+        raise NotAllowed(_("The database %(database)s holds %(ballots)s, which the restore would replace: nothing was changed. "
+                           "Back it up first; to replace it anyway, run the restore again with --overwrite-ballots.",
+                           database=_database_name(), ballots=n_("%(num)s ballot", "%(num)s ballots", ballots)))
     return ballots
 
 
@@ -216,7 +218,8 @@ def _live_counts() -> tuple[int, int]:
         return (db.session.scalar(select(func.count()).select_from(Ballot)),
                 db.session.scalar(select(func.count()).select_from(Round)))
     except OperationalError as exc:
-        raise BackupFailed(f"Cannot read the database {_database_name()}: {_first_line(str(exc.orig))}") from None
+        raise BackupFailed(_("Cannot read the database %(database)s: %(error)s", database=_database_name(),
+                             error=_first_line(str(exc.orig)))) from None
     finally:
         db.session.remove()  # a read transaction left open would hold locks the restore needs
 
@@ -239,7 +242,7 @@ def _is_sqlite() -> bool:
 def _sqlite_file() -> Path:
     database = db.engine.url.database or ""
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise ValidationFailed("pb's database is held in memory, not in a file: there is nothing to back up.")
+        raise ValidationFailed(_("pb's database is held in memory, not in a file: there is nothing to back up."))
     return Path(database).expanduser().absolute()
 
 
@@ -258,7 +261,7 @@ def _sqlite_copy(source: Path, target: Path, standalone: bool) -> None:
     try:
         src = _sqlite_connect(source, "rw")
     except sqlite3.Error as exc:
-        raise BackupFailed(f"Cannot open the database {source}: {exc}.") from None
+        raise BackupFailed(_("Cannot open the database %(file)s: %(error)s.", file=source, error=exc)) from None
     try:
         dst = _sqlite_connect(target, "rwc")
         try:
@@ -268,7 +271,7 @@ def _sqlite_copy(source: Path, target: Path, standalone: bool) -> None:
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise BackupFailed(f"The copy failed: {exc}. Nothing was replaced.") from None
+        raise BackupFailed(_("The copy failed: %(error)s. Nothing was replaced.", error=exc)) from None
     finally:
         src.close()
 
@@ -278,11 +281,11 @@ def _sqlite_contents(path: Path, damaged: type[DomainError] = BackupFailed) -> _
     try:
         conn = _sqlite_connect(path, "ro")
     except sqlite3.Error as exc:
-        raise ValidationFailed(f"{path} cannot be opened as an SQLite database: {exc}.") from None
+        raise ValidationFailed(_("%(file)s cannot be opened as an SQLite database: %(error)s.", file=path, error=exc)) from None
     try:
         check = conn.execute("PRAGMA integrity_check").fetchall()
         if check != [("ok",)]:
-            raise damaged(f"{path} fails SQLite's integrity check: {check[0][0]}.")
+            raise damaged(_("%(file)s fails SQLite's integrity check: %(error)s.", file=path, error=check[0][0]))
         tables = frozenset(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
         revision = ballots = rounds = None
         if "alembic_version" in tables:
@@ -292,7 +295,7 @@ def _sqlite_contents(path: Path, damaged: type[DomainError] = BackupFailed) -> _
             rounds = conn.execute("SELECT count(*) FROM rounds").fetchone()[0]
         return _Contents(tables, revision, ballots or 0, rounds or 0)
     except sqlite3.DatabaseError as exc:
-        raise damaged(f"{path} is not a readable SQLite database: {exc}.") from None
+        raise damaged(_("%(file)s is not a readable SQLite database: %(error)s.", file=path, error=exc)) from None
     finally:
         conn.close()
 
@@ -315,8 +318,9 @@ def _pg_tool(name: str, by_hand: str) -> str:
     """The path of PostgreSQL's client tool `name`; ValidationFailed saying how to run it by hand if it is missing."""
     found = shutil.which(name)
     if found is None:
-        raise ValidationFailed(f"{name} is not installed here, so pb cannot do this itself: install PostgreSQL's "
-                               f"client tools (e.g. apt-get install postgresql-client), or run by hand: {by_hand}")
+        raise ValidationFailed(_("%(tool)s is not installed here, so pb cannot do this itself: install PostgreSQL's "
+                                 "client tools (e.g. apt-get install postgresql-client), or run by hand: %(command)s",
+                                 tool=name, command=by_hand))
     return found
 
 
@@ -325,7 +329,8 @@ def _pg_schema() -> str:
     try:
         return db.session.scalar(text("SELECT current_schema()"))
     except OperationalError as exc:
-        raise BackupFailed(f"Cannot reach the database {_database_name()}: {_first_line(str(exc.orig))}") from None
+        raise BackupFailed(_("Cannot reach the database %(database)s: %(error)s", database=_database_name(),
+                             error=_first_line(str(exc.orig)))) from None
     finally:
         db.session.remove()
 
@@ -346,8 +351,8 @@ def _pg_run(command: list[str]) -> None:
     result = _tool(command, against_live=True)
     if result.returncode != 0:
         name = Path(command[0]).name
-        raise BackupFailed(f"{name} failed: {_first_line(result.stderr, name) or f'exit code {result.returncode}'}. "
-                           "Nothing was replaced.")
+        error = _first_line(result.stderr, name) or _("exit code %(code)s", code=result.returncode)
+        raise BackupFailed(_("%(tool)s failed: %(error)s. Nothing was replaced.", tool=name, error=error))
 
 
 _TOC_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
@@ -358,20 +363,20 @@ def _pg_contents(path: Path) -> _Contents:
     pg_restore = _pg_tool("pg_restore", f"pg_restore --list '{path}'")
     listing = _tool([pg_restore, "--list", str(path)])
     if listing.returncode != 0:
-        raise ValidationFailed(f"{path} is not a pg_dump archive in custom format "
-                               f"({_first_line(listing.stderr, 'pg_restore')}).")
+        raise ValidationFailed(_("%(file)s is not a pg_dump archive in custom format (%(error)s).", file=path,
+                                 error=_first_line(listing.stderr, "pg_restore")))
     data = [m.groups() for m in map(_TOC_DATA.match, listing.stdout.splitlines()) if m]
-    tables = frozenset(table for _, table in data)
+    tables = frozenset(table for _schema, table in data)
 
     def rows(table: str) -> list[str]:
         out = _tool([pg_restore, "--data-only", f"--table={table}", "--file=-", str(path)]) if table in tables else None
         if out is not None and out.returncode != 0:
-            raise BackupFailed(f"{path} cannot be read: {_first_line(out.stderr, 'pg_restore')}.")
+            raise BackupFailed(_("%(file)s cannot be read: %(error)s.", file=path, error=_first_line(out.stderr, "pg_restore")))
         return _copy_rows(out.stdout) if out is not None else []
 
     versions = rows("alembic_version")
     return _Contents(tables, versions[0].split("\t")[0] if versions else None, len(rows("ballots")),
-                     len(rows("rounds")), frozenset(schema for schema, _ in data))
+                     len(rows("rounds")), frozenset(schema for schema, _table in data))
 
 
 def _copy_rows(sql: str) -> list[str]:

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from pb.domain.errors import LockedField, PhaseError, StaleEdit, ValidationFailed
 from pb.domain.money import format_pence
 from pb.domain.phases import Phase
-from pb.domain.round_settings import FIELD_LABELS, clean_values, locked_fields
+from pb.domain.round_settings import clean_values, field_label, locked_fields
+from pb.domain.words import N_, _, n_
 from pb.extensions import db
 from pb.models import AuditEvent, PaperEntry, Proposal, ProposalStatus, Round, User
 from pb.services import audit
@@ -34,7 +35,7 @@ PHASE_TIMESTAMPS = {
     Phase.VOTING_CLOSED: "voting_closed_at",
     Phase.RESULTS_PUBLISHED: "results_published_at",
 }
-STALE_MESSAGE = "This round was changed by someone else or the form was sent twice. Here is the latest version."
+STALE_MESSAGE = N_("This round was changed by someone else or the form was sent twice. Here is the latest version.")
 
 
 class AlreadyCreated(StaleEdit):
@@ -61,7 +62,7 @@ def create_round(actor: User, values: dict[str, Any], form_token: str) -> Round:
     """
     if not form_token or len(form_token) > 64:
         raise ValidationFailed(
-            "This form has expired. Please open the new round form again.", field="form_token"
+            _("This form has expired. Please open the new round form again."), field="form_token"
         )
     cleaned = clean_values(values)
     with transaction():
@@ -77,7 +78,7 @@ def create_round(actor: User, values: dict[str, Any], form_token: str) -> Round:
         for event in earlier:
             if (event.details or {}).get("form_token") == form_token:
                 raise AlreadyCreated(
-                    "This form was sent twice. The round was created once: here it is.", round_id=event.round_id
+                    _("This form was sent twice. The round was created once: here it is."), round_id=event.round_id
                 )
         round_ = Round(phase=Phase.DRAFT, created_by_id=actor.id, version=1, **cleaned)
         db.session.add(round_)
@@ -102,10 +103,10 @@ def update_round(round_id: int, actor: User, version: int | None, values: dict[s
     with transaction():
         round_ = lock_round(round_id, for_update=True)
         if version is None or version != round_.version:
-            raise StaleEdit(STALE_MESSAGE)
+            raise StaleEdit(_(STALE_MESSAGE))
         locked = locked_fields(round_)
         refused = {
-            name: f"{FIELD_LABELS[name]} cannot be changed after voting has opened"
+            name: _("%(field)s cannot be changed after voting has opened", field=field_label(name))
             for name in locked
             if name in values and _would_change(round_, name, values[name])
         }
@@ -165,26 +166,27 @@ def move_phase(round_id: int, actor: User, target: str, expected_phase: str | No
     try:
         target_phase = Phase(target)
     except ValueError:
-        raise PhaseError("There is no such phase.") from None
+        raise PhaseError(_("There is no such phase.")) from None
     with transaction():
         round_ = lock_round(round_id, for_update=True)
         current = round_.phase_enum
         if expected_phase is not None and expected_phase != current:
             if current.is_at_least(target_phase):
-                raise PhaseError(f"This round has already moved to “{current.label}”. Nothing was changed.")
-            raise PhaseError(
-                f"This round is now in “{current.label}”, not what the page showed. Nothing was changed; "
-                "check the round and try again."
-            )
+                raise PhaseError(_("This round has already moved to “%(phase)s”. Nothing was changed.",
+                                   phase=current.label))
+            raise PhaseError(_(
+                "This round is now in “%(phase)s”, not what the page showed. Nothing was changed; "
+                "check the round and try again.", phase=current.label
+            ))
         if current.next != target_phase:
             if current == target_phase:
-                raise PhaseError(f"This round is already in “{current.label}”.")
+                raise PhaseError(_("This round is already in “%(phase)s”.", phase=current.label))
             if current.next is None:
-                raise PhaseError("The results are published. This round cannot move any further.")
-            raise PhaseError(
-                f"A round only moves forward one phase at a time. From “{current.label}” "
-                f"the next phase is “{current.next.label}”."
-            )
+                raise PhaseError(_("The results are published. This round cannot move any further."))
+            raise PhaseError(_(
+                "A round only moves forward one phase at a time. From “%(phase)s” "
+                "the next phase is “%(next)s”.", phase=current.label, next=current.next.label
+            ))
         problem = phase_move_problem(round_, target_phase)
         if problem:
             raise PhaseError(problem)
@@ -217,18 +219,22 @@ def phase_move_problem(round_: Round, target: Phase) -> str | None:
     if target == Phase.VOTING_OPEN:
         shortlisted = shortlisted_count(round_.id)
         if shortlisted < 2:
-            return (
-                f"Voting needs at least 2 shortlisted projects; this round has {shortlisted}. "
-                "Review and shortlist project ideas first."
+            return _(
+                "Voting needs at least 2 shortlisted projects; this round has %(shortlisted)s. "
+                "Review and shortlist project ideas first.", shortlisted=shortlisted
             )
         if shortlisted < round_.min_ranks:
-            return (
-                f"Voters must choose at least {round_.min_ranks} projects, so at least {round_.min_ranks} "
-                f"must be shortlisted; this round has {shortlisted}. Shortlist more ideas or change "
-                "the fewest choices."
+            return n_(
+                "Voters must choose at least %(num)s project, so at least %(num)s "
+                "must be shortlisted; this round has %(shortlisted)s. Shortlist more ideas or change "
+                "the fewest choices.",
+                "Voters must choose at least %(num)s projects, so at least %(num)s "
+                "must be shortlisted; this round has %(shortlisted)s. Shortlist more ideas or change "
+                "the fewest choices.",
+                round_.min_ranks, shortlisted=shortlisted,
             )
     if target == Phase.RESULTS_PUBLISHED and latest_count(round_) is None:
-        return "Count the votes before publishing the results."
+        return _("Count the votes before publishing the results.")
     return None
 
 
@@ -243,31 +249,39 @@ def phase_move_notes(round_: Round, target: Phase) -> list[str]:
             )
         ) or 0
         if waiting:
-            notes.append(
-                f"{waiting} project {'idea has' if waiting == 1 else 'ideas have'} not been shortlisted or "
-                "refused yet. Only shortlisted projects will be on the ballot."
-            )
+            notes.append(n_(
+                "%(num)s project idea has not been shortlisted or refused yet. "
+                "Only shortlisted projects will be on the ballot.",
+                "%(num)s project ideas have not been shortlisted or refused yet. "
+                "Only shortlisted projects will be on the ballot.",
+                waiting,
+            ))
         shortlisted, total = db.session.execute(
             select(func.count(), func.coalesce(func.sum(Proposal.cost_pence), 0)).where(
                 Proposal.round_id == round_.id, Proposal.status == ProposalStatus.SHORTLISTED)
         ).one()
         if shortlisted and total <= round_.budget_pence:
-            notes.append(
-                f"The {'shortlisted project costs' if shortlisted == 1 else f'{shortlisted} shortlisted projects cost'} "
-                f"{format_pence(total)}{'' if shortlisted == 1 else ' together'}, within the budget of "
-                f"{format_pence(round_.budget_pence)}. There is money for every project on the ballot, so the vote "
-                "may decide nothing. Shortlist more projects, or lower the budget, before you open voting."
-            )
+            notes.append(n_(
+                "The shortlisted project costs %(total)s, within the budget of %(budget)s. "
+                "There is money for every project on the ballot, so the vote may decide nothing. "
+                "Shortlist more projects, or lower the budget, before you open voting.",
+                "The %(num)s shortlisted projects cost %(total)s together, within the budget of %(budget)s. "
+                "There is money for every project on the ballot, so the vote may decide nothing. "
+                "Shortlist more projects, or lower the budget, before you open voting.",
+                shortlisted, total=format_pence(total), budget=format_pence(round_.budget_pence),
+            ))
     if target == Phase.VOTING_CLOSED:
         half_keyed = db.session.scalar(
             select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_.id)
         ) or 0
         if half_keyed:
-            notes.append(
-                f"{half_keyed} paper {'ballot has' if half_keyed == 1 else 'ballots have'} been typed in once "
-                f"and {'is' if half_keyed == 1 else 'are'} waiting for a second member of staff. "
-                f"If you close voting now, {'it' if half_keyed == 1 else 'they'} will not be counted."
-            )
+            notes.append(n_(
+                "%(num)s paper ballot has been typed in once and is waiting for a second member of staff. "
+                "If you close voting now, it will not be counted.",
+                "%(num)s paper ballots have been typed in once and are waiting for a second member of staff. "
+                "If you close voting now, they will not be counted.",
+                half_keyed,
+            ))
     return notes
 
 

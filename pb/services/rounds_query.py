@@ -6,6 +6,7 @@ from sqlalchemy import select
 from pb.domain.errors import NotFound
 from pb.domain.phases import Phase
 from pb.extensions import db
+from pb.domain.words import _
 from pb.models import Round
 
 
@@ -23,7 +24,7 @@ def get_round(round_id: int) -> Round:
     """A round by its number, drafts included; NotFound otherwise."""
     round_ = db.session.get(Round, round_id)
     if round_ is None:
-        raise NotFound("There is no funding round with that number.")
+        raise NotFound(_("There is no funding round with that number."))
     return round_
 
 
@@ -31,5 +32,5 @@ def get_public_round(round_id: int) -> Round:
     """A round residents may see; drafts look like they do not exist."""
     round_ = db.session.get(Round, round_id)
     if round_ is None or round_.phase == Phase.DRAFT:
-        raise NotFound("There is no funding round with that number.")
+        raise NotFound(_("There is no funding round with that number."))
     return round_

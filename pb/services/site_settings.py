@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pb.domain.errors import NotAllowed, ValidationFailed
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import SiteSetting, User
 from pb.services import audit
@@ -14,7 +15,7 @@ from pb.services.transaction import transaction
 @dataclass(frozen=True)
 class Setting:
     key: str
-    label: str
+    label: str  # marked for the catalogs: shown as _(setting.label)
     default: str
     # Whole numbers from `low` to `high`; None for free text.
     low: int | None = None
@@ -25,12 +26,12 @@ class Setting:
 SETTINGS = {
     s.key: s
     for s in (
-        Setting("suspicious_postcode_threshold", "Self-declared registrations at one postcode before staff are told",
+        Setting("suspicious_postcode_threshold", N_("Self-declared registrations at one postcode before staff are told"),
                 "6", low=2, high=1000),
-        Setting("suspicious_burst_threshold", "Registrations within one hour before staff are told", "10",
+        Setting("suspicious_burst_threshold", N_("Registrations within one hour before staff are told"), "10",
                 low=2, high=10000),
         Setting("check_in_person_places",
-                "Where residents can have their details checked in person (one place and time per line)", ""),
+                N_("Where residents can have their details checked in person (one place and time per line)"), ""),
     )
 }
 
@@ -51,10 +52,11 @@ def check_value(key: str, value: str | None) -> str:
     text = (value or "").replace("\r\n", "\n").strip()
     if setting.low is not None:
         if not text.isdigit() or not setting.low <= int(text) <= setting.high:
-            raise ValidationFailed(f"Enter a whole number from {setting.low} to {setting.high}", field=key)
+            raise ValidationFailed(_("Enter a whole number from %(low)s to %(high)s", low=setting.low, high=setting.high),
+                                   field=key)
         return str(int(text))
     if len(text) > setting.max_length:
-        raise ValidationFailed(f"Keep this to {setting.max_length} characters or fewer", field=key)
+        raise ValidationFailed(_("Keep this to %(most)s characters or fewer", most=setting.max_length), field=key)
     return text
 
 
@@ -64,12 +66,12 @@ def update_settings(actor: User, values: dict[str, str | None]) -> list[str]:
     Returns the keys that changed (audited with their old and new values).
     """
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can change these settings.")
+        raise NotAllowed(_("Only an administrator can change these settings."))
     errors: dict[str, str] = {}
     clean: dict[str, str] = {}
     for key, value in values.items():
         if key not in SETTINGS:
-            raise ValidationFailed(f"Unknown setting {key!r}", field=key)
+            raise ValidationFailed(_("Unknown setting %(key)s", key=repr(key)), field=key)
         try:
             clean[key] = check_value(key, value)
         except ValidationFailed as exc:

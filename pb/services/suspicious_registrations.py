@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pb.domain import suspicion
 from pb.domain.errors import NotFound, ValidationFailed
+from pb.domain.words import N_, _, n_
 from pb.extensions import db
 from pb.models import EligibilityStatus, Role, SuspicionReview, User, Verification
 from pb.services import audit, resident_review
@@ -160,23 +161,25 @@ def summary_counts() -> SummaryCounts:
 # ---------------------------------------------------------------- staff actions
 
 
-GONE = ("That group is no longer on the list: its registrations may have been verified, refused or checked "
+GONE = N_("That group is no longer on the list: its registrations may have been verified, refused or checked "
         "already. Look at the list again.")
 
 
 def _open_group(kind: str, group_key: str, members_seen: str | None) -> suspicion.Group:
     """The group as it is now, read again with the current thresholds; refused if it grew since staff saw it."""
     if kind not in suspicion.KINDS:
-        raise NotFound(GONE)
+        raise NotFound(_(GONE))
     group = next((g for g in open_groups() if g.kind == kind and g.group_key == group_key), None)
     if group is None:
-        raise NotFound(GONE)
+        raise NotFound(_(GONE))
     if members_seen is not None:
         new = set(group.member_ids) - suspicion.parse_members(members_seen)
         if new:
-            raise ValidationFailed(
-                f"This group has {len(new)} new registration{'s' if len(new) != 1 else ''} since you opened the "
-                "page. Look at the group again before you act on it.")
+            raise ValidationFailed(n_(
+                "This group has %(num)s new registration since you opened the page. "
+                "Look at the group again before you act on it.",
+                "This group has %(num)s new registrations since you opened the page. "
+                "Look at the group again before you act on it.", len(new)))
     return group
 
 
@@ -185,7 +188,7 @@ def mark_checked(actor: User, kind: str, group_key: str, note: str | None = None
     """Staff looked at a group and found nothing wrong: it is hidden until someone new joins it."""
     note_c = " ".join((note or "").split())
     if len(note_c) > NOTE_MAX:
-        raise ValidationFailed(f"Keep the note to {NOTE_MAX:,} characters or fewer", field="note")
+        raise ValidationFailed(_("Keep the note to %(most)s characters or fewer", most=format(NOTE_MAX, ",")), field="note")
     try:
         return _record_check(actor, kind, group_key, note_c, members_seen)
     except IntegrityError:
@@ -214,8 +217,8 @@ def ask_to_verify(actor: User, kind: str, group_key: str, members_seen: str | No
         group = _open_group(kind, group_key, members_seen)
         asked = [m.id for m in group.members if m.self_declared and not m.refused]
         if not asked:
-            raise ValidationFailed("Everyone in this group is verified or refused already. "
-                                   "Mark the group as checked instead.")
+            raise ValidationFailed(_("Everyone in this group is verified or refused already. "
+                                     "Mark the group as checked instead."))
         for user_id in asked:
             request_verification(actor, user_id)
         audit.record(actor, "suspicion.verification_requested", kind=kind, group_key=group_key, residents=asked)
@@ -233,7 +236,7 @@ def refuse_group(actor: User, kind: str, group_key: str, reason: str | None,
         group = _open_group(kind, group_key, members_seen)
         refused = [m.id for m in group.members if m.counts]
         if not refused:
-            raise ValidationFailed("Nobody in this group can be refused: they are verified or refused already.")
+            raise ValidationFailed(_("Nobody in this group can be refused: they are verified or refused already."))
         for user_id in refused:
             resident_review.refuse(actor, user_id, reason)
         audit.record(actor, "suspicion.refused", kind=kind, group_key=group_key, residents=refused)

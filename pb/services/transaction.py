@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from pb.domain.errors import DatabaseBusy, NotFound
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import Round, User
 from pb.services.direct_sql import as_sqlalchemy_error
@@ -129,7 +130,7 @@ def _write_scope() -> Iterator[None]:
             yield
     except OperationalError as exc:
         if is_busy_error(exc):
-            raise DatabaseBusy("The system is busy. Please try again in a moment.") from exc
+            raise DatabaseBusy(_("The system is busy. Please try again in a moment.")) from exc
         raise
     finally:
         _write_lock_wanted.reset(token)
@@ -244,7 +245,7 @@ def lock_round(round_id: int, for_update: bool = True) -> Round:
         stmt = stmt.with_for_update(read=not for_update)
     round_ = db.session.scalar(stmt)
     if round_ is None:
-        raise NotFound("There is no funding round with that number.")
+        raise NotFound(_("There is no funding round with that number."))
     return round_
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
@@ -50,67 +51,67 @@ def error_target(service_field: str) -> str:
     return FORM_INPUTS.get(service_field, ("title",))[0]
 
 
-def _day(label: str = "Day") -> StringField:
-    return StringField(label, validators=[Length(max=4)])
+def _day(label=None) -> StringField:
+    return StringField(label or _l("Day"), validators=[Length(max=4)])
 
 
 class RoundForm(FlaskForm):
-    title = StringField("Title", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=20000)])
-    area_name = StringField("Area name", validators=[Length(max=200)])
-    budget = StringField("Budget in pounds", validators=[Length(max=40)])
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    area_name = StringField(_l("Area name"), validators=[Length(max=200)])
+    budget = StringField(_l("Budget in pounds"), validators=[Length(max=40)])
 
-    min_age = StringField("Minimum age", validators=[Length(max=10)])
+    min_age = StringField(_l("Minimum age"), validators=[Length(max=10)])
     age_reference_date_day = _day()
-    age_reference_date_month = _day("Month")
-    age_reference_date_year = _day("Year")
-    accepted_postcodes = TextAreaField("Accepted postcodes", validators=[Length(max=5000)])
-    review_postcodes = TextAreaField("Postcodes that staff check by hand", validators=[Length(max=5000)])
+    age_reference_date_month = _day(_l("Month"))
+    age_reference_date_year = _day(_l("Year"))
+    accepted_postcodes = TextAreaField(_l("Accepted postcodes"), validators=[Length(max=5000)])
+    review_postcodes = TextAreaField(_l("Postcodes that staff check by hand"), validators=[Length(max=5000)])
 
-    min_ranks = StringField("Fewest choices a voter must make", validators=[Length(max=10)])
-    max_ranks = StringField("Most choices a voter can make", validators=[Length(max=10)])
-    points_scheme = StringField("Points for each choice", validators=[Length(max=200)])
+    min_ranks = StringField(_l("Fewest choices a voter must make"), validators=[Length(max=10)])
+    max_ranks = StringField(_l("Most choices a voter can make"), validators=[Length(max=10)])
+    points_scheme = StringField(_l("Points for each choice"), validators=[Length(max=200)])
 
-    counting_rule = RadioField("Counting rule", choices=[SelectChoice(v, label) for v, label in COUNTING_RULES.items()], validate_choice=False)
+    counting_rule = RadioField(_l("Counting rule"), choices=[SelectChoice(v, _l(label)) for v, label in COUNTING_RULES.items()], validate_choice=False)
     completion = RadioField(
-        "Completion (Method of Equal Shares only)", choices=[SelectChoice(v, label) for v, label in COMPLETIONS.items()], validate_choice=False
+        _l("Completion (Method of Equal Shares only)"), choices=[SelectChoice(v, _l(label)) for v, label in COMPLETIONS.items()], validate_choice=False
     )
-    score_threshold = StringField("Score threshold (optional)", validators=[Length(max=10)])
+    score_threshold = StringField(_l("Score threshold (optional)"), validators=[Length(max=10)])
 
-    categories = TextAreaField("Categories", validators=[Length(max=5000)])
-    min_cost = StringField("Smallest project cost in pounds (optional)", validators=[Length(max=40)])
-    max_cost = StringField("Largest project cost in pounds (optional)", validators=[Length(max=40)])
-    paper_double_entry = BooleanField("Paper ballots must be typed in twice, by two members of staff")
+    categories = TextAreaField(_l("Categories"), validators=[Length(max=5000)])
+    min_cost = StringField(_l("Smallest project cost in pounds (optional)"), validators=[Length(max=40)])
+    max_cost = StringField(_l("Largest project cost in pounds (optional)"), validators=[Length(max=40)])
+    paper_double_entry = BooleanField(_l("Paper ballots must be typed in twice, by two members of staff"))
     who_may_vote = RadioField(
-        "Who may vote online",
-        choices=[SelectChoice("verified", "Verified residents only (recommended)"),
-                 SelectChoice("anyone", "Anyone eligible who registered, including self-declared registrations")],
+        _l("Who may vote online"),
+        choices=[SelectChoice("verified", _l("Verified residents only (recommended)")),
+                 SelectChoice("anyone", _l("Anyone eligible who registered, including self-declared registrations"))],
         default="verified",
         validate_choice=False,
     )
 
     ballot_order = RadioField(
-        "Order of the projects on the ballot",
-        choices=[SelectChoice(value, label) for value, label in BALLOT_ORDERS.items()],
+        _l("Order of the projects on the ballot"),
+        choices=[SelectChoice(value, _l(label)) for value, label in BALLOT_ORDERS.items()],
         default="random",
         validate_choice=False,
     )
 
     proposals_open_on_day = _day()
-    proposals_open_on_month = _day("Month")
-    proposals_open_on_year = _day("Year")
+    proposals_open_on_month = _day(_l("Month"))
+    proposals_open_on_year = _day(_l("Year"))
     proposals_close_on_day = _day()
-    proposals_close_on_month = _day("Month")
-    proposals_close_on_year = _day("Year")
+    proposals_close_on_month = _day(_l("Month"))
+    proposals_close_on_year = _day(_l("Year"))
     voting_open_on_day = _day()
-    voting_open_on_month = _day("Month")
-    voting_open_on_year = _day("Year")
+    voting_open_on_month = _day(_l("Month"))
+    voting_open_on_year = _day(_l("Year"))
     voting_close_on_day = _day()
-    voting_close_on_month = _day("Month")
-    voting_close_on_year = _day("Year")
+    voting_close_on_month = _day(_l("Month"))
+    voting_close_on_year = _day(_l("Year"))
     results_on_day = _day()
-    results_on_month = _day("Month")
-    results_on_year = _day("Year")
+    results_on_month = _day(_l("Month"))
+    results_on_year = _day(_l("Year"))
 
     version = HiddenField()
     form_token = HiddenField()
@@ -188,7 +189,7 @@ class RoundForm(FlaskForm):
             try:
                 values["budget_pence"] = parse_pounds(self.budget.data)
             except InvalidAmount:
-                errors["budget_pence"] = "Enter the budget as a number of pounds, for example £50,000"
+                errors["budget_pence"] = _("Enter the budget as a number of pounds, for example £50,000")
         for service_name, input_name in (("min_project_cost_pence", "min_cost"),
                                          ("max_project_cost_pence", "max_cost")):
             if not wanted(service_name):
@@ -200,13 +201,13 @@ class RoundForm(FlaskForm):
             try:
                 values[service_name] = parse_pounds(text)
             except InvalidAmount:
-                errors[service_name] = "Enter an amount in pounds, for example £500, or leave it empty"
+                errors[service_name] = _("Enter an amount in pounds, for example £500, or leave it empty")
 
         integers = {
-            "min_age": ("Enter a minimum age between 0 and 120, for example 50", True),
-            "min_ranks": ("Enter the fewest choices as a number, for example 1", True),
-            "max_ranks": ("Enter the most choices as a number, for example 3", True),
-            "score_threshold": ("Enter the score threshold as a whole number of points, or leave it empty", False),
+            "min_age": (_("Enter a minimum age between 0 and 120, for example 50"), True),
+            "min_ranks": (_("Enter the fewest choices as a number, for example 1"), True),
+            "max_ranks": (_("Enter the most choices as a number, for example 3"), True),
+            "score_threshold": (_("Enter the score threshold as a whole number of points, or leave it empty"), False),
         }
         for name, (message, required) in integers.items():
             if not wanted(name):
@@ -227,7 +228,7 @@ class RoundForm(FlaskForm):
             parts = [(getattr(self, f"{name}_{p}").data or "").strip() for p in ("day", "month", "year")]
             if not any(parts):
                 if required:
-                    errors[name] = "Enter the date on which age is worked out, for example 1 6 2026"
+                    errors[name] = _("Enter the date on which age is worked out, for example 1 6 2026")
                 else:
                     values[name] = None
                 continue
@@ -237,7 +238,7 @@ class RoundForm(FlaskForm):
                     raise ValueError
                 values[name] = date(year, month, day)
             except ValueError:
-                errors[name] = "Enter a real date as day, month and year, for example 1 6 2026"
+                errors[name] = _("Enter a real date as day, month and year, for example 1 6 2026")
         return values, errors
 
 
@@ -252,11 +253,11 @@ class ActionForm(FlaskForm):
 
 
 class StaffAccountForm(FlaskForm):
-    name = StringField("Full name", validators=[Length(max=120)], render_kw={"autocomplete": "off"})
+    name = StringField(_l("Full name"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
     email = EmailField(
-        "Email address", validators=[Length(max=254)], render_kw={"autocomplete": "off", "spellcheck": "false"}
+        _l("Email address"), validators=[Length(max=254)], render_kw={"autocomplete": "off", "spellcheck": "false"}
     )
     password = PasswordField(
-        "Password for their first sign-in", validators=[Length(max=128)], render_kw={"autocomplete": "new-password"}
+        _l("Password for their first sign-in"), validators=[Length(max=128)], render_kw={"autocomplete": "new-password"}
     )
-    admin = BooleanField("Administrator (can add and switch off staff accounts)")
+    admin = BooleanField(_l("Administrator (can add and switch off staff accounts)"))

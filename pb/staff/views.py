@@ -9,9 +9,10 @@ import secrets
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from pb.domain.phases import PHASE_MOVE_EFFECTS, Phase
+from pb.domain.phases import Phase, move_effect
 from pb.models.round import DEFAULT_CATEGORIES
 from pb.domain import round_settings
 from pb.domain.counting_rules import COMPLETIONS, COUNTING_RULES
@@ -19,6 +20,7 @@ from pb.services import suspicious_registrations, verification_letters
 from pb.services import audit, audit_log as audit_log_service, round_figures, rounds_query
 from pb.services import rounds as rounds_service
 from pb.services import staff_accounts
+from pb.domain.words import N_
 from pb.domain.errors import DomainError, LockedField, NotFound, PhaseError, StaleEdit, ValidationFailed
 from pb.services.paging import page_number, whole_number
 from pb.staff.forms import FORM_INPUTS, ActionForm, PhaseMoveForm, RoundForm, StaffAccountForm, error_target
@@ -77,17 +79,16 @@ def round_detail(round_id: int):
         next_phase=next_phase,
         next_problem=rounds_service.phase_move_problem(round_, next_phase) if next_phase else None,
         latest_count=figures.latest_count,
-        field_labels=round_settings.FIELD_LABELS,
-        counting_rules=COUNTING_RULES,
-        completions=COMPLETIONS,
+        **_form_labels(),
     )
 
 
 def _form_labels() -> dict:
+    """The settings' labels and the counting rules' names, in the page's language."""
     return {
-        "field_labels": round_settings.FIELD_LABELS,
-        "counting_rules": COUNTING_RULES,
-        "completions": COMPLETIONS,
+        "field_labels": round_settings.field_labels(),
+        "counting_rules": {rule: _(label) for rule, label in COUNTING_RULES.items()},
+        "completions": {completion: _(label) for completion, label in COMPLETIONS.items()},
     }
 
 
@@ -126,7 +127,8 @@ def new_round():
                 _add_errors(form, exc.errors or {"title": exc.message})
                 status = 400
             else:
-                flash(f"The round “{round_.title}” was created as a draft. Residents cannot see it yet.", "success")
+                flash(_("The round “%(title)s” was created as a draft. Residents cannot see it yet.", title=round_.title),
+                      "success")
                 return redirect(url_for("staff.round_detail", round_id=round_.id))
     else:
         status = 400
@@ -171,7 +173,7 @@ def edit_round(round_id: int):
                     _add_errors(form, exc.errors or {"title": exc.message})
                     status = 409 if isinstance(exc, LockedField) else 400
                 else:
-                    flash(f"Your changes to “{updated.title}” were saved.", "success")
+                    flash(_("Your changes to “%(title)s” were saved.", title=updated.title), "success")
                     return redirect(url_for("staff.round_detail", round_id=updated.id))
         else:
             status = 400
@@ -198,23 +200,24 @@ def phase_move(round_id: int, target: str):
                 status = 409
                 round_ = _round_or_404(round_id)
             else:
-                flash(f"“{moved.title}” is now in the phase “{target_phase.label}”.", "success")
+                flash(_("“%(title)s” is now in the phase “%(phase)s”.", title=moved.title, phase=target_phase.label),
+                      "success")
                 return redirect(url_for("staff.round_detail", round_id=moved.id))
         else:
             status = 400
-            error = "This form has expired. Please try again."
+            error = _("This form has expired. Please try again.")
     # What stands in the way of the move, shown instead of the button.
     problem = None
     current = round_.phase_enum
     if current.next != target_phase:
         if current.is_at_least(target_phase):
-            problem = f"This round is already in “{current.label}”."
+            problem = _("This round is already in “%(phase)s”.", phase=current.label)
         elif current.next is None:
-            problem = "The results are published. This round cannot move any further."
+            problem = _("The results are published. This round cannot move any further.")
         else:
-            problem = (
-                f"A round only moves forward one phase at a time. From “{current.label}” "
-                f"the next phase is “{current.next.label}”."
+            problem = _(
+                "A round only moves forward one phase at a time. From “%(phase)s” "
+                "the next phase is “%(next)s”.", phase=current.label, next=current.next.label
             )
     else:
         problem = rounds_service.phase_move_problem(round_, target_phase)
@@ -223,7 +226,7 @@ def phase_move(round_id: int, target: str):
         "staff/phase_move.html",
         round=round_,
         target=target_phase,
-        effect=PHASE_MOVE_EFFECTS.get(target_phase, ""),
+        effect=move_effect(target_phase),
         form=form,
         error=error,
         problem=problem if problem != error else None,
@@ -255,7 +258,7 @@ def audit_log():
         actions=audit_log_service.action_choices(audit.audit_actions()),
         selected_round=round_id if round_id.isdigit() else "",
         selected_action=action,
-        field_labels=round_settings.FIELD_LABELS,
+        field_labels=round_settings.field_labels(),
     )
 
 
@@ -285,7 +288,7 @@ def accounts():
                     field.errors = list(field.errors) + [message]
                 status = 400
             else:
-                flash(f"{user.name} can now sign in with {user.email}.", "success")
+                flash(_("%(name)s can now sign in with %(email)s.", name=user.name, email=user.email), "success")
                 return redirect(url_for("staff.accounts"))
         else:
             status = 400
@@ -294,7 +297,8 @@ def accounts():
 
 
 def _account_action(user_id: int, action, done: str):
-    """Switch a staff account off or on (administrators only), flash `done` (with {name}) and go back to the list."""
+    """Switch a staff account off or on (administrators only), flash `done` (a message with %(name)s, translated
+    here) and go back to the list."""
     _require_admin()
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -305,17 +309,17 @@ def _account_action(user_id: int, action, done: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(done.format(name=user.name), "success")
+        flash(_(done, name=user.name), "success")
     return redirect(url_for("staff.accounts"))
 
 
 @bp.route("/accounts/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_account(user_id: int):
     return _account_action(user_id, staff_accounts.deactivate_staff,
-                           "{name}'s account is switched off and they have been signed out.")
+                           N_("%(name)s's account is switched off and they have been signed out."))
 
 
 @bp.route("/accounts/<int:user_id>/reactivate", methods=["POST"])
 def reactivate_account(user_id: int):
     return _account_action(user_id, staff_accounts.reactivate_staff,
-                           "{name}'s account is switched on again. They can sign in with their password.")
+                           N_("%(name)s's account is switched on again. They can sign in with their password."))
