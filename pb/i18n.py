@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from babel import Locale
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
-from flask_login import current_user
 
 from pb.domain import words
 
@@ -83,7 +82,10 @@ def select_locale() -> str:
     chosen = _chosen_code(known)
     if chosen:
         return chosen
-    account = getattr(current_user, "language", None) if current_user and current_user.is_authenticated else None
+    # The account's language, if this request has loaded the account already: choosing a language
+    # never reads the database (casting a ballot deliberately does not load the voter's account).
+    user = g.get("_login_user")
+    account = getattr(user, "language", None) if user is not None and user.is_authenticated else None
     if account in known:
         return account
     # A malformed header gives no match rather than an error.

@@ -5,24 +5,26 @@ from typing import Any
 
 from pb.tally import COMPLETIONS as TALLY_COMPLETIONS
 from pb.tally import RULES as TALLY_RULES
+from pb.domain.words import N_, _
 
+# The words below are messages, translated where they are shown (`_(RULE_LABELS[rule])`).
 # Rule name -> the choice staff see on the round form.
-COUNTING_RULES = {"greedy": "Greedy (highest scores first)", "equal-shares": "Method of Equal Shares"}
+COUNTING_RULES = {"greedy": N_("Greedy (highest scores first)"), "equal-shares": N_("Method of Equal Shares")}
 # Equal shares' completion -> the choice staff see on the round form.
 COMPLETIONS = {
-    "add1u": "Add £1 at a time, then fill what is left by score (recommended)",
-    "add1": "Add £1 at a time, no fill",
-    "none": "No completion",
+    "add1u": N_("Add £1 at a time, then fill what is left by score (recommended)"),
+    "add1": N_("Add £1 at a time, no fill"),
+    "none": N_("No completion"),
 }
 # The same names as the results pages and the open data describe a count made with them.
 RULE_LABELS = {
-    "greedy": "Most votes first (greedy)",
-    "equal-shares": "Method of Equal Shares",
+    "greedy": N_("Most votes first (greedy)"),
+    "equal-shares": N_("Method of Equal Shares"),
 }
 COMPLETION_LABELS = {
-    "none": "no completion",
-    "add1": "shares raised £1 at a time",
-    "add1u": "shares raised £1 at a time, then money left over given by score",
+    "none": N_("no completion"),
+    "add1": N_("shares raised £1 at a time"),
+    "add1u": N_("shares raised £1 at a time, then money left over given by score"),
 }
 # add1 raises each voter's share by £1 at a time; pb counts in pence.
 ADD1_UNIT_PENCE = 100
@@ -38,9 +40,13 @@ def rule_label(rule: str, params: dict[str, Any] | None = None) -> str:
     params = params or {}
     if rule == "greedy":
         threshold = params.get("threshold") or 0
-        return RULE_LABELS["greedy"] + (f", minimum score {threshold}" if threshold else "")
+        if threshold:
+            return _("%(rule)s, minimum score %(threshold)s", rule=_(RULE_LABELS["greedy"]), threshold=threshold)
+        return _(RULE_LABELS["greedy"])
     completion = params.get("completion", "add1u")
-    return f"{RULE_LABELS['equal-shares']} ({COMPLETION_LABELS.get(completion, completion)})"
+    how = _(COMPLETION_LABELS[completion]) if completion in COMPLETION_LABELS else completion
+    # TRANSLATORS: a counting rule and how it completes: "Method of Equal Shares (shares raised £1 at a time)".
+    return _("%(rule)s (%(completion)s)", rule=_(RULE_LABELS["equal-shares"]), completion=how)
 
 
 def rule_options(counting_rule: str, completion: str | None, score_threshold: int | None,

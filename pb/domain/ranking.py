@@ -6,7 +6,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pb.domain.errors import InvalidRanking
-from pb.domain.words import ordinal, plural
+from pb.domain.words import N_, _, choice, n_, ordinal, your_choice
+
+# A place as a number ("1st", "22nd") in the current language, for the sentences that the rank phrases
+# of pb.domain.words do not cover ("as your 1st and your 3rd choice", "the 2nd highest score"). English
+# chooses the ending by the number's last digits; each language writes its own form of each of the four
+# (Turkish and Polish "%(number)s.").
+# TRANSLATORS: a place as a number: 1st, 21st; write it as your language writes a place in a list.
+_PLACE = {"st": N_("%(number)sst"), "nd": N_("%(number)snd"), "rd": N_("%(number)srd"), "th": N_("%(number)sth")}
+
+
+def place(n: int) -> str:
+    """ "1st", "2nd", "11th" in the current language."""
+    return _(_PLACE[ordinal(n)[len(str(n)):]], number=n)
+
 
 # The most rank fields a form may carry; anything beyond is refused as tampering.
 MAX_RANK_FIELDS = 50
@@ -54,7 +67,7 @@ def read_ranking(form: Mapping[str, str]) -> RankingInput:
         n = int(match.group(1))
         if not 1 <= n <= MAX_RANK_FIELDS:
             raise InvalidRanking(
-                "That ballot has more choices than any round allows. Go back to the ballot and choose again.",
+                _("That ballot has more choices than any round allows. Go back to the ballot and choose again."),
                 field="rank1",
             )
         numbered.append((n, key, (form.get(key) or "").strip()))
@@ -67,10 +80,7 @@ def read_ranking(form: Mapping[str, str]) -> RankingInput:
         if not value:
             continue
         if not _PROJECT_NUMBER.fullmatch(value):
-            raise InvalidRanking(
-                f"Your {ordinal(n)} choice is not one of the projects on this ballot. Choose a project from the list.",
-                field=key,
-            )
+            raise InvalidRanking(_VoterWords.not_a_project(n), field=key)
         ranking.append(int(value))
         fields.append(key)
     return RankingInput(ranking=ranking, fields=fields, values=values)
@@ -89,28 +99,31 @@ class _VoterWords:
 
     @staticmethod
     def not_a_project(n: int) -> str:
-        return f"Your {ordinal(n)} choice is not one of the projects on this ballot. Choose a project from the list."
+        return _("%(choice)s is not one of the projects on this ballot. Choose a project from the list.",
+                 choice=your_choice(n, start=True))
 
     @staticmethod
     def too_many(max_ranks: int, chosen: int) -> str:
-        return (f"You can choose up to {plural(max_ranks, 'project')}. "
-                f"You chose {chosen}: remove {plural(chosen - max_ranks, 'choice')}.")
+        return " ".join((n_("You can choose up to %(num)s project.", "You can choose up to %(num)s projects.", max_ranks),
+                         n_("You chose %(chosen)s: remove %(num)s choice.", "You chose %(chosen)s: remove %(num)s choices.",
+                            chosen - max_ranks, chosen=chosen)))
 
     @staticmethod
     def none(min_ranks: int) -> str:
         if min_ranks > 1:
-            return f"Choose at least {min_ranks} projects, starting with your 1st choice."
-        return "Choose your 1st choice: pick a project from the list."
+            return n_("Choose at least %(num)s project, starting with your 1st choice.",
+                      "Choose at least %(num)s projects, starting with your 1st choice.", min_ranks)
+        return _("Choose your 1st choice: pick a project from the list.")
 
     @staticmethod
     def too_few(min_ranks: int, chosen: int) -> str:
-        return (f"Choose at least {plural(min_ranks, 'project')}. "
-                f"You chose {chosen}: add your {ordinal(chosen + 1)} choice.")
+        return " ".join((n_("Choose at least %(num)s project.", "Choose at least %(num)s projects.", min_ranks),
+                         _("You chose %(chosen)s: add %(choice)s.", chosen=chosen, choice=your_choice(chosen + 1))))
 
     @staticmethod
     def twice(title: str, first: int, second: int) -> str:
-        return (f"You chose “{title}” as your {ordinal(first)} and your {ordinal(second)} choice. "
-                "Choose each project only once.")
+        return _("You chose “%(title)s” as your %(first)s and your %(second)s choice. Choose each project only once.",
+                 title=title, first=place(first), second=place(second))
 
 
 class _StaffWords:
@@ -118,27 +131,35 @@ class _StaffWords:
 
     @staticmethod
     def not_a_project(n: int) -> str:
-        return (f"The {ordinal(n)} choice entered is not one of the projects on this ballot. "
-                "Check the paper and choose the project it shows.")
+        # TRANSLATORS: to staff keying a paper ballot.
+        return _("The %(choice)s entered is not one of the projects on this ballot. "
+                 "Check the paper and choose the project it shows.", choice=choice(n))
 
     @staticmethod
     def too_many(max_ranks: int, chosen: int) -> str:
-        return (f"This ballot can have up to {plural(max_ranks, 'choice')}, and {chosen} are entered. "
-                "Check the paper.")
+        return " ".join((n_("This ballot can have up to %(num)s choice, and %(chosen)s are entered.",
+                            "This ballot can have up to %(num)s choices, and %(chosen)s are entered.",
+                            max_ranks, chosen=chosen),
+                         _("Check the paper.")))
 
     @staticmethod
     def none(min_ranks: int) -> str:
-        return "Enter the 1st choice shown on the paper." if min_ranks <= 1 else (
-            f"This ballot needs at least {min_ranks} choices. Enter them as the paper shows, starting with the 1st.")
+        return _("Enter the 1st choice shown on the paper.") if min_ranks <= 1 else n_(
+            "This ballot needs at least %(num)s choice. Enter them as the paper shows, starting with the 1st.",
+            "This ballot needs at least %(num)s choices. Enter them as the paper shows, starting with the 1st.",
+            min_ranks)
 
     @staticmethod
     def too_few(min_ranks: int, chosen: int) -> str:
-        return (f"This ballot needs at least {plural(min_ranks, 'choice')}, and {chosen} "
-                f"{'is' if chosen == 1 else 'are'} entered. Enter the {ordinal(chosen + 1)} choice from the paper.")
+        return " ".join((n_("This ballot needs at least %(choices)s, and %(num)s is entered.",
+                            "This ballot needs at least %(choices)s, and %(num)s are entered.", chosen,
+                            choices=n_("%(num)s choice", "%(num)s choices", min_ranks)),
+                         _("Enter the %(choice)s from the paper.", choice=choice(chosen + 1))))
 
     @staticmethod
     def twice(title: str, first: int, second: int) -> str:
-        return f"This ballot has “{title}” as both {ordinal(first)} and {ordinal(second)} choice. Check the paper."
+        return _("This ballot has “%(title)s” as both %(first)s and %(second)s choice. Check the paper.",
+                 title=title, first=place(first), second=place(second))
 
 
 def check_ranking_rules(ranking: Sequence, *, min_ranks: int, max_ranks: int, titles: Mapping[int, str],
@@ -154,7 +175,7 @@ def check_ranking_rules(ranking: Sequence, *, min_ranks: int, max_ranks: int, ti
     words = _StaffWords if for_staff else _VoterWords
     field = fields.field_for if fields is not None else (lambda i: f"rank{i + 1}")
     if isinstance(ranking, (str, bytes)) or not isinstance(ranking, Iterable):
-        raise InvalidRanking("Choose projects from the list.", field="rank1")
+        raise InvalidRanking(_("Choose projects from the list."), field="rank1")
     ranking = list(ranking)
     for i, project_id in enumerate(ranking):
         if isinstance(project_id, bool) or not isinstance(project_id, int):
@@ -207,16 +228,17 @@ def _step_problem(value: str, n: int, chosen: Sequence[int], titles: Mapping[int
         return _VoterWords.not_a_project(n)
     if int(value) in chosen:
         first = list(chosen).index(int(value)) + 1
-        return (f"“{titles[int(value)]}” is already your {ordinal(first)} choice. "
-                f"Choose a different project for your {ordinal(n)} choice.")
+        return " ".join((_("“%(title)s” is already %(choice)s.", title=titles[int(value)], choice=your_choice(first)),
+                         _("Choose a different project for %(choice)s.", choice=your_choice(n))))
     return None
 
 
 def not_picked_message(n: int, optional: bool) -> str:
     """The error for a ballot page sent without choosing."""
     if optional:
-        return f"Choose a project for your {ordinal(n)} choice, or choose “No {ordinal(n)} choice”."
-    return f"Choose your {ordinal(n)} choice: pick one of the projects."
+        return _("Choose a project for %(choice)s, or choose “%(no_choice)s”.",
+                 choice=your_choice(n), no_choice=_("No %(choice)s", choice=choice(n)))
+    return _("Choose %(choice)s: pick one of the projects.", choice=your_choice(n))
 
 
 def _leading_choices(values: Mapping[str, str], steps: int, titles: Mapping[int, str]) -> list[int]:

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Sequence
 
 from pb.domain.errors import ValidationFailed
+from pb.domain.words import _
 
 CANONICAL_VERSION = "pb-ballot-v2"
 LEGACY_VERSION = "pb-ballot-v1"
@@ -108,7 +109,7 @@ def normalise_receipt(code: str | None) -> str:
     """
     cleaned = re.sub(r"[\s\-_.]", "", code or "")
     if not cleaned:
-        raise ValidationFailed("Enter your receipt code.", field="code")
+        raise ValidationFailed(_("Enter your receipt code."), field="code")
     if COMMITMENT_PATTERN.match(cleaned.lower()) and len(cleaned) == 64:
         return cleaned.lower()
     upper = cleaned.upper()
@@ -116,12 +117,12 @@ def normalise_receipt(code: str | None) -> str:
         return format_receipt(upper)
     if any(c in _LOOK_ALIKES for c in upper) and len(upper) == RECEIPT_LENGTH:
         raise ValidationFailed(
-            "Receipt codes never use the numbers 0 or 1 or the letters I, L or O. "
-            "Please check each character against your receipt.",
+            _("Receipt codes never use the numbers 0 or 1 or the letters I, L or O. "
+              "Please check each character against your receipt."),
             field="code",
         )
     raise ValidationFailed(
-        "Enter the receipt code exactly as it is printed: 11 letters and numbers in three groups, "
-        "like K7QM-4TZP-9CX.",
+        _("Enter the receipt code exactly as it is printed: 11 letters and numbers in three groups, "
+          "like K7QM-4TZP-9CX."),
         field="code",
     )

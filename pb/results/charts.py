@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _, ngettext
 from markupsafe import Markup
 
 FUNDED_FILL = "#00703c"  # green, 5.9:1 on white
@@ -33,7 +34,7 @@ def _truncate(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def score_bar_chart(bars: list[Bar], *, title: str, unit: str = "points") -> Markup:
+def score_bar_chart(bars: list[Bar], *, title: str) -> Markup:
     """A horizontal bar chart, one bar per project, in the order given.
 
     Built from constant Markup templates whose `.format` escapes every value (project titles
@@ -43,23 +44,28 @@ def score_bar_chart(bars: list[Bar], *, title: str, unit: str = "points") -> Mar
     biggest = max((b.value for b in bars), default=0) or 1
     span = WIDTH - LEFT - LABEL_ROOM
     funded_count = sum(1 for b in bars if b.funded)
-    label = (f"{title}. {len(bars)} projects; {funded_count} funded. "
-             "The same numbers are in the table below the chart.")
+    label = " ".join((ngettext("%(title)s. %(num)s project; %(funded)s funded.",
+                               "%(title)s. %(num)s projects; %(funded)s funded.", len(bars),
+                               title=title, funded=funded_count),
+                      _("The same numbers are in the table below the chart.")))
     svg = Markup(
         '<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'xmlns="http://www.w3.org/2000/svg" font-family="Arial, Helvetica, sans-serif"><title>{title}</title>'
     ).format(label=label, w=WIDTH, h=height, title=title)
     svg += Markup(
         '<rect x="{x}" y="6" width="18" height="18" fill="{funded}"/>'
-        '<text x="{x1}" y="21" font-size="17" fill="{ink}">Funded</text>'
+        '<text x="{x1}" y="21" font-size="17" fill="{ink}">{funded_word}</text>'
         '<rect x="{x2}" y="6" width="18" height="18" fill="{other}"/>'
-        '<text x="{x3}" y="21" font-size="17" fill="{ink}">Not funded</text>'
+        '<text x="{x3}" y="21" font-size="17" fill="{ink}">{not_funded_word}</text>'
     ).format(x=LEFT, x1=LEFT + 26, x2=LEFT + 120, x3=LEFT + 146, funded=FUNDED_FILL, other=NOT_FUNDED_FILL,
-             ink=TEXT_FILL)
+             ink=TEXT_FILL, funded_word=_("Funded"), not_funded_word=_("Not funded"))
     for i, bar in enumerate(bars):
         y = TOP + i * ROW_HEIGHT
         width = max(2, round(span * bar.value / biggest)) if bar.value else 0
-        words = f"{bar.value:,} {unit}" + (" – funded" if bar.funded else "")
+        if bar.funded:
+            words = ngettext("%(count)s point – funded", "%(count)s points – funded", bar.value, count=format(bar.value, ","))
+        else:
+            words = ngettext("%(count)s point", "%(count)s points", bar.value, count=format(bar.value, ","))
         svg += Markup('<text x="{x}" y="{y}" font-size="17" font-weight="bold" fill="{ink}">{text}</text>').format(
             x=LEFT, y=y + 16, ink=TEXT_FILL, text=_truncate(bar.label))
         if width:

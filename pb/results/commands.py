@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from pb.domain.words import _  # English outside a request, as the CLI is
 from pb.extensions import db
 from pb.models import Round
 from pb.services.verify import verify_round
@@ -24,14 +25,18 @@ def verify_command(round_id: int) -> None:
     """
     round_ = db.session.get(Round, round_id)
     if round_ is None:
-        click.echo(f"Error: there is no round {round_id}.", err=True)
+        click.echo(_("Error: there is no round %(id)s.", id=round_id), err=True)
         sys.exit(2)
-    click.echo(f"Verifying round {round_.id}: {round_.title} ({round_.phase_enum.label})")
+    click.echo(_("Verifying round %(id)s: %(title)s (%(phase)s)", id=round_.id, title=round_.title,
+                 phase=round_.phase_enum.label))
     checks = verify_round(round_)
     for check in checks:
-        click.echo(f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        # TRANSLATORS: the flask pb verify command's mark for a check that passed or failed (4 characters or fewer).
+        mark = _("OK") if check.ok else _("FAIL")
+        click.echo(f"{mark:<4}  {check.name}: {check.detail}")
     failed = [c for c in checks if not c.ok]
     if failed:
-        click.echo(f"Verification FAILED: {len(failed)} of {len(checks)} checks did not match.", err=True)
+        click.echo(_("Verification FAILED: %(failed)s of %(total)s checks did not match.",
+                     failed=len(failed), total=len(checks)), err=True)
         sys.exit(1)
-    click.echo(f"Verified: all {len(checks)} checks match.")
+    click.echo(_("Verified: all %(total)s checks match.", total=len(checks)))

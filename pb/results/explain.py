@@ -8,8 +8,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import force_locale
+
 from pb.domain.count_words import funding_reason, rule_summary, step_lines
 from pb.domain.counting_rules import rule_label
+from pb.domain.ranking import place
 from pb.domain.spreadsheet import safe_cell
 from pb.models import CountResult, Proposal, Round
 from pb.services.verification import ballots_by_verification
@@ -26,6 +29,11 @@ class ProjectResult:
     order: int | None  # funding order (1 = funded first), None when not funded
     reason: str
     first_preferences: int = 0
+
+    @property
+    def order_place(self) -> str:
+        """The funding order as a place in the page's language ("2nd"); empty when not funded."""
+        return place(self.order) if self.order else ""
 
 
 @dataclass
@@ -92,9 +100,11 @@ def results_csv(round_: Round, result: CountResult) -> str:
     """One row per shortlisted project: id, title, cost, score, first preferences, funded, order, reason.
 
     The text columns (title, reason) go through `safe_cell`, so a title a spreadsheet would take for a
-    formula starts with ``'``; the number columns are written as numbers.
+    formula starts with ``'``; the number columns are written as numbers. The file is in English
+    whatever the page's language: open data keeps one form.
     """
-    explanation = explain(round_, result)
+    with force_locale("en"):
+        explanation = explain(round_, result)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["project_id", "title", "cost_pounds", "score", "first_preferences", "funded",
@@ -109,6 +119,8 @@ def results_csv(round_: Round, result: CountResult) -> str:
 def steps_json(round_: Round, result: CountResult) -> str:
     """The count as JSON: rule, parameters, funded ids, scores, and the engine's steps (money in pence)."""
     titles = {str(p.id): p.title for p in shortlisted_proposals(round_)}
+    with force_locale("en"):  # open data keeps one form, in English, whatever the page's language
+        explanation = step_lines(result.steps, titles)
     data = {
         "round": {"id": round_.id, "title": round_.title, "budget_pence": int(round_.budget_pence)},
         "rule": result.rule,
@@ -123,6 +135,6 @@ def steps_json(round_: Round, result: CountResult) -> str:
         "scores": result.scores,
         "projects": titles,
         "steps": result.steps,
-        "explanation": step_lines(result.steps, titles),
+        "explanation": explanation,
     }
     return json.dumps(data, indent=2, ensure_ascii=False)

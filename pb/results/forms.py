@@ -1,6 +1,7 @@
 """Forms for the results area."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -14,7 +15,7 @@ class ReceiptForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField("Your receipt code",
+    code = StringField(_l("Your receipt code"),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
 
 

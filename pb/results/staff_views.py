@@ -6,6 +6,7 @@ staff included, sees counts: the page refuses with 403 and says why.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from pb.domain.phases import Phase
@@ -35,8 +36,10 @@ def count(round_id: int):
         except DomainError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"The votes were counted: {len(result.funded)} projects funded from "
-                  f"{result.ballot_count:,} ballots.", "success")
+            flash(ngettext("The votes were counted: %(num)s project funded from %(ballots)s.",
+                           "The votes were counted: %(num)s projects funded from %(ballots)s.", len(result.funded),
+                           ballots=ngettext("%(count)s ballot", "%(count)s ballots", result.ballot_count,
+                                            count=format(result.ballot_count, ","))), "success")
         return redirect(url_for("results_staff.count", round_id=round_id))
 
     result = counts.published_count(round_) or counts.latest_count(round_)
@@ -46,7 +49,7 @@ def count(round_id: int):
         explanation = explain.explain(round_, result)
         chart = score_bar_chart(
             [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
-            title=f"Scores of the projects in {round_.title}",
+            title=_("Scores of the projects in %(title)s", title=round_.title),
         )
         try:
             comparison = counting.compare_rules(round_, result)

@@ -11,6 +11,7 @@ Nothing here shows anything before a round's results are published: a draft roun
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request
+from flask_babel import gettext as _
 
 from pb.domain.phases import Phase
 from pb.models import Round
@@ -62,7 +63,7 @@ def _page_context(round_: Round, result, *, with_chart: bool = False) -> dict:
     if with_chart:  # only the open data page draws the scores chart
         context["chart"] = score_bar_chart(
             [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
-            title=f"Scores of the projects in {round_.title}",
+            title=_("Scores of the projects in %(title)s", title=round_.title),
         )
     return context
 

@@ -44,11 +44,11 @@ from pb.services.proposals import shortlisted_proposals
 from pb.services.transaction import lock_round
 from pb.services.verification import not_verified_message
 from pb.services.voting_codes import mark_code_used
+from pb.domain.words import N_, _
 
-ALREADY_VOTED = "You have already voted in this round. Each person can vote once."
-ALREADY_VOTED_ON_PAPER = (
-    "A paper ballot for you in this round is being entered by staff. Each person can vote once."
-)
+# Messages: translated where they are shown (`_(ALREADY_VOTED)`).
+ALREADY_VOTED = N_("You have already voted in this round. Each person can vote once.")
+ALREADY_VOTED_ON_PAPER = N_("A paper ballot for you in this round is being entered by staff. Each person can vote once.")
 
 
 # ---------------------------------------------------------------- checking a ranking
@@ -145,8 +145,8 @@ def checked_round(round_id: int) -> Round:
 
 def closed_message(round_: Round) -> str:
     if round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
-        return "Voting in this round has closed, so no more votes can be cast."
-    return "Voting in this round has not opened yet."
+        return _("Voting in this round has closed, so no more votes can be cast.")
+    return _("Voting in this round has not opened yet.")
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def cast_ballot(round: Round | int, voter: User | SignedInVoter, ranking: Sequen
                               receipt_code if attempt == 0 and receipt_code else new_receipt_code())
         except IntegrityError as exc:
             if _is_voter_roll_duplicate(exc):
-                raise AlreadyVoted(ALREADY_VOTED) from None
+                raise AlreadyVoted(_(ALREADY_VOTED)) from None
             if not _is_receipt_taken(exc) or attempt == RECEIPT_TRIES - 1:
                 raise
     raise AssertionError("unreachable")
@@ -211,7 +211,7 @@ def _cast_once(round_id: int, voter_id: int, token: str | None, ranking: Sequenc
     with store.begin(with_session=with_session) as handle:
         state = store.state(handle, round_id, voter_id, signed_in=token is not None)
         if token is not None and not state.voter.has_session_token(token):
-            raise NotSignedIn("Please sign in again to vote.")
+            raise NotSignedIn(_("Please sign in again to vote."))
         round_ = state.round
         if round_.phase != Phase.VOTING_OPEN:
             raise VotingClosed(closed_message(round_))
@@ -219,9 +219,9 @@ def _cast_once(round_id: int, voter_id: int, token: str | None, ranking: Sequenc
         if reason:
             raise NotEligible(reason)
         if state.voted:
-            raise AlreadyVoted(ALREADY_VOTED)
+            raise AlreadyVoted(_(ALREADY_VOTED))
         if channel == Channel.ONLINE and state.paper_waiting:
-            raise AlreadyVoted(ALREADY_VOTED_ON_PAPER)
+            raise AlreadyVoted(_(ALREADY_VOTED_ON_PAPER))
         known = dict(resident_way=state.voter.verification, paper=channel == Channel.PAPER,
                      used_voting_code=voting_code is not None)
         if verification_rules.must_verify_first(

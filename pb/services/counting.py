@@ -12,6 +12,7 @@ from typing import Any
 
 from pb.domain.counting_rules import TIE_BREAK, rule_label, rule_options
 from pb.domain.errors import CountingError, PhaseError
+from pb.domain.words import _
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import CountResult, Proposal, Round, User
@@ -31,7 +32,7 @@ def run_count(election: Election, rule: str, options: dict[str, Any], satisfacti
     try:
         return count(election, rule, satisfaction=satisfaction, tie_break=tie_break, **options)
     except TallyError as exc:
-        raise CountingError(f"The ballots could not be counted: {exc}.") from exc
+        raise CountingError(_("The ballots could not be counted: %(problem)s.", problem=exc)) from exc
 
 
 def _run(round_: Round, proposals: list[Proposal], rankings: list[list[str]], rule: str | None = None):
@@ -47,9 +48,9 @@ def count_round(round_: Round, actor: User | None) -> CountResult:
         # so a count cannot race the publication (which takes the row FOR UPDATE).
         round_ = lock_round(round_.id, for_update=False)
         if round_.phase == Phase.RESULTS_PUBLISHED:
-            raise PhaseError("The results of this round are published, so its count is final and cannot be run again.")
+            raise PhaseError(_("The results of this round are published, so its count is final and cannot be run again."))
         if round_.phase != Phase.VOTING_CLOSED:
-            raise PhaseError("Votes can only be counted after voting has closed. Nobody can see counts while voting is open.")
+            raise PhaseError(_("Votes can only be counted after voting has closed. Nobody can see counts while voting is open."))
         proposals = shortlisted_proposals(round_)
         ballots = round_ballots(round_)
         data = ballots_csv(round_, ballots)
@@ -90,9 +91,14 @@ def count_round(round_: Round, actor: User | None) -> CountResult:
 @dataclass
 class RuleRun:
     rule: str
-    label: str
+    params: dict
     funded: list[int]
     cost: int
+
+    @property
+    def label(self) -> str:
+        """The rule in words, in the page's language (worked out when shown: a comparison is kept for every page)."""
+        return rule_label(self.rule, self.params)
 
 
 @dataclass
@@ -113,7 +119,7 @@ def compare_rules(round_: Round, result: CountResult | None = None) -> Compariso
     With the round's `result`, the comparison is kept with that count and worked out once.
     """
     if not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
-        raise PhaseError("Counts can only be seen after voting has closed.")
+        raise PhaseError(_("Counts can only be seen after voting has closed."))
     proposals = shortlisted_proposals(round_)
     if result is not None:
         return count_cache.get("comparison", result, (round_.version, shortlist_key(proposals)),
@@ -127,7 +133,7 @@ def _compare_rules(round_: Round, proposals: list[Proposal]) -> Comparison:
     runs = []
     for rule in (round_.counting_rule, other_rule):
         outcome, options = _run(round_, proposals, rankings, rule)
-        runs.append(RuleRun(outcome.rule, rule_label(outcome.rule, {**options, **outcome.params}),
+        runs.append(RuleRun(outcome.rule, {**options, **outcome.params},
                             [int(p) for p in outcome.funded], int(outcome.cost)))
     a, b = runs
     return Comparison(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from pb.domain.counting_rules import TIE_BREAK
 from pb.domain.errors import CountingError
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import Ballot, CountResult, Proposal, Round
 from pb.tally import Election, Project, RankPoints, Satisfaction, TallyError, satisfaction_from_json
@@ -29,9 +30,9 @@ def build_election(*, budget: int, min_ranks: int, max_ranks: int,
     The points per rank are not part of it: they are the satisfaction, named in the count itself.
     """
     if not projects:
-        raise CountingError("This round has no shortlisted projects to count.")
+        raise CountingError(_("This round has no shortlisted projects to count."))
     if not rankings:
-        raise CountingError("No ballots were cast in this round, so there is nothing to count.")
+        raise CountingError(_("No ballots were cast in this round, so there is nothing to count."))
     try:
         return Election(
             projects=[Project(str(pid), int(cost), title) for pid, cost, title in projects],
@@ -43,7 +44,7 @@ def build_election(*, budget: int, min_ranks: int, max_ranks: int,
             allow_over_budget=True,
         )
     except TallyError as exc:
-        raise CountingError(f"The ballots could not be counted: {exc}.") from exc
+        raise CountingError(_("The ballots could not be counted: %(problem)s.", problem=exc)) from exc
 
 
 def round_election(round_: Round, proposals: Sequence[Proposal], rankings: list[list[str]], scale: int = 1) -> Election:
@@ -65,5 +66,5 @@ def recorded_meaning(result: CountResult, round_: Round) -> tuple[Satisfaction, 
         else:
             satisfaction = RankPoints(tuple(params.get("points") or round_.points))
     except TallyError as exc:
-        raise CountingError(f"The count's recorded points cannot be read: {exc}.") from exc
+        raise CountingError(_("The count's recorded points cannot be read: %(problem)s.", problem=exc)) from exc
     return satisfaction, params.get("tie_break", TIE_BREAK)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pb.domain.errors import CountingError
+from pb.domain.words import _
 from pb.domain.spreadsheet import safe_cell
 from pb.extensions import db
 from pb.models import Ballot, CountResult, Round
@@ -74,7 +75,7 @@ def parse_ballots_csv(data: bytes) -> list[BallotRow]:
         return [BallotRow(row[0], row[1], row[2], [p for p in row[3:] if p]) for row in reader if row]
     if header and header[:2] == ["receipt", "nonce"]:
         return [BallotRow(row[0], row[0], row[1], [p for p in row[2:] if p]) for row in reader if row]
-    raise CountingError("The ballots file does not start with the receipt, commitment and nonce columns.")
+    raise CountingError(_("The ballots file does not start with the receipt, commitment and nonce columns."))
 
 
 def sha256_hex(data: bytes) -> str:

@@ -21,6 +21,7 @@ from pb.services.ballots import cast_ballot, checked_round, has_voted, validate_
 from pb.services.eligibility import why_cannot_take_part
 from pb.services.residents_query import get_resident
 from pb.services.transaction import lock_round, transaction
+from pb.domain.words import _
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class PaperResult:
 
 def _staff(actor: User) -> None:
     if actor is None or not actor.is_staff:
-        raise NotAllowed("Only staff can enter paper ballots.")
+        raise NotAllowed(_("Only staff can enter paper ballots."))
 
 
 def pending_paper_entry(round_id: int, user_id: int) -> PaperEntry | None:
@@ -61,7 +62,7 @@ def enter_paper_ballot(round_id: int, resident_id: int, ranking: Sequence[int], 
             entry = pending_paper_entry(round_id, resident.id) if round_.paper_double_entry else None
             if entry is None and not identity_checked:
                 raise InvalidRanking(
-                    "Tick the box to confirm you have checked this person's identity.", field="identity_checked"
+                    _("Tick the box to confirm you have checked this person's identity."), field="identity_checked"
                 )
             if not round_.paper_double_entry:
                 receipt = cast_ballot(round_, resident, ranking, Channel.PAPER, entered_by=actor, fields=fields)
@@ -80,15 +81,15 @@ def enter_paper_ballot(round_id: int, resident_id: int, ranking: Sequence[int], 
                 return PaperResult(receipt=None, waiting_for_second=True)
             if entry.entered_by_id == actor.id:
                 raise NotAllowed(
-                    "You keyed this paper ballot the first time. A different member of staff must key it again "
-                    "from the paper form."
+                    _("You keyed this paper ballot the first time. A different member of staff must key it again "
+                      "from the paper form.")
                 )
             checked = validate_ranking(round_, ranking, fields=fields, for_staff=True)
             if ranking_text(checked) != entry.ranking:
                 raise PaperEntriesDisagree(
-                    "Your entry does not match the first entry of this paper ballot, so nothing has been stored. "
-                    "Check the paper form carefully and key it again. If the first entry was wrong, discard it "
-                    "and start again."
+                    _("Your entry does not match the first entry of this paper ballot, so nothing has been stored. "
+                      "Check the paper form carefully and key it again. If the first entry was wrong, discard it "
+                      "and start again.")
                 )
             first_keyer = db.session.get(User, entry.entered_by_id) if entry.entered_by_id else None
             receipt = cast_ballot(round_, resident, checked, Channel.PAPER, entered_by=first_keyer or actor)
@@ -106,7 +107,7 @@ def enter_paper_ballot(round_id: int, resident_id: int, ranking: Sequence[int], 
     except IntegrityError as exc:
         if "paper_entries" in str(getattr(exc, "orig", exc)):
             raise AlreadyVoted(
-                "Another member of staff has just keyed this paper ballot. Key it again as the second entry."
+                _("Another member of staff has just keyed this paper ballot. Key it again as the second entry.")
             ) from None
         raise
 
@@ -118,7 +119,7 @@ def discard_paper_entry(round_id: int, resident_id: int, actor: User) -> None:
         round_ = lock_round(round_id, for_update=False)
         entry = pending_paper_entry(round_id, resident_id)
         if entry is None:
-            raise NotFound("There is no paper ballot waiting for this resident.")
+            raise NotFound(_("There is no paper ballot waiting for this resident."))
         db.session.delete(entry)
         audit.record(actor, "ballot.paper_discarded", round=round_, resident_id=resident_id,
                      first_keyed_by_id=entry.entered_by_id)
@@ -134,7 +135,7 @@ def discard_unfinished_paper_entries(round_id: int, actor: User) -> int:
     with transaction():
         round_ = lock_round(round_id, for_update=False)
         if not round_.phase_enum.is_at_least(Phase.VOTING_CLOSED):
-            raise NotAllowed("Unfinished paper ballots can only be cleared after voting has closed.")
+            raise NotAllowed(_("Unfinished paper ballots can only be cleared after voting has closed."))
         entries = list(db.session.scalars(select(PaperEntry).where(PaperEntry.round_id == round_id)))
         for entry in entries:
             db.session.delete(entry)
@@ -211,8 +212,11 @@ def _paper_mismatches(round_id: int, since, resident_id: int | None = None) -> d
 
 def already_voted_message(round_id: int, resident: User) -> str:
     channel = voted_channel(round_id, resident.id)
-    how = {"paper": "on paper", "online": "online"}.get(channel or "", "")
-    return f"{resident.name} has already voted in this round{(' ' + how) if how else ''}. Each person can vote once."
+    if channel == "paper":
+        return _("%(name)s has already voted in this round on paper. Each person can vote once.", name=resident.name)
+    if channel == "online":
+        return _("%(name)s has already voted in this round online. Each person can vote once.", name=resident.name)
+    return _("%(name)s has already voted in this round. Each person can vote once.", name=resident.name)
 
 
 @dataclass(frozen=True)

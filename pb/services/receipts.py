@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from pb.domain.errors import PhaseError
+from pb.domain.words import _
 from pb.domain.phases import Phase
 from pb.domain.receipts import is_legacy_receipt, normalise_receipt, receipt_code_for_token
 from pb.extensions import db
@@ -43,7 +44,7 @@ def _ballot_with(receipt: str):
 def check_receipt(round_: Round, code: str | None) -> ReceiptCheck:
     """Whether a receipt code is among the round's counted ballots, with the ranking it carries."""
     if round_.phase != Phase.RESULTS_PUBLISHED:
-        raise PhaseError("Results are not published yet, so receipt codes cannot be checked yet.")
+        raise PhaseError(_("Results are not published yet, so receipt codes cannot be checked yet."))
     receipt = normalise_receipt(code)
     ballot = db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id, _ballot_with(receipt))).first()
     if ballot is None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pb.domain.phases import Phase
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import CountResult, Proposal, ProposalStatus, Round
 from pb.services.counts import latest_count
@@ -52,31 +53,30 @@ class RoundFigures:
     def proposals_text(self) -> str:
         """"5 in all: 2 waiting for review, 3 shortlisted" or "None yet"."""
         if not self.proposals_total:
-            return "None yet"
+            return _("None yet")
+        # TRANSLATORS: how many project ideas are in a state: "2 waiting for review".
         parts = [
-            f"{self.proposals_by_status[status]} {label}"
+            _("%(count)s %(status)s", count=self.proposals_by_status[status], status=_(label))
             for status, label in PROPOSAL_STATUS_WORDS
             if self.proposals_by_status.get(status)
         ]
-        return f"{self.proposals_total} in all: " + ", ".join(parts)
+        return _("%(total)s in all: %(parts)s", total=self.proposals_total, parts=", ".join(parts))
 
     @property
     def ballots_text(self) -> str:
         """"12 (10 online, 2 on paper)" or "None yet": counts only, never how anyone voted."""
         if not self.ballots_total:
-            return "None yet"
-        return (
-            f"{self.ballots_total} ({self.ballots_by_channel.get('online', 0)} online, "
-            f"{self.ballots_by_channel.get('paper', 0)} on paper)"
-        )
+            return _("None yet")
+        return _("%(total)s (%(online)s online, %(paper)s on paper)", total=self.ballots_total,
+                 online=self.ballots_by_channel.get("online", 0), paper=self.ballots_by_channel.get("paper", 0))
 
 
 PROPOSAL_STATUS_WORDS = (
-    (ProposalStatus.SUBMITTED, "waiting for review"),
-    (ProposalStatus.CHANGES_REQUESTED, "changes requested"),
-    (ProposalStatus.SHORTLISTED, "shortlisted"),
-    (ProposalStatus.REFUSED, "not shortlisted"),
-    (ProposalStatus.WITHDRAWN, "withdrawn"),
+    (ProposalStatus.SUBMITTED, N_("waiting for review")),
+    (ProposalStatus.CHANGES_REQUESTED, N_("changes requested")),
+    (ProposalStatus.SHORTLISTED, N_("shortlisted")),
+    (ProposalStatus.REFUSED, N_("not shortlisted")),
+    (ProposalStatus.WITHDRAWN, N_("withdrawn")),
 )
 
 
@@ -101,26 +101,27 @@ def next_action(round_: Round, proposals: dict[str, int], latest: CountResult | 
     phase = round_.phase_enum
     rid = {"round_id": round_.id}
     if phase == Phase.DRAFT:
-        return NextAction("Check the details, then open it for project ideas", "staff.phase_move",
+        return NextAction(_("Check the details, then open it for project ideas"), "staff.phase_move",
                           {**rid, "target": Phase.PROPOSALS_OPEN.value})
     if phase == Phase.PROPOSALS_OPEN:
-        return NextAction("Close it for ideas when the closing date comes", "staff.phase_move",
+        return NextAction(_("Close it for ideas when the closing date comes"), "staff.phase_move",
                           {**rid, "target": Phase.PROPOSALS_CLOSED.value})
     if phase == Phase.PROPOSALS_CLOSED:
         waiting = proposals.get(ProposalStatus.SUBMITTED, 0)
         if waiting or proposals.get(ProposalStatus.SHORTLISTED, 0) < 2:
-            text = f"Review project ideas ({waiting} waiting)" if waiting else "Review and shortlist project ideas"
+            text = (_("Review project ideas (%(waiting)s waiting)", waiting=waiting) if waiting
+                    else _("Review and shortlist project ideas"))
             return NextAction(text, "proposals_staff.review_queue", rid)
-        return NextAction("Open voting", "staff.phase_move", {**rid, "target": Phase.VOTING_OPEN.value})
+        return NextAction(_("Open voting"), "staff.phase_move", {**rid, "target": Phase.VOTING_OPEN.value})
     if phase == Phase.VOTING_OPEN:
-        return NextAction("Enter paper ballots, then close voting when the closing date comes",
+        return NextAction(_("Enter paper ballots, then close voting when the closing date comes"),
                           "voting_staff.paper", rid)
     if phase == Phase.VOTING_CLOSED:
         if latest is None:
-            return NextAction("Count the votes", "results_staff.count", rid)
-        return NextAction("Check the count, then publish the results", "staff.phase_move",
+            return NextAction(_("Count the votes"), "results_staff.count", rid)
+        return NextAction(_("Check the count, then publish the results"), "staff.phase_move",
                           {**rid, "target": Phase.RESULTS_PUBLISHED.value})
-    return NextAction("See the published results", "results.results", rid)
+    return NextAction(_("See the published results"), "results.results", rid)
 
 
 @dataclass

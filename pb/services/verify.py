@@ -20,11 +20,12 @@ from pb.services.open_data import ballots_csv, parse_ballots_csv, sha256_hex
 from pb.services.proposals import shortlisted_proposals
 from pb.services.verification import ballots_by_verification
 from pb.tally import TallyError
+from pb.domain.words import N_, _, n_
 
 
 @dataclass
 class Check:
-    name: str
+    name: str  # the check's own name, as scripts and tests look it up; `detail` is the message for staff
     ok: bool
     detail: str
 
@@ -36,8 +37,12 @@ def _receipt_codes(round_: Round, ballots) -> Check:
            and not (is_legacy_receipt(b.receipt) and b.receipt == b.commitment)]
     if odd:
         return Check("receipt codes", False,
-                     f"{len(odd)} ballot(s) have a receipt code pb never gives, e.g. {', '.join(odd[:5])}.")
-    return Check("receipt codes", True, f"All {len(ballots)} receipt codes are well formed.")
+                     # The English says "ballot(s)" whatever the number; each language has its plural forms.
+                     n_("%(num)s ballot(s) have a receipt code pb never gives, e.g. %(codes)s.",
+                        "%(num)s ballot(s) have a receipt code pb never gives, e.g. %(codes)s.",
+                        len(odd), codes=", ".join(odd[:5])))
+    return Check("receipt codes", True, n_("All %(num)s receipt code is well formed.",
+                                           "All %(num)s receipt codes are well formed.", len(ballots)))
 
 
 def verify_round(round_: Round) -> list[Check]:
@@ -45,56 +50,67 @@ def verify_round(round_: Round) -> list[Check]:
     checks: list[Check] = []
     result = published_count(round_) or latest_count(round_)
     if result is None:
-        return [Check("count exists", False, "This round has not been counted.")]
-    checks.append(Check("count exists", True,
-                        f"Count {result.id} ({'published' if round_.phase == Phase.RESULTS_PUBLISHED else 'preview'}), "
-                        f"rule {rule_label(result.rule, result.params)}."))
+        return [Check("count exists", False, _("This round has not been counted."))]
+    if round_.phase == Phase.RESULTS_PUBLISHED:
+        found = _("Count %(id)s (published), rule %(rule)s.", id=result.id, rule=rule_label(result.rule, result.params))
+    else:
+        found = _("Count %(id)s (preview), rule %(rule)s.", id=result.id, rule=rule_label(result.rule, result.params))
+    checks.append(Check("count exists", True, found))
 
     ballots = round_ballots(round_)
     data = ballots_csv(round_, ballots)
     digest = sha256_hex(data)
     checks.append(Check("ballots file hash", digest == result.ballots_sha256,
-                        f"SHA-256 of the ballots file from the database is {digest}; the count recorded "
-                        f"{result.ballots_sha256}."))
+                        _("SHA-256 of the ballots file from the database is %(digest)s; the count recorded "
+                          "%(recorded)s.", digest=digest, recorded=result.ballots_sha256)))
 
     if round_.closing_ballots_sha256:
         kept = digest == round_.closing_ballots_sha256 and len(ballots) == round_.closing_ballot_count
         checks.append(Check(
             "closing fingerprint", kept,
-            f"The ballots file has the fingerprint published when voting closed ({round_.closing_ballot_count} "
-            "ballots)." if kept else
-            f"The ballots file is not the one fingerprinted when voting closed: then {round_.closing_ballot_count} "
-            f"ballots with SHA-256 {round_.closing_ballots_sha256}, now {len(ballots)} ballots with SHA-256 {digest}. "
-            "Ballots were changed, added or removed after voting closed."))
+            n_("The ballots file has the fingerprint published when voting closed (%(num)s ballot).",
+               "The ballots file has the fingerprint published when voting closed (%(num)s ballots).",
+               round_.closing_ballot_count or 0) if kept else
+            _("The ballots file is not the one fingerprinted when voting closed: then %(then)s "
+              "ballots with SHA-256 %(then_digest)s, now %(now)s ballots with SHA-256 %(digest)s. "
+              "Ballots were changed, added or removed after voting closed.",
+              then=round_.closing_ballot_count, then_digest=round_.closing_ballots_sha256, now=len(ballots),
+              digest=digest)))
     else:
         checks.append(Check("closing fingerprint", True,
-                            "No fingerprint was taken when voting closed (the round closed before pb took one)."))
+                            _("No fingerprint was taken when voting closed (the round closed before pb took one).")))
 
     roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_.id)) or 0
     checks.append(Check("voter roll = ballots", roll == len(ballots) == result.ballot_count,
-                        f"{roll} on the voter roll, {len(ballots)} ballots stored, {result.ballot_count} counted."))
+                        _("%(roll)s on the voter roll, %(stored)s ballots stored, %(counted)s counted.",
+                          roll=roll, stored=len(ballots), counted=result.ballot_count)))
 
     by_way = ballots_by_verification(round_.id)
     unchecked_online = by_way.get(SELF_DECLARED, 0)
-    shown = ", ".join(f"{BALLOT_WAY_LABELS.get(way, 'not recorded').lower()} {n}" for way, n in by_way.items() if n)
-    checks.append(Check(
-        "voter roll by verification",
-        not (round_.verified_only and unchecked_online),
-        f"Ballots by how the voter was known: {shown or 'none'}."
-        + (f" {unchecked_online} online ballot(s) from self-declared residents in a round for verified residents only."
-           if round_.verified_only and unchecked_online else
-           "" if round_.verified_only else " This round accepted self-declared registrations."),
-    ))
+    # TRANSLATORS: how voters were known, and how many ballots: "checked by staff 3".
+    shown = ", ".join(_("%(way)s %(count)s", way=_(BALLOT_WAY_LABELS.get(way, N_("not recorded"))).lower(), count=n)
+                      for way, n in by_way.items() if n)
+    known = [_("Ballots by how the voter was known: %(ways)s.", ways=shown or _("none"))]
+    if round_.verified_only and unchecked_online:
+        known.append(n_("%(num)s online ballot(s) from self-declared residents in a round for verified residents only.",
+                        "%(num)s online ballot(s) from self-declared residents in a round for verified residents only.",
+                        unchecked_online))
+    elif not round_.verified_only:
+        known.append(_("This round accepted self-declared registrations."))
+    checks.append(Check("voter roll by verification", not (round_.verified_only and unchecked_online), " ".join(known)))
 
     checks.append(_receipt_codes(round_, ballots))
     bad = [b.receipt for b in ballots
            if ballot_commitment(round_.id, b.project_ids, b.nonce, b.receipt) != b.commitment]
     checks.append(Check(
         "commitments", not bad,
-        f"Every one of the {len(ballots)} ballots matches its commitment (the SHA-256 of its round, receipt code, "
-        "choices and nonce)." if not bad else
-        f"{len(bad)} ballot(s) do not match their commitment, so their choices or receipt code changed after they "
-        f"were cast: receipt code(s) {', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}."))
+        _("Every one of the %(count)s ballots matches its commitment (the SHA-256 of its round, receipt code, "
+          "choices and nonce).", count=len(ballots)) if not bad else
+        n_("%(num)s ballot(s) do not match their commitment, so their choices or receipt code changed after they "
+           "were cast: receipt code(s) %(codes)s.",
+           "%(num)s ballot(s) do not match their commitment, so their choices or receipt code changed after they "
+           "were cast: receipt code(s) %(codes)s.",
+           len(bad), codes=", ".join(bad[:5]) + ("…" if len(bad) > 5 else ""))))
 
     try:
         rows = parse_ballots_csv(data)
@@ -114,9 +130,15 @@ def verify_round(round_: Round) -> list[Check]:
         same = (recount == list(result.funded) and int(outcome.cost) == int(result.total_cost_pence)
                 and same_scores)
         checks.append(Check("re-count", same,
-                            f"Re-counting the ballots file funds {recount} costing {format_pence(outcome.cost)}; "
-                            f"the count recorded {list(result.funded)} costing {format_pence(result.total_cost_pence)}"
-                            + ("." if same_scores else "; the projects' scores differ too.")))
+                            _("Re-counting the ballots file funds %(recount)s costing %(cost)s; "
+                              "the count recorded %(recorded)s costing %(recorded_cost)s.",
+                              recount=recount, cost=format_pence(outcome.cost), recorded=list(result.funded),
+                              recorded_cost=format_pence(result.total_cost_pence)) if same_scores else
+                            _("Re-counting the ballots file funds %(recount)s costing %(cost)s; "
+                              "the count recorded %(recorded)s costing %(recorded_cost)s; the projects' scores differ too.",
+                              recount=recount, cost=format_pence(outcome.cost), recorded=list(result.funded),
+                              recorded_cost=format_pence(result.total_cost_pence))))
     except (DomainError, TallyError) as exc:
-        checks.append(Check("re-count", False, f"The ballots file could not be counted: {getattr(exc, 'message', exc)}"))
+        checks.append(Check("re-count", False, _("The ballots file could not be counted: %(problem)s",
+                                                 problem=getattr(exc, "message", exc))))
     return checks

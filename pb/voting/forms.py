@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from pb.models import Round
-from pb.domain.words import ordinal
+from pb.domain.words import choice, your_choice
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,10 @@ def rank_fields(round_: Round, for_staff: bool = False) -> list[RankField]:
     for n in range(1, round_.max_ranks + 1):
         required = n <= round_.min_ranks
         if for_staff:
-            label = f"{ordinal(n)} choice" + ("" if required else " (if marked)")
+            label = choice(n) if required else _("%(choice)s (if marked)", choice=choice(n))
         else:
-            label = f"Your {ordinal(n)} choice" + ("" if required else " (if you want one)")
+            label = (your_choice(n, start=True) if required
+                     else _("%(choice)s (if you want one)", choice=your_choice(n, start=True)))
         fields.append(RankField(name=f"rank{n}", number=n, label=label, required=required, for_staff=for_staff))
     return fields
 
@@ -58,16 +60,16 @@ class ResidentSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField("Name", validators=[Optional(), Length(max=120)])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=10)])
     # autocomplete off: a browser would offer the member of staff's own birthday.
-    dob_day = NumberField("Day", "Enter the day as a number, for example 27",
-                          validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31")],
+    dob_day = NumberField(_l("Day"), _l("Enter the day as a number, for example 27"),
+                          validators=[Optional(), NumberRange(1, 31, _l("Enter a day from 1 to 31"))],
                           render_kw={"autocomplete": "off"})
-    dob_month = NumberField("Month", "Enter the month as a number, for example 3",
-                            validators=[Optional(), NumberRange(1, 12, "Enter a month from 1 to 12")])
-    dob_year = NumberField("Year", "Enter the year as a number, for example 1948",
-                           validators=[Optional(), NumberRange(1900, 2100, "Enter a year, for example 1948")])
+    dob_month = NumberField(_l("Month"), _l("Enter the month as a number, for example 3"),
+                            validators=[Optional(), NumberRange(1, 12, _l("Enter a month from 1 to 12"))])
+    dob_year = NumberField(_l("Year"), _l("Enter the year as a number, for example 1948"),
+                           validators=[Optional(), NumberRange(1900, 2100, _l("Enter a year, for example 1948"))])
 
     def date_of_birth(self) -> date | None:
         parts = (self.dob_day.data, self.dob_month.data, self.dob_year.data)
@@ -75,13 +77,13 @@ class ResidentSearchForm(FlaskForm):
             return None
         if not all(parts):
             self.dob_day.errors = list(self.dob_day.errors) + [
-                "Enter the whole date of birth, for example 27 3 1948, or leave it empty"
+                _("Enter the whole date of birth, for example 27 3 1948, or leave it empty")
             ]
             return None
         try:
             return date(self.dob_year.data, self.dob_month.data, self.dob_day.data)
         except ValueError:
-            self.dob_day.errors = list(self.dob_day.errors) + ["Enter a real date of birth, for example 27 3 1948"]
+            self.dob_day.errors = list(self.dob_day.errors) + [_("Enter a real date of birth, for example 27 3 1948")]
             return None
 
     @property

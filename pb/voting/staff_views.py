@@ -5,6 +5,7 @@ Every URL here is under /staff, so only signed-in staff reach it (web.deny_by_de
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from pb.domain.phases import Phase
@@ -47,7 +48,8 @@ def _closed_page(round_: Round):
 def paper_discard_unfinished(round_id: int):
     """After voting closes: remove paper ballots that were keyed only once (they were never counted)."""
     return _discard(round_id, lambda actor: paper_ballots.discard_unfinished_paper_entries(round_id, actor),
-                    lambda n: f"{n} unfinished paper {'ballot was' if n == 1 else 'ballots were'} removed.",
+                    lambda n: ngettext("%(num)s unfinished paper ballot was removed.",
+                                       "%(num)s unfinished paper ballots were removed.", n),
                     missing_is_404=True)
 
 
@@ -141,7 +143,7 @@ def paper_review(round_id: int, user_id: int):
     except InvalidRanking as exc:
         errors.update(exc.errors)
     if entry is None and not identity:
-        errors["identity_checked"] = "Tick the box to confirm you have checked this person's identity."
+        errors["identity_checked"] = _("Tick the box to confirm you have checked this person's identity.")
     if errors:
         return _entry_page(round_, resident, values=values, errors=errors, identity_checked=identity, status=400)
     by_id = {p.id: p for p in ballots.ballot_projects(round_)}
@@ -179,8 +181,8 @@ def paper_store(round_id: int, user_id: int):
         return redirect(url_for("voting_staff.paper", round_id=round_id))
     if result.waiting_for_second:
         flash(
-            f"The first entry of {resident.name}'s paper ballot is saved. It will be counted once a different "
-            "member of staff keys the same paper form again and both entries agree.",
+            _("The first entry of %(name)s's paper ballot is saved. It will be counted once a different "
+              "member of staff keys the same paper form again and both entries agree.", name=resident.name),
             "success",
         )
         return redirect(url_for("voting_staff.paper", round_id=round_id))
@@ -193,7 +195,8 @@ def paper_discard(round_id: int, user_id: int):
     """Throw away a first keying so the paper form can be keyed afresh."""
     resident = _resident(user_id)
     return _discard(round_id, lambda actor: paper_ballots.discard_paper_entry(round_id, resident.id, actor),
-                    lambda _: f"The first entry of {resident.name}'s paper ballot was discarded. Key the paper form again.")
+                    lambda _result: _("The first entry of %(name)s's paper ballot was discarded. Key the paper form again.",
+                                      name=resident.name))
 
 
 @bp.route("/rounds/<int:round_id>/paper/receipt")

@@ -7,6 +7,7 @@ the server when the vote is cast: a hidden field changed in between is refused.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from pb.domain.phases import Phase
@@ -85,7 +86,7 @@ def _casting_voter(round_id: int) -> tuple[User | ballots.SignedInVoter, VotingC
 
 
 def _sign_in_first(round_id: int):
-    flash("Please sign in to vote. If you have a voting code from a letter, use that instead.", "info")
+    flash(_("Please sign in to vote. If you have a voting code from a letter, use that instead."), "info")
     target = url_for("voting.ballot", round_id=round_id)
     return redirect(url_for("auth.sign_in", next=target))
 
@@ -166,9 +167,9 @@ def _why_not(round_: Round, voter: User, code: VotingCode | None) -> DomainError
     if reason:
         return NotEligible(reason)
     if ballots.has_voted(round_.id, voter.id):
-        return AlreadyVoted(ballots.ALREADY_VOTED)
+        return AlreadyVoted(_(ballots.ALREADY_VOTED))
     if ballots.paper_ballot_waiting(round_.id, voter.id):
-        return AlreadyVoted(ballots.ALREADY_VOTED_ON_PAPER)
+        return AlreadyVoted(_(ballots.ALREADY_VOTED_ON_PAPER))
     if code is None and verification.must_verify_first(voter, round_):
         return NotVerified(verification.not_verified_message(round_))
     return None
@@ -301,7 +302,7 @@ def receipt(round_id: int):
     data = session.get(RECEIPT_KEY)
     if not isinstance(data, dict) or data.get("round_id") != round_id:
         if current_user.is_authenticated and ballots.has_voted(round_id, current_user.id):
-            return render_template("voting/already_voted.html", round=round_, message=ballots.ALREADY_VOTED)
+            return render_template("voting/already_voted.html", round=round_, message=_(ballots.ALREADY_VOTED))
         return redirect(url_for("voting.ballot", round_id=round_id))
     return render_template("voting/receipt.html", round=round_, receipt=data["receipt"],
                            recovered=bool(data.get("recovered")))
