@@ -95,55 +95,46 @@ def _onward_or_why_not(answers: dict, step: str):
     return _onward(answers, step)
 
 
+def _answer(step: str, form, answers: dict, check_answers, replaces: tuple[str, ...] = ()):
+    """A step's page. On a good POST its answers, checked by `check_answers(form)`, replace the old
+    ones (and those named in `replaces`, so only the chosen way's answer is kept) and the person moves on."""
+    if form.validate_on_submit():
+        try:
+            kept = check_answers(form)
+        except DomainError as exc:
+            form.show_errors(exc.errors or {"form": exc.message})
+        else:
+            for key in replaces:
+                answers.pop(key, None)
+            answers.update(kept)
+            return _onward_or_why_not(answers, step)
+    return _page(f"residents/register/{step}.html", form, answers)
+
+
 @bp.route("", methods=["GET", "POST"])
 @registration_step_limits
 @_step(steps.ABOUT)
 def about_you(answers):
-    form = AboutYouForm(data=answers)
-    if form.validate_on_submit():
-        try:
-            answers.update(steps.about_you(form.name.data, form.dob_day.data, form.dob_month.data, form.dob_year.data))
-        except DomainError as exc:
-            form.show_errors(exc.errors or {"name": exc.message})
-        else:
-            return _onward_or_why_not(answers, steps.ABOUT)
-    return _page("residents/register/about_you.html", form, answers)
+    return _answer(steps.ABOUT, AboutYouForm(data=answers), answers,
+                   lambda f: steps.about_you(f.name.data, f.dob_day.data, f.dob_month.data, f.dob_year.data))
 
 
 @bp.route("/address", methods=["GET", "POST"])
 @registration_step_limits
 @_step(steps.ADDRESS)
 def address(answers):
-    form = WhereYouLiveForm(data=answers)
-    if form.validate_on_submit():
-        try:
-            kept = steps.where_you_live(form.postcode.data, form.wants_letter.data, form.address_line.data)
-        except DomainError as exc:
-            form.show_errors(exc.errors or {"postcode": exc.message})
-        else:
-            answers.pop("address_line", None)
-            answers.update(kept)
-            return _onward_or_why_not(answers, steps.ADDRESS)
-    return _page("residents/register/address.html", form, answers)
+    return _answer(steps.ADDRESS, WhereYouLiveForm(data=answers), answers,
+                   lambda f: steps.where_you_live(f.postcode.data, f.wants_letter.data, f.address_line.data),
+                   replaces=("address_line",))
 
 
 @bp.route("/how", methods=["GET", "POST"])
 @registration_step_limits
 @_step(steps.HOW)
 def how(answers):
-    form = HowForm(data=answers)
-    if form.validate_on_submit():
-        try:
-            kept = steps.how_to_take_part(form.how.data, form.email.data, form.phone.data)
-        except DomainError as exc:
-            form.show_errors(exc.errors or {"how": exc.message})
-        else:
-            for key in ("how", "email", "phone"):
-                answers.pop(key, None)  # only the chosen way's answer is kept
-            answers.update(kept)
-            _keep(answers)
-            return _onward(answers, steps.HOW)
-    return _page("residents/register/how.html", form, answers)
+    return _answer(steps.HOW, HowForm(data=answers), answers,
+                   lambda f: steps.how_to_take_part(f.how.data, f.email.data, f.phone.data),
+                   replaces=("how", "email", "phone"))
 
 
 @bp.route("/check", methods=["GET", "POST"])
