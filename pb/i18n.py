@@ -93,6 +93,15 @@ def select_locale() -> str:
     return best if best in known else "en"
 
 
+def remember_language(code: str | None) -> bool:
+    """Keep `code` as this browser's language from this response on, if pb speaks it (a resident's
+    own language, at sign-in or when they choose it on their account page)."""
+    if code and code in languages_of_request():
+        g.pb_lang_chosen = code
+        return True
+    return False
+
+
 def _keep_choice(response):
     chosen = g.get("pb_lang_chosen")
     if chosen:

@@ -1,14 +1,15 @@
 """Sign in and sign out."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timezone
-
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from pb import i18n
 from pb.auth.forms import SignInForm, SignOutForm
 from pb.residents.throttle import SignInAttempt, count_sign_in_attempt, remember_device
 from pb.services import auth as auth_service
@@ -80,7 +81,10 @@ def sign_in():
             if user.is_staff:
                 # The idle clock starts now, whatever page comes next (pb.web.staff_sessions_end_when_idle).
                 session[STAFF_CLOCK] = datetime.now(timezone.utc).timestamp()
-            flash(_("You are signed in as %(name)s.", name=user.name), "success")
+            # A resident who chose a language for their account reads pb in it from now on, on this browser too.
+            language = getattr(user, "language", None)
+            with force_locale(language) if i18n.remember_language(language) else nullcontext():
+                flash(_("You are signed in as %(name)s.", name=user.name), "success")
             default = url_for("staff.dashboard") if user.is_staff else url_for("main.home")
             response = redirect(safe_next(form.next.data, default))
             remember_device(response, user)  # this browser's attempts on the account now count apart from strangers'
