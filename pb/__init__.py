@@ -15,6 +15,7 @@ BLUEPRINT_MODULES = (
     "pb.auth.views",
     "pb.staff.views",
     "pb.residents.views",
+    "pb.residents.register_views",
     "pb.residents.staff_views",
     "pb.residents.list_views",
     "pb.residents.letter_views",

@@ -111,8 +111,8 @@ def test_production_starts_with_secret_key_from_environment(migrated_database, t
 def test_every_area_is_registered(app):
     from pb import BLUEPRINT_MODULES
 
-    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 15
-    assert {"main", "auth", "staff", "residents", "residents_staff", "resident_lists", "letters", "letters_staff",
+    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 16
+    assert {"main", "auth", "staff", "residents", "register", "residents_staff", "resident_lists", "letters", "letters_staff",
             "suspicious_staff", "proposals", "proposals_staff", "voting", "voting_staff", "results",
             "results_staff"} == set(app.blueprints)
 

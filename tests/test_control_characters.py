@@ -17,7 +17,7 @@ from pb.extensions import db
 from pb.models import AuditEvent, Proposal, ResidentList, User
 from pb.request_checks import MESSAGE, REFUSED
 from tests import factories
-from tests.residents.conftest import registration
+from tests.residents.conftest import register_steps, registration
 
 # A sample of the refused characters: NUL, other C0 controls, DEL, C1 controls (NEL, and the last).
 REFUSED_CHARACTERS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f"]
@@ -81,7 +81,7 @@ def test_sign_in_still_works_without_one(client, resident_user):
 def test_register_name_with_a_control_character_writes_nothing(app, client, ch):
     with app.app_context():
         factories.make_round(phase="voting_open")
-    response = client.post("/register", data=registration(name=f"Margaret{ch} Okafor"))
+    response = register_steps(client, name=f"Margaret{ch} Okafor")
     assert refused(response)
     assert count(app, User) == 0 and count(app, AuditEvent) == 0
 
@@ -89,7 +89,7 @@ def test_register_name_with_a_control_character_writes_nothing(app, client, ch):
 def test_register_without_one_still_registers(app, client):
     with app.app_context():
         factories.make_round(phase="voting_open")
-    response = client.post("/register", data=registration())
+    response = register_steps(client)
     assert response.status_code == 302
     assert count(app, User) == 1
 

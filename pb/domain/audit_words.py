@@ -517,6 +517,16 @@ def _unpaused(e: _Event) -> str:
     return f"{e.who} let {e.person('resident_id')} try signing in again at once"
 
 
+@_words("future_rounds.asked", "Asked to hear about future rounds")
+def _future_asked(e: _Event) -> str:
+    return "Someone who could not take part when they tried to register asked to hear about future rounds"
+
+
+@_words("future_rounds.deleted", "Deleted from the future rounds list")
+def _future_deleted(e: _Event) -> str:
+    return f"{e.who} deleted the name and contact details of someone who asked to hear about future rounds"
+
+
 # ---------------------------------------------------------------- verification, letters and resident lists
 
 

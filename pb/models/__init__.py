@@ -2,6 +2,7 @@
 from pb.models.audit_event import AuditEvent
 from pb.models.ballot import Ballot
 from pb.models.count_result import CountResult
+from pb.models.future_round_contact import FutureRoundContact
 from pb.models.paper_entry import PaperEntry
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import Round
@@ -23,6 +24,7 @@ __all__ = [
     "Channel",
     "CountResult",
     "EligibilityStatus",
+    "FutureRoundContact",
     "PaperEntry",
     "Proposal",
     "ProposalStatus",

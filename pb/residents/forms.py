@@ -6,7 +6,7 @@ same rules apply online and at a staff desk.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from pb.domain.person import PersonDetails
@@ -46,26 +46,6 @@ class _PersonFields(FlaskForm):
             if field is None:
                 field = self.name
             field.errors = list(field.errors) + [message]
-
-
-class RegisterForm(_PersonFields):
-    how = RadioField(
-        "How would you like to vote?",
-        choices=[
-            _Choice("password", "Online, with my email address and a password"),
-            _Choice("code", "I will get a voting code from staff (no email or password needed)"),
-        ],
-        default="password",
-        validate_choice=False,
-    )
-    wants_letter = BooleanField("Post me a letter with a code, to confirm my address")
-    address_line = StringField(
-        "House or flat number and street",
-        validators=[Length(max=250, message="Keep the address to 200 characters or fewer")],
-        render_kw={"autocomplete": "address-line1"},
-    )
-    password = PasswordField("Create a password", validators=[Length(max=200, message="Your password must be 128 characters or fewer")], render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField("Type your password again", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
 
 
 class InPersonForm(_PersonFields):

@@ -1,5 +1,6 @@
 """Staff pages for residents: search, the review queue, registering someone in person,
-voting-code letters, letting a resident try signing in again and deleting a resident's data.
+voting-code letters, letting a resident try signing in again, deleting a resident's data, and the
+people who could not take part but asked to hear about future rounds.
 Every /staff URL is staff-only (enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pb.services.paging import page_number
 from pb.services import resident_review
 from pb.services import resident_data
 from pb.services import proposals
+from pb.services import future_rounds
 
 bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
 
@@ -49,6 +51,7 @@ def search():
         results=results,
         pending_count=resident_review.pending_count(),
         deletion_count=resident_review.deletion_count(),
+        future_count=future_rounds.contact_count(),
         status_label=residents_service.status_label,
     )
 
@@ -294,3 +297,21 @@ def delete(user_id: int):
         voted=resident_data.rounds_voted_in(user),
         proposals=proposals.proposals_of(user),
     )
+
+
+@bp.route("/future-rounds")
+def future_round_contacts():
+    return render_template("residents_staff/future_rounds.html", contacts=future_rounds.contacts(), form=ConfirmForm())
+
+
+@bp.route("/future-rounds/<int:contact_id>/delete", methods=["POST"])
+def delete_future_round_contact(contact_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            future_rounds.delete_contact(_actor(), contact_id)
+        except NotFound as exc:
+            flash(exc.message, "info")
+        else:
+            flash("Their name and contact details have been deleted.", "success")
+    return redirect(url_for("residents_staff.future_round_contacts"))

@@ -2,7 +2,7 @@
 
 Limits are read from the app's config on each request, so tests can set small ones:
 PB_LIMIT_SIGN_IN_PER_IP, PB_LIMIT_SIGN_IN_PER_ACCOUNT, PB_LIMIT_SIGN_IN_OWN_DEVICE,
-PB_LIMIT_REGISTER_PER_IP, PB_LIMIT_REGISTER_PER_ACCOUNT, PB_LIMIT_CODE_PER_IP,
+PB_LIMIT_REGISTER_PER_IP, PB_LIMIT_REGISTER_PER_ACCOUNT, PB_LIMIT_REGISTER_STEPS_PER_IP, PB_LIMIT_CODE_PER_IP,
 PB_LIMIT_LETTER_CODE_PER_IP and PB_LIMIT_LETTER_CODE_PER_ACCOUNT. The counters live in
 Flask-Limiter's storage, RATELIMIT_STORAGE_URI (Redis when several workers run, so they
 share them).
@@ -18,7 +18,9 @@ counts (lift_sign_in_pause).
 
 Registration and code entry use Flask-Limiter's decorators. A code that works costs
 nothing; registrations count per IP whether or not they succeed, so one machine cannot
-create accounts in bulk.
+create accounts in bulk. Registration is a few short pages: the one that creates the account
+(and the one that keeps a name for future rounds) has the registration limits; the pages
+before it have a looser limit per IP of their own, so they cannot be hammered either.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from flask import current_app, request, url_for
+from flask import current_app, request, session, url_for
 from flask_login import current_user
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -49,6 +51,8 @@ DEFAULT_LIMITS = {
     "PB_LIMIT_SIGN_IN_OWN_DEVICE": "5 per minute;20 per hour",
     "PB_LIMIT_REGISTER_PER_IP": "10 per minute;30 per hour",
     "PB_LIMIT_REGISTER_PER_ACCOUNT": "5 per minute;20 per hour",
+    # Each registration is 3 short pages before the one that creates the account.
+    "PB_LIMIT_REGISTER_STEPS_PER_IP": "40 per minute;300 per hour",
     "PB_LIMIT_CODE_PER_IP": "10 per minute;50 per hour",
     "PB_LIMIT_LETTER_CODE_PER_IP": "10 per minute;50 per hour",
     "PB_LIMIT_LETTER_CODE_PER_ACCOUNT": "5 per 15 minutes",
@@ -72,12 +76,18 @@ def account_key(email: str | None) -> str:
     return "account:" + (email or "-")
 
 
+# Where the registration pages keep the answers so far, in the session (pb.residents.register_views).
+REGISTRATION_ANSWERS = "register_answers"
+
+
 def registration_identity_key() -> str:
-    """The account being registered: its email address, or else the name typed."""
-    email = (request.form.get("email") or "").strip().lower()
+    """The account being registered: its email address, or else the name, as typed on this page
+    or answered on an earlier registration page."""
+    answers = session.get(REGISTRATION_ANSWERS) or {}
+    email = (request.form.get("email") or answers.get("email") or "").strip().lower()
     if email:
         return "account:" + email
-    name = " ".join((request.form.get("name") or "").split()).lower()
+    name = " ".join((request.form.get("name") or answers.get("name") or "").split()).lower()
     return "person:" + (name or "-")
 
 
@@ -320,6 +330,12 @@ def registration_limits(view):
         scope="register-account",
     )(view)
     return view
+
+
+def registration_step_limits(view):
+    """The registration pages before the one that creates the account: every POST counts, per IP."""
+    return limiter.limit(configured("PB_LIMIT_REGISTER_STEPS_PER_IP"), key_func=ip_key, methods=["POST"],
+                         scope="register-steps-ip")(view)
 
 
 def code_limits(view):

@@ -1,13 +1,13 @@
-"""Residents' pages: register, vote with a code, and their own account."""
+"""Residents' pages: vote with a code, and their own account (registering is in pb.residents.register_views)."""
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
 
-from pb.residents.forms import ConfirmForm, RegisterForm, VotingCodeForm
-from pb.residents.throttle import code_limits, registration_limits
+from pb.residents.forms import ConfirmForm, VotingCodeForm
+from pb.residents.throttle import code_limits
 from pb.services import residents as residents_service
 from pb.services import verification, verification_letters, voting_codes
 from pb.domain.errors import DomainError
@@ -16,55 +16,6 @@ from pb.services.eligibility import who_can_take_part
 from pb.services import proposals
 
 bp = Blueprint("residents", __name__)
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@registration_limits
-def register():
-    if current_user.is_authenticated:
-        flash("You are already signed in. Sign out first to register someone else.", "info")
-        return redirect(url_for("residents.account") if not current_user.is_staff else url_for("staff.dashboard"))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        wants_code = form.how.data == "code"
-        try:
-            outcome = residents_service.register(
-                details=form.person_details(),
-                password=None if wants_code else form.password.data,
-                password_confirm=None if wants_code else form.password_confirm.data,
-                wants_code=wants_code,
-                wants_letter=bool(form.wants_letter.data),
-                address_line=form.address_line.data,
-                network_key=verification.network_key(request.remote_addr),
-            )
-        except DomainError as exc:
-            form.show_errors(exc.errors or {"name": exc.message})
-        else:
-            session.clear()  # a fresh session for the new resident
-            if outcome.user.password_hash:
-                login_user(outcome.user)
-            session["registration"] = {
-                "name": outcome.user.name,
-                "status": outcome.status,
-                "reason": outcome.reason,
-                "code": outcome.wants_code,
-                "signed_in": bool(outcome.user.password_hash),
-                "verification": outcome.user.verification,
-                "letter": bool(outcome.user.address_line) and not outcome.user.is_verified,
-            }
-            return redirect(url_for("residents.registered"))
-    # Passwords are never sent back into the page.
-    form.password.data = form.password_confirm.data = None
-    return render_template("residents/register.html", form=form), 400 if form.errors else 200
-
-
-@bp.route("/register/done")
-def registered():
-    outcome = session.get("registration")
-    if not outcome:
-        return redirect(url_for("residents.register"))
-    g.no_store = True  # personal details: not kept in the browser's cache on a shared computer
-    return render_template("residents/registered.html", outcome=outcome)
 
 
 @bp.route("/vote-with-code", methods=["GET", "POST"])

@@ -2,7 +2,9 @@
 
 Eligibility at registration is decided against the open rounds: every public round whose
 results are not yet published. A resident who is eligible for any of them is eligible;
-otherwise a shared-district postcode waits for staff; otherwise they are told why not.
+otherwise a shared-district postcode waits for staff; otherwise they are told why not. Someone
+registering themselves who cannot take part gets no account (NotEligible says why); staff
+registering someone in person still record them, refused, with the reason.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pb.domain.eligibility import ELIGIBLE, PENDING, REFUSED, Assessment, assess, combine
-from pb.domain.errors import DuplicateRegistration, ValidationFailed
+from pb.domain.errors import DuplicateRegistration, NotEligible, ValidationFailed
 from pb.domain.person import (
     PersonDetails,
     EMAIL_SHAPE,
@@ -130,7 +132,9 @@ def register(
     network_key: str | None = None,
 ) -> Registration:
     """A resident registers themselves. Raises ValidationFailed (every field's problem at
-    once) or DuplicateRegistration; nothing is saved unless everything is right.
+    once), DuplicateRegistration, or NotEligible (with the reason in plain words) when the open
+    rounds' age and area rules leave them out; nothing is saved unless everything is right, so
+    nobody is left with an account they cannot use.
 
     The new resident is self-declared unless a resident list holds them (then list-matched);
     with `wants_letter` a verification letter to `address_line` is queued for staff to post.
@@ -155,7 +159,7 @@ def register(
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return _create_resident(actor=None, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
                             password=None if wants_code else password, approve=False, wants_code=wants_code,
-                            letter_to=address_c, network_key=network_key)
+                            letter_to=address_c, network_key=network_key, refuse_ineligible=True)
 
 
 def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool = False) -> Registration:
@@ -176,7 +180,8 @@ def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool 
 
 
 def _create_resident(
-    *, actor, name, born, postcode, email, phone, password, approve, wants_code, letter_to=None, network_key=None
+    *, actor, name, born, postcode, email, phone, password, approve, wants_code, letter_to=None, network_key=None,
+    refuse_ineligible=False,
 ) -> Registration:
     key = name_key(name)
     password_hash = hash_password(password) if password else None  # slow: outside the write lock
@@ -188,6 +193,8 @@ def _create_resident(
                 raise ValidationFailed(EMAIL_TAKEN, field="email")
             assessment = assess_against_open_rounds(born, postcode)
             status, reason = _approved_at_once(assessment) if approve else (assessment.status, assessment.reason)
+            if refuse_ineligible and status == REFUSED:
+                raise NotEligible(reason, field="date_of_birth")
             user = User(
                 role=Role.RESIDENT,
                 name=name,

@@ -14,9 +14,13 @@ import uuid
 
 import pytest
 
-from pb.extensions import limiter
+from sqlalchemy import select
+
+from pb.extensions import db, limiter
+from pb.models import User
 from tests import factories
 from tests.conftest import PROJECT_ROOT, empty_all_tables, make_app
+from tests.residents.conftest import GOOD_PASSWORD, register_steps
 
 SMALL_LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -25,6 +29,7 @@ SMALL_LIMITS = {
     "PB_LIMIT_SIGN_IN_PER_IP": "6 per minute",
     "PB_LIMIT_REGISTER_PER_IP": "4 per minute",
     "PB_LIMIT_REGISTER_PER_ACCOUNT": "3 per minute",
+    "PB_LIMIT_REGISTER_STEPS_PER_IP": "20 per minute",
     "PB_LIMIT_CODE_PER_IP": "3 per minute",
 }
 
@@ -85,22 +90,44 @@ def test_looking_at_the_pages_is_not_counted(limited_app):
         assert client.get("/vote-with-code").status_code == 200
 
 
+def _at_the_check_page(client, **answers) -> None:
+    """Answer the registration pages before the one that creates the account."""
+    assert register_steps(client, stop_at="/register/check", **answers).headers["Location"] == "/register/check"
+
+
 def test_registration_attempts_are_throttled_per_address(limited_app):
-    client = client_from(limited_app, "10.0.4.1")
-    for n in range(4):
-        response = client.post("/register", data={"name": f"Person {n}", "postcode": "nowhere"})
-        assert response.status_code == 400
-    response = client.post("/register", data={"name": "Person 9", "postcode": "nowhere"})
+    for n in range(5):
+        client = client_from(limited_app, "10.0.4.1")
+        _at_the_check_page(client, name=f"Person {n}", email=f"person{n}@example.org")
+        response = client.post("/register/check", data={"password": "short", "password_confirm": "short"})
+        if n < 4:
+            assert response.status_code == 400
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
 
 
 def test_failed_registrations_for_one_email_are_throttled_from_any_address(limited_app):
+    """The email address answered on an earlier page names the account being registered."""
     for n in range(3):
-        response = client_from(limited_app, f"10.0.5.{n}").post("/register", data={"email": "same@example.org", "postcode": "bad"})
-        assert response.status_code == 400
-    response = client_from(limited_app, "10.0.5.9").post("/register", data={"email": "same@example.org", "postcode": "bad"})
-    assert response.status_code == 429
+        client = client_from(limited_app, f"10.0.5.{n}")
+        _at_the_check_page(client, email="same@example.org")
+        assert client.post("/register/check", data={"password": "short"}).status_code == 400
+    client = client_from(limited_app, "10.0.5.9")
+    _at_the_check_page(client, email="same@example.org")
+    assert client.post("/register/check", data={"password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}).status_code == 429
+    with limited_app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "same@example.org")) is None
+
+
+def test_the_pages_before_registering_are_throttled_per_address_too(limited_app):
+    client = client_from(limited_app, "10.0.4.2")
+    for n in range(20):
+        assert client.post("/register", data={"name": f"Person {n}", "dob_day": "31", "dob_month": "2",
+                                              "dob_year": "1950"}).status_code == 400
+    assert client.post("/register", data={"name": "Person 99"}).status_code == 429
+    # Another address is not affected.
+    assert client_from(limited_app, "10.0.4.3").get("/register").status_code == 200
+    assert client_from(limited_app, "10.0.4.3").post("/register", data={"name": "Person 1"}).status_code == 400
 
 
 def test_wrong_voting_codes_are_throttled_per_address(limited_app):

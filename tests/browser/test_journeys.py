@@ -93,13 +93,18 @@ def move_phase(page: Page, auditor, journey: Journey, label: str) -> None:
 def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: bool = False,
                       postcode: str = "E8 1AB", outcome: str = "You are registered",
                       letter_to: str | None = None, shots: bool = False) -> None:
-    """Register online through the public registration page (aged 76, postcode in the area)."""
+    """Register online through the registration pages (aged 76): about you, where you live, how you
+    take part, check your answers; the auditor checks each page. With `shots`, each page is saved as
+    registration-1-about-you.png … registration-4-check.png. A postcode outside the area ends on the
+    page that says why (`outcome`), with no account."""
     auditor.visit(page, "/")
     ui.follow(page, auditor, "Register", exact=True)
+    expect(page.locator("h1")).to_have_text("About you")
+    expect(page.get_by_label("Postcode")).to_have_count(0)  # one thing per page
     if mistakes:
         page.locator("#dob_day").fill("31")
         page.locator("#dob_month").fill("2")
-        ui.submit(page, auditor, "Register")
+        ui.submit(page, auditor, "Continue")
         summary = page.locator(".error-summary")
         expect(summary).to_be_visible()
         expect(page).to_have_title(re.compile(r"^Error: "))
@@ -109,16 +114,59 @@ def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: b
     page.locator("#dob_day").fill("15")
     page.locator("#dob_month").fill("6")
     page.locator("#dob_year").fill("1950")
+    if shots:
+        auditor.screenshot(page, "registration-1-about-you")
+    ui.submit(page, auditor, "Continue")
+
+    expect(page.locator("h1")).to_have_text("Where do you live?")
     page.get_by_label("Postcode").fill(postcode)
+    address = page.get_by_label("House or flat number and street")
+    expect(address).to_be_hidden()  # shown only under "Yes" (by the style sheet: no JavaScript needed)
     if letter_to:
-        page.get_by_label("Post me a letter with a code, to confirm my address").check()
-        page.get_by_label("House or flat number and street").fill(letter_to)
+        page.get_by_label("Yes, post me a letter with a code").check()
+        expect(address).to_be_visible()
+        address.fill(letter_to)
+    else:
+        page.get_by_label("No, not now").check()
+    if shots:
+        auditor.screenshot(page, "registration-2-where-you-live")
+    ui.submit(page, auditor, "Continue")
+    if outcome != "You are registered" and page.locator("h1").inner_text().strip() == outcome:
+        return  # told why they cannot take part: nothing was saved
+
+    expect(page.locator("h1")).to_have_text("How do you want to take part?")
+    email_box, phone_box = page.get_by_label("Email address", exact=True), page.get_by_label("Phone number")
+    expect(email_box).to_be_hidden()
+    expect(phone_box).to_be_hidden()
+    if mistakes:
+        # A voting code from staff needs a phone number, and shows no email address or password.
+        page.get_by_label("With a voting code from staff (no email address or password needed)").check()
+        expect(phone_box).to_be_visible()
+        expect(email_box).to_be_hidden()
     page.get_by_label("Online, with my email address and a password").check()
-    page.get_by_label("Email address", exact=True).fill(email)
+    expect(email_box).to_be_visible()
+    expect(phone_box).to_be_hidden()
+    if id(page.context) not in auditor.no_js_contexts:
+        auditor.run_axe(page, "the registration's how page, with the email box shown")
+    email_box.fill(email)
+    if shots:
+        auditor.screenshot(page, "registration-3-how")
+    ui.submit(page, auditor, "Continue")
+
+    expect(page.locator("h1")).to_have_text("Check your answers")
+    answers = page.locator(".summary-list")
+    expect(answers).to_contain_text(name)
+    expect(answers).to_contain_text(email)
+    if mistakes:
+        # Change an answer: its page, then straight back to the check page.
+        ui.follow(page, auditor, re.compile(r"^Change\s+postcode$"))
+        expect(page.get_by_label("Postcode")).to_have_value(postcode)
+        ui.submit(page, auditor, "Continue")
+        expect(page.locator("h1")).to_have_text("Check your answers")
     page.get_by_label("Create a password").fill(RESIDENT_PASSWORD)
     page.get_by_label("Type your password again").fill(RESIDENT_PASSWORD)
     if shots:
-        auditor.screenshot(page, "registration")
+        auditor.screenshot(page, "registration-4-check")
     ui.submit(page, auditor, "Register")
     expect(page.locator("h1")).to_have_text(outcome)
 
@@ -453,19 +501,20 @@ def journey_5_vote_without_javascript(new_context, auditor, accounts, journey):
 
 
 def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, auditor, accounts, journey):
-    # Someone from outside the area is told why they cannot take part, and gets no ballot.
+    # Someone from outside the area is told why they cannot take part: no account is made. He asks
+    # to hear about future rounds, which keeps only his name and email address.
     outsider = new_context().new_page()
     register_resident(outsider, auditor, "Peter Outside", "peter@example.net", postcode="SW1A 1AA",
                       outcome="You cannot take part at the moment")
-    go_to_round(outsider, auditor, journey)
-    ui.follow(outsider, auditor, "Vote now")
-    expect(outsider.locator("h1")).to_have_text("You cannot vote in this round")
-    expect(outsider.locator("select")).to_have_count(0)
-    # He asks for his details to be deleted.
-    ui.follow(outsider, auditor, "Your account", exact=True)
-    ui.follow(outsider, auditor, "Ask us to delete your details")
-    ui.submit(outsider, auditor, "Ask for my details to be deleted")
-    expect(outsider.locator(".flash-success")).to_contain_text("We have your request")
+    expect(outsider.locator("main")).to_contain_text("Your postcode SW1A 1AA is not in Hackney")
+    expect(outsider.locator("main")).to_contain_text("We have not registered you, and we have not saved your details.")
+    ui.follow(outsider, auditor, "Tell me about future rounds")
+    expect(outsider.get_by_label("Full name")).to_have_value("Peter Outside")
+    outsider.get_by_label("By email").check()
+    outsider.get_by_label("Email address").fill("peter@example.net")
+    ui.submit(outsider, auditor, "Tell me about future rounds")
+    expect(outsider.locator("h1")).to_have_text("We will tell you about future rounds")
+    expect(outsider.get_by_role("link", name="Your account")).to_have_count(0)
 
     staff = staff_page(new_context, auditor, accounts)
 
@@ -484,13 +533,13 @@ def journey_3_in_person_registration_voting_code_and_paper_ballot(new_context, a
         expect(staff.locator("h1")).to_contain_text(name)
 
     # Registered at an event, then given a voting code letter.
-    # Staff act on the deletion request.
+    # Staff see who asked to hear about future rounds, and delete him once told.
     auditor.visit(staff, "/staff/")
     ui.follow(staff, auditor, "Residents", exact=True)
-    ui.follow(staff, auditor, "Waiting for review")
-    ui.follow(staff, auditor, "Delete Peter Outside's details")
-    ui.submit(staff, auditor, "Delete Peter Outside's details")
-    expect(staff.locator(".flash-success")).to_contain_text("Peter Outside's details have been deleted")
+    ui.follow(staff, auditor, re.compile(r"^Asked to hear about future rounds"))
+    expect(staff.locator("main")).to_contain_text("peter@example.net")
+    ui.submit(staff, auditor, "Delete Peter Outside")
+    expect(staff.locator(".flash-success")).to_contain_text("Their name and contact details have been deleted")
 
     register_in_person("Doris Achebe", "020 7000 1111")
     ui.follow(staff, auditor, "Issue a voting code letter")

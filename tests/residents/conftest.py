@@ -16,13 +16,37 @@ GOOD_PASSWORD = "gravel lantern orchard"
 
 
 def registration(**overrides) -> dict[str, str]:
-    """A complete registration form, as a browser posts it (online, with a password)."""
+    """Every answer of a complete online registration (with a password), as the registration pages post them."""
     return factories.posted_form({
-        # who they are
-        "name": "Margaret Okafor", **dob_fields(date(1948, 3, 27)), "postcode": "E8 1AB", "phone": "",
-        # how they will sign in to vote
-        "how": "password", "email": "margaret@example.org", "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD,
+        # about you
+        "name": "Margaret Okafor", **dob_fields(date(1948, 3, 27)),
+        # where you live
+        "postcode": "E8 1AB", "wants_letter": "no", "address_line": "",
+        # how you want to take part
+        "how": "online", "email": "margaret@example.org", "phone": "",
+        # check your answers (online only)
+        "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD,
     }, overrides)
+
+
+# The registration pages in order: about you, where you live, how you want to take part, check your answers.
+REGISTER_STEPS = ("/register", "/register/address", "/register/how", "/register/check")
+
+
+def register_steps(client, environ_base=None, stop_at: str | None = None, **overrides):
+    """Register through the pages: post registration(**overrides) to each in turn (a page reads only its
+    own fields). Returns the response of the first page that does not move on to the next one (a page
+    with errors, or the page that says someone cannot take part), else the check page's response.
+    With `stop_at` (a page's path), stops on arriving there without posting it."""
+    data = registration(**overrides)
+    response = None
+    for path, following in zip(REGISTER_STEPS, REGISTER_STEPS[1:] + (None,)):
+        if path == stop_at:
+            return response
+        response = client.post(path, data=data, environ_base=environ_base or {})
+        if following is None or response.status_code != 302 or response.headers["Location"] != following:
+            return response
+    raise AssertionError("unreachable")
 
 
 def dob_fields(born: date) -> dict[str, str]:

@@ -19,7 +19,7 @@ from pb.services.ballot_store import STORES
 from pb.services.verification import network_key
 from tests import factories
 from tests.conftest import empty_all_tables, make_app
-from tests.residents.conftest import GOOD_PASSWORD, dob_fields, registration, text_of
+from tests.residents.conftest import GOOD_PASSWORD, dob_fields, register_steps, registration, text_of
 from tests.voting.conftest import make_voting_setup, ranks
 
 ATTACKER_ADDRESS = "203.0.113.7"
@@ -67,7 +67,7 @@ def test_forty_invented_residents_cast_no_ballot_and_show_up_for_staff(attacked_
     refusals = []
     for i in range(40):
         form = invented(i)
-        response = attacker.post("/register", data=form)
+        response = register_steps(attacker, **form)
         assert response.status_code == 302, (i, text_of(response)[:500])
         page = text_of(attacker.get("/register/done"))
         assert "You are registered" in page  # told at once they can take part: eligibility is only what they say

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pb.extensions import db
 from tests import factories
-from tests.residents.conftest import registration
+from tests.residents.conftest import register_steps
 
 PASSWORD = "Tangerine-Lighthouse-4471"
 
@@ -55,7 +55,7 @@ def test_password_and_code_appear_nowhere_in_the_database_or_the_log(app, everyt
         round_ = factories.make_round(phase="voting_open")
         factories.make_staff(email="staff@example.org")
     resident = app.test_client()
-    response = resident.post("/register", data=registration(password=PASSWORD, password_confirm=PASSWORD))
+    response = register_steps(resident, password=PASSWORD, password_confirm=PASSWORD)
     assert response.status_code == 302
     stored = _every_stored_text(app)
     assert stored, "the scan read nothing"

@@ -1,4 +1,5 @@
-"""Self-registration: eligibility outcomes at the boundaries, bad input, duplicates."""
+"""Self-registration through its short pages: eligibility outcomes at the boundaries, bad input, duplicates,
+what each page shows, the check page, someone who cannot take part, and what the session holds."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,8 @@ from pb.domain.person import PersonDetails
 from pb.services import residents as residents_service
 from pb.domain.errors import DuplicateRegistration
 from tests import factories
-from tests.residents.conftest import GOOD_PASSWORD, dob_fields, error_messages, registration, text_of, users
+from tests.residents.conftest import (GOOD_PASSWORD, REGISTER_STEPS, dob_fields, error_messages, register_steps,
+                                     registration, text_of, users)
 
 # The test round's reference date is 1 June 2026 and its minimum age 50.
 FIFTIETH_BIRTHDAY_ON_REFERENCE_DATE = date(1976, 6, 1)
@@ -21,7 +23,8 @@ FIFTIETH_BIRTHDAY_DAY_AFTER = date(1976, 6, 2)
 
 
 def register(client, **overrides):
-    return client.post("/register", data=registration(**overrides))
+    """Walk the registration pages; the response of the page that stopped (or of the check page)."""
+    return register_steps(client, **overrides)
 
 
 def outcome_page(client):
@@ -39,11 +42,13 @@ def only_user(app) -> User:
     return user
 
 
-def test_register_page_shows_every_field_with_a_label(client):
+def test_register_page_shows_every_field_with_a_label(client, voting_round):
     html = client.get("/register").get_data(as_text=True)
-    for field_id in ["name", "dob_day", "dob_month", "dob_year", "postcode", "email", "password", "password_confirm", "phone"]:
+    for field_id in ["name", "dob_day", "dob_month", "dob_year"]:
         assert f'for="{field_id}"' in html
-    assert "I will get a voting code from staff" in html
+    client.post("/register", data=registration())
+    client.post("/register/address", data=registration())
+    assert "With a voting code from staff" in client.get("/register/how").get_data(as_text=True)
 
 
 def test_fiftieth_birthday_on_the_reference_date_is_eligible(app, client, voting_round):
@@ -54,12 +59,13 @@ def test_fiftieth_birthday_on_the_reference_date_is_eligible(app, client, voting
 
 
 def test_day_before_fiftieth_birthday_is_not_eligible_with_reason_and_contact(app, client, voting_round):
-    response, page = registered(client, **dob_fields(FIFTIETH_BIRTHDAY_DAY_AFTER))
-    assert response.status_code == 302
+    response = register(client, **dob_fields(FIFTIETH_BIRTHDAY_DAY_AFTER))
+    assert response.status_code == 302 and response.headers["Location"] == "/register/cannot-take-part"
+    page = text_of(client.get("/register/cannot-take-part"))
     assert "You cannot take part at the moment" in page
     assert "You need to be 50 or over on 1 June 2026" in page
     assert app.config["PB_CONTACT"] in page
-    assert only_user(app).eligibility_status == "refused"
+    assert users(app) == []
 
 
 def test_shared_district_postcode_waits_for_review(app, client, voting_round):
@@ -70,10 +76,11 @@ def test_shared_district_postcode_waits_for_review(app, client, voting_round):
 
 
 def test_postcode_outside_the_area_is_not_eligible(app, client, voting_round):
-    _, page = registered(client, postcode="SW1A 1AA")
+    register(client, postcode="SW1A 1AA")
+    page = text_of(client.get("/register/cannot-take-part"))
     assert "You cannot take part at the moment" in page
     assert "SW1A 1AA is not in Hackney" in page
-    assert users(app)[0].eligibility_status == "refused"
+    assert users(app) == []
 
 
 @pytest.mark.parametrize("typed", ["e8 1ab", "E81AB", "  e8   1AB "])
@@ -130,8 +137,9 @@ def test_voting_code_choice_needs_no_email_or_password(app, client, voting_round
 
 def test_voting_code_choice_needs_a_way_to_reach_them(app, client, voting_round):
     response = register(client, how="code", email="", password="", password_confirm="", phone="")
-    assert response.status_code == 400
-    assert "Give a phone number or an email address" in text_of(response)
+    assert response.status_code == 400 and response.request.path == "/register/how"
+    assert "Enter a phone number, so staff can call you to arrange your voting code" in error_messages(
+        response.get_data(as_text=True))
     assert users(app) == []
 
 
@@ -156,7 +164,10 @@ def test_voting_code_choice_needs_a_way_to_reach_them(app, client, voting_round)
         ({"password": "x" * 129, "password_confirm": "x" * 129}, "128 characters or fewer"),
         ({"password": "password1", "password_confirm": "password1"}, "too common"),
         ({"password_confirm": "something else"}, "The two passwords do not match"),
-        ({"phone": "call me"}, "Enter a phone number"),
+        ({"how": "code", "phone": "call me"}, "Enter a phone number, like 020 7946 0000"),
+        ({"how": "code", "phone": ""}, "Enter a phone number, so staff can call you"),
+        ({"how": ""}, "Choose how you want to take part"),
+        ({"wants_letter": None}, "Choose whether you would like a letter to confirm your address"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_changes_nothing(app, client, voting_round, overrides, message):
@@ -168,23 +179,22 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(app, client, voting_
     assert users(app) == []
 
 
-def test_every_problem_is_listed_at_once_and_passwords_are_not_sent_back(app, client, voting_round):
-    response = register(client, dob_day="31", dob_month="2", postcode="nowhere", password="abc", password_confirm="abc")
-    messages = error_messages(response.get_data(as_text=True))
-    assert len(messages) == 3
-    html = response.get_data(as_text=True)
-    assert 'value="abc"' not in html
-    # What was typed elsewhere stays, so nothing has to be typed again.
-    assert 'value="Margaret Okafor"' in html
+def test_every_problem_on_a_page_is_listed_at_once_and_passwords_are_not_sent_back(app, client, voting_round):
+    response = client.post("/register", data=registration(name="", dob_day="31", dob_month="2"))
+    assert len(error_messages(response.get_data(as_text=True))) == 2
+    response = client.post("/register", data=registration(dob_day="31", dob_month="2"))
+    # What was typed stays, so nothing has to be typed again.
+    assert 'value="Margaret Okafor"' in response.get_data(as_text=True)
+    response = register(client, password="quiet otter", password_confirm="quiet ottex")
+    assert response.status_code == 400 and response.request.path == "/register/check"
+    assert "The two passwords do not match" in error_messages(response.get_data(as_text=True))[0]
+    assert "quiet otter" not in response.get_data(as_text=True) and "quiet ottex" not in response.get_data(as_text=True)
 
 
 def test_same_person_cannot_register_twice(app, client, voting_round):
     assert register(client).status_code == 302
     other = app.test_client()
-    response = other.post(
-        "/register",
-        data=registration(name="margaret  OKAFOR", postcode="e81ab", email="another@example.org"),
-    )
+    response = register(other, name="margaret  OKAFOR", postcode="e81ab", email="another@example.org")
     assert response.status_code == 400
     page = text_of(response)
     assert "You are already registered with this name, date of birth and postcode" in page
@@ -195,7 +205,7 @@ def test_same_person_cannot_register_twice(app, client, voting_round):
 def test_same_email_cannot_be_used_twice(app, client, voting_round):
     assert register(client).status_code == 302
     other = app.test_client()
-    response = other.post("/register", data=registration(name="Someone Else", email="MARGARET@example.org"))
+    response = register(other, name="Someone Else", email="MARGARET@example.org")
     assert response.status_code == 400
     assert "There is already an account with this email address" in text_of(response)
     assert len(users(app)) == 1
@@ -227,22 +237,24 @@ def test_signed_in_resident_is_sent_to_their_account_from_register(resident_clie
 def test_outcome_page_without_a_registration_goes_back_to_the_form(client):
     response = client.get("/register/done")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/register")
+    assert response.headers["Location"] == "/register"
 
 
 def test_the_example_password_on_the_page_is_refused(app, client, voting_round):
-    assert "purple kettle garden" in client.get("/register").get_data(as_text=True)
+    register(client, password="", password_confirm="")
+    assert "purple kettle garden" in client.get("/register/check").get_data(as_text=True)
     response = register(client, password="Purple Kettle Garden", password_confirm="Purple Kettle Garden")
     assert response.status_code == 400
     assert "too common" in text_of(response)
 
 
 def test_very_long_input_gets_a_plain_message(app, client, voting_round):
-    response = register(client, name="A" * 300, postcode="E8 1AB" * 5)
+    response = register(client, name="A" * 300)
     assert response.status_code == 400
-    messages = error_messages(response.get_data(as_text=True))
-    assert "Your name must be 120 characters or fewer" in messages
-    assert "Enter a real UK postcode, for example E8 1AB" in messages
+    assert "Your name must be 120 characters or fewer" in error_messages(response.get_data(as_text=True))
+    response = register(client, postcode="E8 1AB" * 5)
+    assert response.status_code == 400
+    assert "Enter a real UK postcode, for example E8 1AB" in error_messages(response.get_data(as_text=True))
     assert users(app) == []
 
 
@@ -257,7 +269,7 @@ def _letters(app) -> list:
 
 
 def test_a_new_resident_is_self_declared_and_may_ask_for_a_letter_to_their_address(app, client, voting_round):
-    response = client.post("/register", data=registration(wants_letter="y", address_line=" Flat 3,  12 Mare Street "))
+    response = register(client, wants_letter="yes", address_line=" Flat 3,  12 Mare Street ")
     assert response.status_code == 302
     [user] = users(app)
     assert user.verification == "self-declared" and user.address_line == "Flat 3, 12 Mare Street"
@@ -266,24 +278,28 @@ def test_a_new_resident_is_self_declared_and_may_ask_for_a_letter_to_their_addre
     assert "We will post a letter with a code to your address" in page
 
 
-def test_a_letter_needs_an_address_and_a_way_to_sign_in_and_nothing_is_stored_without_them(app, client, voting_round):
-    response = client.post("/register", data=registration(wants_letter="y", address_line=""))
-    assert response.status_code == 400
+def test_a_letter_needs_an_address_and_nothing_is_stored_without_it(app, client, voting_round):
+    response = register(client, wants_letter="yes", address_line="")
+    assert response.status_code == 400 and response.request.path == "/register/address"
     assert "Enter your house or flat number and street, for example Flat 3, 12 Mare Street" in error_messages(
         response.get_data(as_text=True))
-    response = client.post("/register", data=registration(wants_letter="y", address_line="12 Mare Street", how="code",
-                                                           email="", password="", password_confirm="",
-                                                           phone="020 7946 0000"))
-    assert response.status_code == 400
-    assert any("code is typed in after signing in with a password" in m for m in error_messages(
-        response.get_data(as_text=True)))
     assert users(app) == [] and _letters(app) == []
 
 
-def test_no_letter_is_queued_for_a_registration_that_cannot_take_part(app, client, voting_round):
-    client.post("/register", data=registration(wants_letter="y", address_line="1 Downing Street", postcode="SW1A 2AA"))
+def test_a_letter_asked_for_is_not_posted_to_someone_who_then_chooses_a_voting_code(app, client, voting_round):
+    """A letter's code is typed in after signing in; staff check a code voter when they give the code."""
+    register_steps(client, stop_at="/register/check", wants_letter="yes", address_line="12 Mare Street", how="code",
+                   phone="020 7946 0000")
+    check = text_of(client.get("/register/check"))
+    assert "Not needed: staff check your address when they give you your voting code" in check
+    assert client.post("/register/check", data={}).status_code == 302
     [user] = users(app)
-    assert user.eligibility_status == "refused" and _letters(app) == []
+    assert user.address_line is None and _letters(app) == []
+
+
+def test_no_letter_and_no_account_for_someone_who_cannot_take_part(app, client, voting_round):
+    register(client, wants_letter="yes", address_line="1 Downing Street", postcode="SW1A 2AA")
+    assert users(app) == [] and _letters(app) == []
 
 
 def test_a_registration_a_resident_list_holds_is_list_matched_at_once(app, client, voting_round, admin_user):
@@ -292,7 +308,7 @@ def test_a_registration_a_resident_list_holds_is_list_matched_at_once(app, clien
     with app.app_context():
         upload_list(db.session.get(type(admin_user), admin_user.id), "Members", "",
                     b"Name,Date of birth,Postcode\nMargaret Okafor,27/03/1948,E8 1AB\n")
-    client.post("/register", data=registration(wants_letter="y", address_line="12 Mare Street"))
+    register(client, wants_letter="yes", address_line="12 Mare Street")
     [user] = users(app)
     assert user.verification == "list" and _letters(app) == []  # no letter needed
     assert "We found you on a list of residents we hold" in text_of(client.get("/register/done"))

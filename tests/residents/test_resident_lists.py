@@ -17,7 +17,7 @@ from pb.models import AuditEvent, ResidentList, ResidentListEntry, User
 from pb.services import resident_lists
 from pb.services.resident_lists import identity_hash
 from tests import factories
-from tests.residents.conftest import error_messages, registration, text_of
+from tests.residents.conftest import error_messages, register_steps, text_of
 
 INDEX = "/staff/resident-lists/"
 UPLOAD = "/staff/resident-lists/upload"
@@ -178,7 +178,7 @@ def test_a_new_registration_through_the_form_is_list_matched(app, client, admin_
         factories.make_round(phase="voting_open", title="Connect Hackney 2026")
         admin = db.session.get(User, admin_user.id)
         change = resident_lists.upload_list(admin, "Hackney CVS members", "", csv_of(("Margaret OKAFOR", date(1948, 3, 27), "e81ab"), JOHN))
-    response = client.post("/register", data=registration())
+    response = register_steps(client)
     assert response.status_code == 302
     with app.app_context():
         registered = db.session.scalar(select(User).where(User.email == "margaret@example.org"))
@@ -190,7 +190,7 @@ def test_a_registration_that_matches_no_list_stays_self_declared(app, client, ad
     with app.app_context():
         factories.make_round(phase="voting_open")
         resident_lists.upload_list(db.session.get(User, admin_user.id), "Members", "", csv_of(JOHN))
-    assert client.post("/register", data=registration()).status_code == 302
+    assert register_steps(client).status_code == 302
     with app.app_context():
         registered = db.session.scalar(select(User).where(User.email == "margaret@example.org"))
         assert registered.verification == "self-declared"

@@ -19,7 +19,7 @@ from pb.services.verification import network_key
 from pb.templating import format_date
 from tests import factories
 from tests.conftest import page_html
-from tests.residents.conftest import error_messages, registration, text_of
+from tests.residents.conftest import error_messages, register_steps, text_of
 
 PAGE = "/staff/suspicious-registrations/"
 SETTINGS = "/staff/suspicious-registrations/settings"
@@ -406,7 +406,7 @@ def test_the_network_key_is_a_keyed_hash_of_the_prefix_never_the_address(app_ctx
 def test_registering_online_keeps_the_networks_hash_not_its_address(app, client):
     with app.app_context():
         factories.make_round(phase="voting_open")
-    response = client.post("/register", data=registration(), environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    response = register_steps(client, environ_base={"REMOTE_ADDR": "203.0.113.7"})
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "margaret@example.org"))
@@ -430,7 +430,7 @@ def test_a_new_online_registration_deletes_network_keys_older_than_90_days(app, 
     with app.app_context():
         [old] = plant(address="203.0.113.7", start=NOW - timedelta(days=91))
         [kept] = plant(address="203.0.113.7", start=NOW - timedelta(days=89))
-    assert client.post("/register", data=registration(), environ_base={"REMOTE_ADDR": "198.51.100.4"}).status_code == 302
+    assert register_steps(client, environ_base={"REMOTE_ADDR": "198.51.100.4"}).status_code == 302
     with app.app_context():
         assert db.session.get(User, old).network_key is None
         assert db.session.get(User, kept).network_key == network_key("203.0.113.7")

@@ -177,6 +177,12 @@ EXPECTED = {
     "resident.deletion_requested": (RITA, None, {"resident_id": RITA},
                                     "Rita Brown asked for their personal data to be deleted."),
     "resident.sign_in_unpaused": (SAM, None, {"resident_id": RITA}, "Sam Lee let Rita Brown try signing in again at once."),
+    "future_rounds.asked": (None, None, {"contact_id": 4},
+                            "Someone who could not take part when they tried to register asked to hear about future "
+                            "rounds."),
+    "future_rounds.deleted": (SAM, None, {"contact_id": 4},
+                              "Sam Lee deleted the name and contact details of someone who asked to hear about future "
+                              "rounds."),
     "resident.verified": (SAM, None, {"resident_id": RITA, "way": "staff", "note": "Checked by a phone call: bank letter",
                                       "list_id": None},
                           "Sam Lee verified Rita Brown: “Checked by a phone call: bank letter”."),
