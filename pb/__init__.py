@@ -14,6 +14,7 @@ BLUEPRINT_MODULES = (
     "pb.main.views",
     "pb.auth.views",
     "pb.staff.views",
+    "pb.staff.translation_views",
     "pb.residents.views",
     "pb.residents.register_views",
     "pb.residents.staff_views",
@@ -38,7 +39,7 @@ def create_app(test_config: dict | None = None):
     """
     # Imported here, not at the top, so that `import pb.tally` stays free of Flask and the web layer.
     from flask import Flask
-    from pb import cli, database, i18n, templating, web
+    from pb import cli, content_text, database, i18n, templating, web
 
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None):
     web.configure(app, test_config)
     web.init_extensions(app)
     i18n.init_app(app)
+    content_text.init_app(app)
     database.bind_engine_events(app)  # before the first connection, which the check makes
     database.check_database(app)
     web.register_blueprints(app, BLUEPRINT_MODULES)

@@ -11,7 +11,7 @@ EXPECTED_TABLES = {
     "users", "rounds", "proposals", "voter_roll", "ballots", "voting_codes",
     "paper_entries", "count_results", "audit_events", "alembic_version",
     "resident_lists", "resident_list_entries", "verification_letters", "suspicion_reviews", "site_settings",
-    "future_round_contacts",
+    "future_round_contacts", "content_translations",
 }
 
 

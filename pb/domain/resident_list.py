@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from pb.domain.errors import ValidationFailed
 from pb.domain.postcodes import normalise_postcode
+from pb.domain.words import N_, _, n_
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -37,11 +38,6 @@ LAST_NAME_HEADINGS = frozenset({"last name", "lastname", "surname", "family name
 BIRTH_HEADINGS = frozenset({"date of birth", "dob", "birth date", "birthdate"})
 POSTCODE_HEADINGS = frozenset({"postcode", "post code", "postal code"})
 
-HEADINGS_HELP = ("Head the columns Name, Date of birth and Postcode (in any order), or use First name and "
-                 "Last name in place of Name.")
-DATE_HELP = "Write dates as 27/03/1948 or 1948-03-27."
-SAVE_AS_UTF8 = ("In Excel, choose File, Save as, and the type “CSV UTF-8 (Comma delimited)”, "
-                "then upload the new file.")
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_FIRST_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
@@ -128,46 +124,51 @@ def parse_resident_list(data: bytes, *, today: date | None = None, max_rows: int
     records = _records(text)
     header_line, header = next(records, (0, None))
     if header is None:
-        raise BadListFile("The file is empty. Choose a CSV file with a heading row and one row for each resident.")
+        raise BadListFile(_("The file is empty. Choose a CSV file with a heading row and one row for each resident."))
     columns = _columns(header)
     rows: list[ListRow] = []
     problems = _Problems()
     first_line_of: dict[str, int] = {}
     # Many rows share a date of birth or a postcode: each is read once, as (what identity_text
     # makes of it, None) or (None, what is wrong with it).
-    dates: dict[str, tuple[str | None, str | None]] = {}
-    postcodes: dict[str, tuple[str | None, str | None]] = {}
+    dates: dict[str, tuple[str | None, Problem | None]] = {}
+    postcodes: dict[str, tuple[str | None, Problem | None]] = {}
     for line, cells in records:
         if len(rows) + problems.count >= max_rows:
-            raise BadListFile(f"The file has more than {max_rows:,} rows of residents. Split it into files of "
-                              f"up to {max_rows:,} rows and upload each as a list of its own.")
+            raise BadListFile(_("The file has more than %(rows)s rows of residents. Split it into files of "
+                                "up to %(rows)s rows and upload each as a list of its own.", rows=format(max_rows, ",")))
         identity, problem = _read_row(cells, columns, today, dates, postcodes)
         if problem:
-            problems.add(f"Line {line}: {problem}")
+            message, values = problem
+            problems.add(_(message, line=line, **values))
             continue
         earlier = first_line_of.get(identity)
         if earlier is not None:
-            problems.add(f"Line {line} repeats line {earlier} (the same name, date of birth and postcode).")
+            problems.add(_("Line %(line)s repeats line %(earlier)s (the same name, date of birth and postcode).",
+                           line=line, earlier=earlier))
             continue
         first_line_of[identity] = line
         rows.append(ListRow(line, identity))
     if problems.count:
-        rows_word = "row needs" if problems.count == 1 else "rows need"
-        raise BadListFile(f"{problems.count:,} {rows_word} fixing. Nothing was stored: correct the file and "
-                          f"upload it again.", problems.shown())
+        raise BadListFile(n_("%(count)s row needs fixing. Nothing was stored: correct the file and upload it again.",
+                             "%(count)s rows need fixing. Nothing was stored: correct the file and upload it again.",
+                             problems.count, count=format(problems.count, ",")), problems.shown())
     if not rows:
-        raise BadListFile(f"The file has a heading row (line {header_line}) but no residents. "
-                          "Add one row for each resident and upload it again.")
+        raise BadListFile(_("The file has a heading row (line %(line)s) but no residents. "
+                            "Add one row for each resident and upload it again.", line=header_line))
     return rows
 
 
 def too_large_message(size: int | None) -> str:
     """What to say about a file over MAX_BYTES (`size` in bytes, or None when it is not known)."""
-    limit = f"{MAX_BYTES // (1024 * 1024)} MB"
-    what = f"The file is {size / (1024 * 1024):.1f} MB" if size else f"The file is larger than {limit}"
-    return (f"{what}: a resident list can be up to {limit} (about {MAX_ROWS:,} rows). Delete the columns "
-            "other than name, date of birth and postcode, or split the list into smaller files, and upload "
-            "it again.")
+    limit, rows = MAX_BYTES // (1024 * 1024), f"{MAX_ROWS:,}"
+    if size:
+        return _("The file is %(size)s MB: a resident list can be up to %(limit)s MB (about %(rows)s rows). Delete "
+                 "the columns other than name, date of birth and postcode, or split the list into smaller files, "
+                 "and upload it again.", size=format(size / (1024 * 1024), ".1f"), limit=limit, rows=rows)
+    return _("The file is larger than %(limit)s MB: a resident list can be up to %(limit)s MB (about %(rows)s rows). "
+             "Delete the columns other than name, date of birth and postcode, or split the list into smaller "
+             "files, and upload it again.", limit=limit, rows=rows)
 
 
 class _Problems:
@@ -182,18 +183,20 @@ class _Problems:
 
     def shown(self) -> list[str]:
         more = self.count - len(self._first)
-        return self._first + ([f"and {more:,} more"] if more else [])
+        return self._first + ([n_("and %(count)s more", "and %(count)s more", more, count=format(more, ","))] if more else [])
 
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadListFile(f"The file is saved as UTF-16, not UTF-8. {SAVE_AS_UTF8}")
+        raise BadListFile(_("The file is saved as UTF-16, not UTF-8. In Excel, choose File, Save as, and the type "
+                            "“CSV UTF-8 (Comma delimited)”, then upload the new file."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BadListFile(f"The file is not saved as UTF-8: line {line} has characters pb cannot read. "
-                          f"{SAVE_AS_UTF8}") from None
+        raise BadListFile(_("The file is not saved as UTF-8: line %(line)s has characters pb cannot read. In Excel, "
+                            "choose File, Save as, and the type “CSV UTF-8 (Comma delimited)”, then upload the new "
+                            "file.", line=line)) from None
 
 
 def _delimiter(text: str) -> str:
@@ -213,8 +216,8 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise BadListFile(f"Line {start} cannot be read as CSV ({exc}). Nothing was stored: correct the "
-                              "file and upload it again.") from None
+            raise BadListFile(_("Line %(line)s cannot be read as CSV (%(error)s). Nothing was stored: correct the "
+                                "file and upload it again.", line=start, error=exc)) from None
         if any(cell.strip() for cell in cells):
             yield start, cells
 
@@ -234,28 +237,26 @@ def _columns(header: list[str]) -> _Columns:
         for kind, names in kinds:
             if key in names:
                 found.setdefault(kind, []).append(index)
-    words = {"name": "the name", "first": "the first name", "last": "the last name",
-             "born": "the date of birth", "postcode": "the postcode"}
     for kind, indexes in found.items():
         if len(indexes) > 1:
-            both = " and ".join(f"“{header[i].strip()}”" for i in indexes[:2])
-            raise BadListFile(f"More than one column is for {words[kind]} ({both}). Keep one of them and "
-                              "upload the file again.")
+            first, second = (header[i].strip() for i in indexes[:2])
+            raise BadListFile(_(_TWO_COLUMNS[kind], first=first, second=second))
     missing = []
     if "name" not in found:
         if "first" in found and "last" not in found:
-            missing.append(words["last"])
+            missing.append("last")
         elif "last" in found and "first" not in found:
-            missing.append(words["first"])
+            missing.append("first")
         elif "first" not in found:
-            missing.append(words["name"])
-    missing += [words[kind] for kind in ("born", "postcode") if kind not in found]
+            missing.append("name")
+    missing += [kind for kind in ("born", "postcode") if kind not in found]
     if missing:
         headings = [h.strip()[:40] for h in header if h.strip()]
         shown = ", ".join(f"“{h}”" for h in headings[:12]) + (", …" if len(headings) > 12 else "")
-        what = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
-        raise BadListFile(f"The file has no column for {what}. Its first line has the headings: "
-                          f"{shown or 'none'}. {HEADINGS_HELP}")
+        raise BadListFile(_("The file has no column for %(what)s. Its first line has the headings: %(headings)s. "
+                            "Head the columns Name, Date of birth and Postcode (in any order), or use First name "
+                            "and Last name in place of Name.", what=_columns_words(missing),
+                            headings=shown or _("none")))
     one = {kind: indexes[0] for kind, indexes in found.items()}
     if "name" in one:
         one.pop("first", None)
@@ -264,12 +265,35 @@ def _columns(header: list[str]) -> _Columns:
                     born=one["born"], postcode=one["postcode"])
 
 
+# TRANSLATORS: staff uploading a resident list; "first" and "second" are the two columns' headings.
+_TWO_COLUMNS = {
+    "name": N_("More than one column is for the name (“%(first)s” and “%(second)s”). Keep one of them and upload the file again."),
+    "first": N_("More than one column is for the first name (“%(first)s” and “%(second)s”). Keep one of them and upload the file again."),
+    "last": N_("More than one column is for the last name (“%(first)s” and “%(second)s”). Keep one of them and upload the file again."),
+    "born": N_("More than one column is for the date of birth (“%(first)s” and “%(second)s”). Keep one of them and upload the file again."),
+    "postcode": N_("More than one column is for the postcode (“%(first)s” and “%(second)s”). Keep one of them and upload the file again."),
+}
+# The columns a file lacks, as they are named in "The file has no column for …".
+_COLUMN_WORDS = {"name": N_("the name"), "first": N_("the first name"), "last": N_("the last name"),
+                 "born": N_("the date of birth"), "postcode": N_("the postcode")}
+
+
+def _columns_words(kinds: list[str]) -> str:
+    """ "the name", "the name and the postcode", "the name, the date of birth and the postcode"."""
+    words = [_(_COLUMN_WORDS[kind]) for kind in kinds]
+    if len(words) == 1:
+        return words[0]
+    if len(words) == 2:
+        return _("%(first)s and %(last)s", first=words[0], last=words[1])
+    return _("%(first)s, %(second)s and %(last)s", first=words[0], second=words[1], last=words[2])
+
+
 def _cell(cells: list[str], index: int | None) -> str:
     return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
-def _read_row(cells: list[str], columns: _Columns, today: date, dates: dict[str, tuple[str | None, str | None]],
-              postcodes: dict[str, tuple[str | None, str | None]]) -> tuple[str, str | None]:
+def _read_row(cells: list[str], columns: _Columns, today: date, dates: dict[str, tuple[str | None, Problem | None]],
+              postcodes: dict[str, tuple[str | None, Problem | None]]) -> tuple[str, Problem | None]:
     """(identity_text, None) for a good row, or ("", what is wrong with it)."""
     if columns.name is not None:
         name = _cell(cells, columns.name)
@@ -277,12 +301,14 @@ def _read_row(cells: list[str], columns: _Columns, today: date, dates: dict[str,
         name = " ".join(part for part in (_cell(cells, columns.first), _cell(cells, columns.last)) if part)
     name_key = normalised_name(name)
     if not name_key:
-        return "", "the name is empty." if not name else f"the name “{_short(name)}” has no letters."
+        if not name:
+            return "", (N_("Line %(line)s: the name is empty."), {})
+        return "", (N_("Line %(line)s: the name “%(name)s” has no letters."), {"name": _short(name)})
     born_text = _cell(cells, columns.born)
     born = dates.get(born_text)
     if born is None:
         read = _read_date(born_text, today)
-        born = dates[born_text] = (None, read) if isinstance(read, str) else (read.isoformat(), None)
+        born = dates[born_text] = (None, read) if isinstance(read, tuple) else (read.isoformat(), None)
     if born[1]:
         return "", born[1]
     postcode_text = _cell(cells, columns.postcode)
@@ -294,19 +320,24 @@ def _read_row(cells: list[str], columns: _Columns, today: date, dates: dict[str,
     return _identity(name_key, born[0], postcode[0]), None
 
 
-def _read_postcode(text: str) -> tuple[str | None, str | None]:
+# What is wrong with a row: a message with the placeholder %(line)s, and its other values.
+Problem = tuple[str, dict]
+
+
+def _read_postcode(text: str) -> tuple[str | None, Problem | None]:
     if not text:
-        return None, "the postcode is empty."
+        return None, (N_("Line %(line)s: the postcode is empty."), {})
     postcode = normalise_postcode(text)
     if postcode is None:
-        return None, f"“{_short(text)}” is not a UK postcode. Write it like E8 1AB."
+        return None, (N_("Line %(line)s: “%(postcode)s” is not a UK postcode. Write it like E8 1AB."),
+                      {"postcode": _short(text)})
     return normalised_postcode(postcode), None
 
 
-def _read_date(text: str, today: date) -> date | str:
+def _read_date(text: str, today: date) -> date | Problem:
     """The date `text` gives, or what is wrong with it."""
     if not text:
-        return "the date of birth is empty."
+        return N_("Line %(line)s: the date of birth is empty."), {}
     iso = _ISO_DATE.match(text)
     day_first = _DAY_FIRST_DATE.match(text)
     if iso:
@@ -314,15 +345,18 @@ def _read_date(text: str, today: date) -> date | str:
     elif day_first:
         day, month, year = int(day_first.group(1)), int(day_first.group(3)), int(day_first.group(4))
     else:
-        return f"the date of birth “{_short(text)}” is not a date pb can read. {DATE_HELP}"
+        return (N_("Line %(line)s: the date of birth “%(date)s” is not a date pb can read. "
+                   "Write dates as 27/03/1948 or 1948-03-27."), {"date": _short(text)})
     try:
         born = date(year, month, day)
     except ValueError:
-        return f"the date of birth “{_short(text)}” is not a real date. {DATE_HELP}"
+        return (N_("Line %(line)s: the date of birth “%(date)s” is not a real date. "
+                   "Write dates as 27/03/1948 or 1948-03-27."), {"date": _short(text)})
     if born >= today:
-        return f"the date of birth “{_short(text)}” is not in the past."
+        return N_("Line %(line)s: the date of birth “%(date)s” is not in the past."), {"date": _short(text)}
     if today.year - born.year > MAX_AGE_YEARS:
-        return f"the date of birth “{_short(text)}” is more than {MAX_AGE_YEARS} years ago."
+        return (N_("Line %(line)s: the date of birth “%(date)s” is more than %(years)s years ago."),
+                {"date": _short(text), "years": MAX_AGE_YEARS})
     return born
 
 

@@ -1,6 +1,7 @@
 """pb's data model: one module per entity."""
 from pb.models.audit_event import AuditEvent
 from pb.models.ballot import Ballot
+from pb.models.content_translation import ContentTranslation
 from pb.models.count_result import CountResult
 from pb.models.future_round_contact import FutureRoundContact
 from pb.models.paper_entry import PaperEntry
@@ -22,6 +23,7 @@ __all__ = [
     "AuditEvent",
     "Ballot",
     "Channel",
+    "ContentTranslation",
     "CountResult",
     "EligibilityStatus",
     "FutureRoundContact",

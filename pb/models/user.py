@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     name_key: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The language the resident reads pb in (pb.i18n): their pages, letters and printouts.
+    language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str | None] = mapped_column(String(256))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     # Normalised form: upper case, one space before the inward code ("E8 1AB").

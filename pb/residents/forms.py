@@ -6,6 +6,7 @@ same rules apply online and at a staff desk.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -23,13 +24,13 @@ DATE_PART = {"spellcheck": "false"}
 
 
 class _PersonFields(FlaskForm):
-    name = StringField("Full name", validators=[Length(max=200, message="Your name must be 120 characters or fewer")], render_kw={"autocomplete": "name", "spellcheck": "false"})
-    dob_day = StringField("Day", validators=[Length(max=4, message="Enter the day as a number, for example 27")], render_kw={"autocomplete": "bday-day", **DATE_PART})
-    dob_month = StringField("Month", validators=[Length(max=4, message="Enter the month as a number, for example 3")], render_kw={"autocomplete": "bday-month", **DATE_PART})
-    dob_year = StringField("Year", validators=[Length(max=6, message="Enter the year in full, for example 1948")], render_kw={"autocomplete": "bday-year", **DATE_PART})
-    postcode = StringField("Postcode", validators=[Length(max=20, message="Enter a real UK postcode, for example E8 1AB")], render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
-    email = EmailField("Email address (optional)", validators=[Optional(), Length(max=254, message="Your email address must be 254 characters or fewer")], render_kw={"autocomplete": "email", "spellcheck": "false"})
-    phone = StringField("Phone number (optional)", validators=[Length(max=40, message="Enter a phone number, like 020 7946 0000")], render_kw={"autocomplete": "tel", "type": "tel"})
+    name = StringField(_l("Full name"), validators=[Length(max=200, message=_l("Your name must be 120 characters or fewer"))], render_kw={"autocomplete": "name", "spellcheck": "false"})
+    dob_day = StringField(_l("Day"), validators=[Length(max=4, message=_l("Enter the day as a number, for example 27"))], render_kw={"autocomplete": "bday-day", **DATE_PART})
+    dob_month = StringField(_l("Month"), validators=[Length(max=4, message=_l("Enter the month as a number, for example 3"))], render_kw={"autocomplete": "bday-month", **DATE_PART})
+    dob_year = StringField(_l("Year"), validators=[Length(max=6, message=_l("Enter the year in full, for example 1948"))], render_kw={"autocomplete": "bday-year", **DATE_PART})
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20, message=_l("Enter a real UK postcode, for example E8 1AB"))], render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
+    email = EmailField(_l("Email address (optional)"), validators=[Optional(), Length(max=254, message=_l("Your email address must be 254 characters or fewer"))], render_kw={"autocomplete": "email", "spellcheck": "false"})
+    phone = StringField(_l("Phone number (optional)"), validators=[Length(max=40, message=_l("Enter a phone number, like 020 7946 0000"))], render_kw={"autocomplete": "tel", "type": "tel"})
 
     # Service error keys -> the form field that shows the message.
     FIELD_FOR = {"date_of_birth": "dob_day"}
@@ -49,13 +50,13 @@ class _PersonFields(FlaskForm):
 
 
 class InPersonForm(_PersonFields):
-    checked_id = BooleanField("I have seen proof of their name, age and address: they are verified")
+    checked_id = BooleanField(_l("I have seen proof of their name, age and address: they are verified"))
 
 
 class VotingCodeForm(FlaskForm):
     code = StringField(
-        "Your voting code",
-        validators=[Length(max=60, message="Type the 12 letters and numbers from your letter")],
+        _l("Your voting code"),
+        validators=[Length(max=60, message=_l("Type the 12 letters and numbers from your letter"))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
 
@@ -68,7 +69,7 @@ def round_choice(round_id: int, label: str):
 
 
 class IssueCodeForm(FlaskForm):
-    round_id = SelectField("Funding round", coerce=int, validate_choice=False)
+    round_id = SelectField(_l("Funding round"), coerce=int, validate_choice=False)
     issued_count = HiddenField()
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -76,7 +77,7 @@ class IssueCodeForm(FlaskForm):
 
 
 class RefuseForm(FlaskForm):
-    reason = TextAreaField("Reason (shown to the resident)", validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason (shown to the resident)"), validators=[Length(max=2000)])
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for message in errors.values():
@@ -84,7 +85,7 @@ class RefuseForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    note = TextAreaField("Note for the resident (optional)", validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note for the resident (optional)"), validators=[Length(max=2000)])
 
 
 class ConfirmForm(FlaskForm):
@@ -93,14 +94,14 @@ class ConfirmForm(FlaskForm):
 
 class StaffVerifyForm(FlaskForm):
     how = RadioField(
-        "How did you check them?",
+        _l("How did you check them?"),
         choices=[
-            _Choice("in_person", "I saw proof of their name and address in person"),
-            _Choice("phone", "I checked their details on a phone call"),
+            _Choice("in_person", _l("I saw proof of their name and address in person")),
+            _Choice("phone", _l("I checked their details on a phone call")),
         ],
         validate_choice=False,
     )
-    note = TextAreaField("What did you check?", validators=[Length(max=600, message="Keep the note to 500 characters or fewer")])
+    note = TextAreaField(_l("What did you check?"), validators=[Length(max=600, message=_l("Keep the note to 500 characters or fewer"))])
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():

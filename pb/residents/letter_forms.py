@@ -5,14 +5,15 @@ They only carry what was typed or ticked; pb.services.verification_letters check
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import Length
 
 
 class AskForLetterForm(FlaskForm):
     address_line = StringField(
-        "House or flat number and street",
-        validators=[Length(max=300, message="Keep the address to 200 characters or fewer")],
+        _l("House or flat number and street"),
+        validators=[Length(max=300, message=_l("Keep the address to 200 characters or fewer"))],
         render_kw={"autocomplete": "address-line1"},
     )
 
@@ -22,8 +23,8 @@ class AskForLetterForm(FlaskForm):
 
 class LetterCodeForm(FlaskForm):
     code = StringField(
-        "Code from your letter",
-        validators=[Length(max=60, message="Type the 12 letters and numbers from your letter")],
+        _l("Code from your letter"),
+        validators=[Length(max=60, message=_l("Type the 12 letters and numbers from your letter"))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
 
@@ -34,5 +35,5 @@ class LetterCodeForm(FlaskForm):
 class LetterBatchForm(FlaskForm):
     """The letters ticked in the staff queue (or carried by the printed page), and whether to print them again."""
 
-    letter_id = SelectMultipleField("Letters", coerce=int, validate_choice=False)
-    reprint = BooleanField("Print these again")
+    letter_id = SelectMultipleField(_l("Letters"), coerce=int, validate_choice=False)
+    reprint = BooleanField(_l("Print these again"))

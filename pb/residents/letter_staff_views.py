@@ -7,6 +7,7 @@ staff-only (deny_by_default in pb.web).
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from pb.domain.errors import DomainError
@@ -35,7 +36,7 @@ def queue():
 def print_letters():
     form = LetterBatchForm()
     if not form.validate_on_submit():
-        return _queue_page("Choose the letters to print, then try again.", 400)
+        return _queue_page(_("Choose the letters to print, then try again."), 400)
     try:
         # First, so that without PB_PUBLIC_URL in production nothing is printed (409, the message says what to set).
         address = public_address("letters.enter_code")
@@ -57,14 +58,14 @@ def print_letters():
 def mark_sent():
     form = LetterBatchForm()
     if not form.validate_on_submit():
-        return _queue_page("Choose the letters you have posted, then try again.", 400)
+        return _queue_page(_("Choose the letters you have posted, then try again."), 400)
     try:
         outcome = letters.mark_sent(_actor(), form.letter_id.data)
     except DomainError as exc:
         return _queue_page(exc.message, exc.status_code if exc.status_code in (400, 409) else 400)
     if outcome.marked:
-        flash(f"{outcome.marked} letter{'' if outcome.marked == 1 else 's'} marked as sent.", "success")
+        flash(ngettext("%(num)s letter marked as sent.", "%(num)s letters marked as sent.", outcome.marked), "success")
     if outcome.not_needed:
-        flash("Do not post the letter to " + ", ".join(outcome.not_needed) + ": their address has been confirmed "
-              "another way since it was printed, so its code no longer works.", "info")
+        flash(_("Do not post the letter to %(names)s: their address has been confirmed another way since it was "
+                "printed, so its code no longer works.", names=", ".join(outcome.not_needed)), "info")
     return redirect(url_for("letters_staff.queue"))

@@ -7,6 +7,7 @@ throttled per address and per account (pb.residents.throttle.letter_code_limits)
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pb.domain.errors import DomainError
@@ -68,8 +69,8 @@ def ask():
             form.show_errors(exc.errors or {"address_line": exc.message})
         else:
             address = ", ".join(p for p in (letters.check_address_line(form.address_line.data), user.postcode) if p)
-            flash(f"Thank you. We will post a letter to {address}. When it comes, type the code from it "
-                  "on your account page to confirm your address.", "success")
+            flash(_("Thank you. We will post a letter to %(address)s. When it comes, type the code from it "
+                    "on your account page to confirm your address.", address=address), "success")
             return redirect(url_for("residents.account"))
     return render_template("letters/ask.html", form=form, user=user,
                            status=letters.letter_status(user)), 400 if form.errors else 200

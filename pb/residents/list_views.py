@@ -10,6 +10,7 @@ what to do, not a bare error page.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -72,7 +73,9 @@ def upload():
     except DomainError as exc:
         _show_errors(form, exc.errors or {"file": exc.message})
         return _index_page(form, getattr(exc, "problems", ()), status=400)
-    flash(f"Imported {_rows(change.rows)} into the list “{change.name}”. {_matched(change.matched)}", "success")
+    imported = ngettext("Imported %(count)s row into the list “%(name)s”.", "Imported %(count)s rows into the list “%(name)s”.",
+                        change.rows, count=format(change.rows, ","), name=change.name)
+    flash(f"{imported} {_matched(change.matched)}", "success")
     return _done(url_for("resident_lists.detail", list_id=change.list_id))
 
 
@@ -112,8 +115,10 @@ def replace(list_id: int):
     except DomainError as exc:
         _show_errors(form, exc.errors or {"file": exc.message})
         return _detail_page(summary, form, getattr(exc, "problems", ()), status=400)
-    flash(f"Replaced the file of “{change.name}”: it now holds {_rows(change.rows)}. {_matched(change.matched)}"
-          f"{_released(change)}", "success")
+    replaced = ngettext("Replaced the file of “%(name)s”: it now holds %(count)s row.",
+                        "Replaced the file of “%(name)s”: it now holds %(count)s rows.",
+                        change.rows, count=format(change.rows, ","), name=change.name)
+    flash(f"{replaced} {_matched(change.matched)}{_released(change)}", "success")
     return _done(url_for("resident_lists.detail", list_id=list_id))
 
 
@@ -131,7 +136,7 @@ def delete(list_id: int):
         abort(403)
     except NotFound:
         abort(404)
-    flash(f"Deleted the list “{change.name}” and all its entries.{_released(change)}", "success")
+    flash(_("Deleted the list “%(name)s” and all its entries.", name=change.name) + _released(change), "success")
     return redirect(url_for("resident_lists.index"))
 
 
@@ -189,26 +194,24 @@ def _done(location: str):
     return redirect(location)
 
 
-# ---------------------------------------------------------------- messages
-
-
-def _rows(n: int) -> str:
-    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+# ---------------------------------------------------------------- messages (each a whole sentence)
 
 
 def _matched(n: int) -> str:
     if n == 0:
-        return "No registered resident who was self-declared matched it."
-    if n == 1:
-        return "1 resident who was self-declared is now list-matched."
-    return f"{n:,} residents who were self-declared are now list-matched."
+        return _("No registered resident who was self-declared matched it.")
+    return ngettext("%(count)s resident who was self-declared is now list-matched.",
+                    "%(count)s residents who were self-declared are now list-matched.", n, count=format(n, ","))
 
 
 def _released(change) -> str:
     parts = []
     if change.unverified:
-        parts.append(f" {change.unverified:,} resident{' is' if change.unverified == 1 else 's are'} "
-                     "self-declared again: they are on no other list.")
+        parts.append(" " + ngettext("%(count)s resident is self-declared again: they are on no other list.",
+                                    "%(count)s residents are self-declared again: they are on no other list.",
+                                    change.unverified, count=format(change.unverified, ",")))
     if change.moved:
-        parts.append(f" {change.moved:,} stay{'s' if change.moved == 1 else ''} list-matched through another list.")
+        parts.append(" " + ngettext("%(count)s stays list-matched through another list.",
+                                    "%(count)s stay list-matched through another list.",
+                                    change.moved, count=format(change.moved, ",")))
     return "".join(parts)

@@ -6,6 +6,7 @@ Each form holds only its own step's fields, so a page never shows a field its st
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import Length
 
@@ -26,9 +27,9 @@ class _StepForm(FlaskForm):
             field.errors = list(field.errors) + [message]
 
 
-_EMAIL = EmailField("Email address", validators=[Length(max=254, message="Your email address must be 254 characters or fewer")],
+_EMAIL = EmailField(_l("Email address"), validators=[Length(max=254, message=_l("Your email address must be 254 characters or fewer"))],
                     render_kw={"autocomplete": "email", "spellcheck": "false"})
-_PHONE = StringField("Phone number", validators=[Length(max=40, message="Enter a phone number, like 020 7946 0000")],
+_PHONE = StringField(_l("Phone number"), validators=[Length(max=40, message=_l("Enter a phone number, like 020 7946 0000"))],
                      render_kw={"autocomplete": "tel", "type": "tel"})
 
 
@@ -42,23 +43,23 @@ class AboutYouForm(_StepForm):
 class WhereYouLiveForm(_StepForm):
     postcode = _PersonFields.postcode
     wants_letter = RadioField(
-        "Would you like us to post you a letter to confirm your address?",
-        choices=[_Choice(YES, "Yes, post me a letter with a code"), _Choice(NO, "No, not now")],
+        _l("Would you like us to post you a letter to confirm your address?"),
+        choices=[_Choice(YES, _l("Yes, post me a letter with a code")), _Choice(NO, _l("No, not now"))],
         validate_choice=False,
     )
     address_line = StringField(
-        "House or flat number and street",
-        validators=[Length(max=250, message="Keep the address to 200 characters or fewer")],
+        _l("House or flat number and street"),
+        validators=[Length(max=250, message=_l("Keep the address to 200 characters or fewer"))],
         render_kw={"autocomplete": "address-line1"},
     )
 
 
 class HowForm(_StepForm):
     how = RadioField(
-        "How do you want to take part?",
+        _l("How do you want to take part?"),
         choices=[
-            _Choice(ONLINE, "Online, with my email address and a password"),
-            _Choice(CODE, "With a voting code from staff (no email address or password needed)"),
+            _Choice(ONLINE, _l("Online, with my email address and a password")),
+            _Choice(CODE, _l("With a voting code from staff (no email address or password needed)")),
         ],
         validate_choice=False,
     )
@@ -69,15 +70,15 @@ class HowForm(_StepForm):
 class ChoosePasswordForm(_StepForm):
     """The last page: the password (online only) goes with the button that registers, and is never kept."""
 
-    password = PasswordField("Create a password", validators=[Length(max=200, message="Your password must be 128 characters or fewer")], render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField("Type your password again", validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("Create a password"), validators=[Length(max=200, message=_l("Your password must be 128 characters or fewer"))], render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(_l("Type your password again"), validators=[Length(max=200)], render_kw={"autocomplete": "new-password"})
 
 
 class FutureRoundsForm(_StepForm):
     name = _PersonFields.name
     how = RadioField(
-        "How should we tell you?",
-        choices=[_Choice(future_rounds.BY_EMAIL, "By email"), _Choice(future_rounds.BY_PHONE, "By phone")],
+        _l("How should we tell you?"),
+        choices=[_Choice(future_rounds.BY_EMAIL, _l("By email")), _Choice(future_rounds.BY_PHONE, _l("By phone"))],
         validate_choice=False,
     )
     email = _EMAIL

@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from pb.domain.errors import DomainError, NotEligible
@@ -24,6 +25,7 @@ from pb.services import future_rounds
 from pb.services import registration_steps as steps
 from pb.services import residents as residents_service
 from pb.services import verification
+from pb.services.eligibility import reason_words
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 
@@ -57,14 +59,14 @@ def _step(step: str):
         def wrapped(*args, **kwargs):
             g.no_store = True  # personal details: not kept in the browser's cache on a shared computer
             if current_user.is_authenticated:
-                flash("You are already signed in. Sign out first to register someone else.", "info")
+                flash(_("You are already signed in. Sign out first to register someone else."), "info")
                 return redirect(url_for("staff.dashboard") if current_user.is_staff else url_for("residents.account"))
             answers = _answers()
             missing = steps.missing_before(answers, step)
             if missing == steps.CANNOT:
                 return redirect(url_for(ENDPOINT[steps.CANNOT]))
             if missing:
-                flash(steps.ANSWER_FIRST[missing], "info")
+                flash(_(steps.ANSWER_FIRST[missing]), "info")
                 return redirect(url_for(ENDPOINT[missing]))
             return view(answers, *args, **kwargs)
 
@@ -191,7 +193,7 @@ def done():
     if not outcome:
         return redirect(url_for("register.about_you"))
     g.no_store = True  # personal details: not kept in the browser's cache on a shared computer
-    return render_template("residents/registered.html", outcome=outcome)
+    return render_template("residents/registered.html", outcome=dict(outcome, reason=reason_words(outcome["reason"])))
 
 
 # ---------------------------------------------------------------- someone who cannot take part

@@ -5,6 +5,7 @@ Every /staff URL is staff-only (enforced once for the whole prefix by deny_by_de
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from pb.residents.forms import (
@@ -26,6 +27,7 @@ from pb.services import resident_review
 from pb.services import resident_data
 from pb.services import proposals
 from pb.services import future_rounds
+from pb.services.eligibility import reason_words
 
 bp = Blueprint("residents_staff", __name__, url_prefix="/staff/residents")
 
@@ -65,6 +67,7 @@ def pending():
         has_open_round=bool(residents_service.open_rounds()),
         deletions=resident_review.deletion_requests(),
         form=ConfirmForm(),
+        reason_words=reason_words,
     )
 
 
@@ -78,8 +81,9 @@ def reassess():
             flash(exc.message, "error")
         else:
             flash(
-                f"Checked again: {counts['eligible']} can take part, {counts['pending']} need you to review them, "
-                f"{counts['refused']} cannot take part.",
+                _("Checked again: %(eligible)s can take part, %(pending)s need you to review them, "
+                  "%(refused)s cannot take part.", eligible=counts["eligible"], pending=counts["pending"],
+                  refused=counts["refused"]),
                 "success",
             )
     return redirect(url_for("residents_staff.pending"))
@@ -97,6 +101,7 @@ def _render_resident(user, approve_form=None, refuse_form=None, verify_form=None
             "residents_staff/resident.html",
             user=user,
             status_label=residents_service.status_label(user.eligibility_status),
+            reason_words=reason_words,
             voted=resident_data.rounds_voted_in(user),
             codes=resident_data.codes_of(user),
             proposals=proposals.proposals_of(user),
@@ -123,7 +128,7 @@ def approve(user_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("residents_staff.resident", user_id=user_id))
-    flash(f"{user.name} can now take part.", "success")
+    flash(_("%(name)s can now take part.", name=user.name), "success")
     return redirect(url_for("residents_staff.resident", user_id=user_id))
 
 
@@ -140,7 +145,7 @@ def refuse(user_id: int):
                 return _render_resident(user, refuse_form=form, status=400)
             flash(exc.message, "error")
             return redirect(url_for("residents_staff.resident", user_id=user_id))
-        flash(f"{user.name} is now marked as not able to take part. They will see the reason you gave.", "success")
+        flash(_("%(name)s is now marked as not able to take part. They will see the reason you gave.", name=user.name), "success")
         return redirect(url_for("residents_staff.resident", user_id=user_id))
     return _render_resident(user, refuse_form=form, status=400)
 
@@ -159,7 +164,7 @@ def verify(user_id: int):
                 return _render_resident(user, verify_form=form, status=400)
             flash(exc.message, "error")
             return redirect(url_for("residents_staff.resident", user_id=user_id))
-        flash(f"{user.name} is now verified: checked by staff.", "success")
+        flash(_("%(name)s is now verified: checked by staff.", name=user.name), "success")
         return redirect(url_for("residents_staff.resident", user_id=user_id))
     return _render_resident(user, verify_form=form, status=400)
 
@@ -177,7 +182,7 @@ def ask_to_verify(user_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{user.name} must now be verified before they can vote online.", "success")
+        flash(_("%(name)s must now be verified before they can vote online.", name=user.name), "success")
     return redirect(url_for("residents_staff.resident", user_id=user_id))
 
 
@@ -190,7 +195,7 @@ def let_sign_in_again(user_id: int):
         abort(400)
     user = _resident_or_404(user_id)
     lift_sign_in_pause(_actor(), user)
-    flash(f"{user.name} can try signing in again now.", "success")
+    flash(_("%(name)s can try signing in again now.", name=user.name), "success")
     return redirect(url_for("residents_staff.resident", user_id=user_id))
 
 
@@ -206,7 +211,8 @@ def register_in_person():
             form.show_errors(exc.errors or {"name": exc.message})
         else:
             label = residents_service.status_label(outcome.status)
-            flash(f"{outcome.user.name} is registered. {label}: {outcome.reason}", "success" if outcome.status == "eligible" else "info")
+            flash(_("%(name)s is registered. %(status)s: %(reason)s", name=outcome.user.name, status=label,
+                    reason=reason_words(outcome.reason)), "success" if outcome.status == "eligible" else "info")
             return redirect(url_for("residents_staff.resident", user_id=outcome.user.id))
     return render_template("residents_staff/register.html", form=form), 400 if form.errors else 200
 
@@ -230,7 +236,7 @@ def edit(user_id: int):
             form.show_errors(exc.errors or {"name": exc.message})
         else:
             label = residents_service.status_label(outcome.status)
-            flash(f"{outcome.user.name}'s details are saved. {label}.", "success")
+            flash(_("%(name)s's details are saved. %(status)s.", name=outcome.user.name, status=label), "success")
             return redirect(url_for("residents_staff.resident", user_id=user_id))
     return render_template("residents_staff/edit.html", user=user, form=form), 400 if form.errors else 200
 
@@ -240,20 +246,21 @@ def issue_code(user_id: int):
     user = _resident_or_404(user_id)
     rounds = voting_codes.issuable_rounds()
     form = IssueCodeForm()
-    form.round_id.choices = [round_choice(r.id, f"{r.title} ({r.phase_enum.label})") for r in rounds]
+    form.round_id.choices = [round_choice(r.id, _("%(round)s (%(phase)s)", round=r.title, phase=r.phase_enum.label))
+                            for r in rounds]
     if request.method == "GET":
         form.issued_count.data = str(voting_codes.codes_issued_count(user))
     if form.validate_on_submit():
         round_ = next((r for r in rounds if r.id == form.round_id.data), None)
         if round_ is None:
-            form.round_id.errors.append("Choose a round that is not yet closed for voting")
+            form.round_id.errors.append(_("Choose a round that is not yet closed for voting"))
         else:
             try:
                 # First, so that without PB_PUBLIC_URL in production nothing is issued (a 409 page for staff).
                 address = public_address("residents.vote_with_code")
                 round_address = public_address("main.round_page", round_id=round_.id)
             except NotConfigured as exc:
-                return render_error(exc.status_code, "The letter cannot be printed yet", exc.message)
+                return render_error(exc.status_code, _("The letter cannot be printed yet"), exc.message)
             try:
                 expected = int(form.issued_count.data) if (form.issued_count.data or "").isdigit() else None
                 letter = voting_letters.issue_letter(_actor(), user, round_, expected_count=expected)
@@ -284,9 +291,11 @@ def delete(user_id: int):
         except NotFound:
             abort(404)
         flash(
-            f"{name}'s details have been deleted. {kept['voter_roll_rows_kept']} voter-roll "
-            f"entr{'y' if kept['voter_roll_rows_kept'] == 1 else 'ies'} and {kept['proposals_kept']} "
-            "proposal(s) were kept without their name, so the counts still add up.",
+            # TRANSLATORS: staff; "entries" and "proposals" are "3 voter-roll entries" and "2 proposals".
+            _("%(name)s's details have been deleted. %(entries)s and %(proposals)s were kept without their name, "
+              "so the counts still add up.", name=name,
+              entries=ngettext("%(num)s voter-roll entry", "%(num)s voter-roll entries", kept["voter_roll_rows_kept"]),
+              proposals=ngettext("%(num)s proposal", "%(num)s proposals", kept["proposals_kept"])),
             "success",
         )
         return redirect(url_for("residents_staff.search"))
@@ -313,5 +322,5 @@ def delete_future_round_contact(contact_id: int):
         except NotFound as exc:
             flash(exc.message, "info")
         else:
-            flash("Their name and contact details have been deleted.", "success")
+            flash(_("Their name and contact details have been deleted."), "success")
     return redirect(url_for("residents_staff.future_round_contacts"))

@@ -6,6 +6,7 @@ their own (`for_group`): an error summary then links to the right group's field.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 
 
@@ -38,7 +39,7 @@ class _GroupForm(FlaskForm):
 
 class CheckGroupForm(_GroupForm):
     ACTION = "check"
-    note = TextAreaField("Note (optional)")
+    note = TextAreaField(_l("Note (optional)"))
 
 
 class AskToVerifyForm(_GroupForm):
@@ -47,20 +48,20 @@ class AskToVerifyForm(_GroupForm):
 
 class RefuseGroupForm(_GroupForm):
     ACTION = "refuse"
-    reason = TextAreaField("Reason (shown to each resident)")
+    reason = TextAreaField(_l("Reason (shown to each resident)"))
 
 
 class SuspicionSettingsForm(FlaskForm):
     """Field names are the site settings' keys (pb.services.site_settings.SETTINGS)."""
 
     suspicious_postcode_threshold = StringField(
-        "Self-declared registrations at one postcode before staff are told",
+        _l("Self-declared registrations at one postcode before staff are told"),
         render_kw={"inputmode": "numeric", "spellcheck": "false"})
     suspicious_burst_threshold = StringField(
-        "Registrations within one hour before staff are told",
+        _l("Registrations within one hour before staff are told"),
         render_kw={"inputmode": "numeric", "spellcheck": "false"})
     check_in_person_places = TextAreaField(
-        "Where residents can have their details checked in person")
+        _l("Where residents can have their details checked in person"))
 
     KEYS = ("suspicious_postcode_threshold", "suspicious_burst_threshold", "check_in_person_places")
 

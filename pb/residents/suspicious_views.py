@@ -4,6 +4,7 @@ settings page also checks that the member of staff is an administrator."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from pb.domain import suspicion
@@ -78,16 +79,13 @@ def _group_action(kind: str, group_key: str, action: str, run, done):
     return redirect(url_for("suspicious_staff.overview"))
 
 
-def _people(n: int) -> str:
-    return f"{n} {'resident' if n == 1 else 'residents'}"
-
-
 @bp.route("/<kind>/<group_key>/check", methods=["POST"])
 def check(kind: str, group_key: str):
     return _group_action(
         kind, group_key, "check",
         lambda form: service.mark_checked(_actor(), kind, group_key, form.note.data, form.members_seen.data),
-        lambda group: f"Marked as checked: {_people(group.size)}. The group will show again if anyone new joins it.",
+        lambda group: ngettext("Marked as checked: %(num)s resident. The group will show again if anyone new joins it.",
+                               "Marked as checked: %(num)s residents. The group will show again if anyone new joins it.", group.size),
     )
 
 
@@ -96,7 +94,8 @@ def ask_to_verify(kind: str, group_key: str):
     return _group_action(
         kind, group_key, "verify",
         lambda form: service.ask_to_verify(_actor(), kind, group_key, form.members_seen.data),
-        lambda n: f"{_people(n)} must now be verified before they can vote.",
+        lambda n: ngettext("%(num)s resident must now be verified before they can vote.",
+                           "%(num)s residents must now be verified before they can vote.", n),
     )
 
 
@@ -105,7 +104,8 @@ def refuse(kind: str, group_key: str):
     return _group_action(
         kind, group_key, "refuse",
         lambda form: service.refuse_group(_actor(), kind, group_key, form.reason.data, form.members_seen.data),
-        lambda n: f"{_people(n)} can no longer take part. Each of them will see the reason you gave.",
+        lambda n: ngettext("%(num)s resident can no longer take part. Each of them will see the reason you gave.",
+                           "%(num)s residents can no longer take part. Each of them will see the reason you gave.", n),
     )
 
 
@@ -128,7 +128,7 @@ def settings():
             form.show_errors(exc.errors or {"suspicious_postcode_threshold": exc.message})
             status = 400
         else:
-            flash("Settings saved." if changed else "Nothing was changed.", "success")
+            flash(_("Settings saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("suspicious_staff.settings"))
     else:
         status = 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pb.residents.forms import ConfirmForm, VotingCodeForm
@@ -12,7 +13,7 @@ from pb.services import residents as residents_service
 from pb.services import verification, verification_letters, voting_codes
 from pb.domain.errors import DomainError
 from pb.services import resident_data
-from pb.services.eligibility import who_can_take_part
+from pb.services.eligibility import reason_words, who_can_take_part
 from pb.services import proposals
 
 bp = Blueprint("residents", __name__)
@@ -53,6 +54,7 @@ def account():
         voted=resident_data.rounds_voted_in(user),
         proposals=proposals.proposals_of(user),
         status_label=residents_service.status_label(user.eligibility_status),
+        reason_words=reason_words,
         rounds=rounds,
         who={r.id: who_can_take_part(r) for r, _, _ in rounds},
     )
@@ -78,8 +80,8 @@ def delete_request():
     if form.validate_on_submit():
         resident_data.request_deletion(user)
         flash(
-            "We have your request. A member of staff will delete your details within one month. "
-            "Until then you can still sign in.",
+            _("We have your request. A member of staff will delete your details within one month. "
+              "Until then you can still sign in."),
             "success",
         )
         return redirect(url_for("residents.account"))

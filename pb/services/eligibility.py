@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pb.domain.eligibility import REFUSED, Assessment, RoundRules, assess
+from pb.domain.eligibility import REFUSED, Assessment, RoundRules, assess, english_day
+from pb.domain.words import N_, _
 from pb.domain import eligibility as rules_words
 from pb.models import Round, User
 
@@ -18,6 +19,33 @@ def round_rules(round_: Round) -> RoundRules:
     )
 
 
+# Reasons kept with a resident in English, the source, whatever the language of the page that made them,
+# and shown in the reader's language (reason_words): the review of residents who registered while no
+# round was open finds them by NO_OPEN_ROUND. Other reasons are kept as they were written.
+NO_OPEN_ROUND = N_(
+    "There is no funding round open at the moment, so we cannot check your details yet. "
+    "A member of staff will check them when the next round opens and let you know."
+)
+APPROVED_BY_STAFF = N_("A member of staff checked your details and approved your registration.")
+_KEPT_IN_ENGLISH = frozenset({NO_OPEN_ROUND, APPROVED_BY_STAFF})
+
+
+def reason_words(reason: str | None) -> str:
+    """A resident's eligibility reason as kept, in the current language when it is one of pb's own."""
+    return _(reason) if reason in _KEPT_IN_ENGLISH else (reason or "")
+
+
+def page_day(value: date) -> str:
+    """A date in a sentence ("4 December 2026") in the page's language; pb's English form outside a request."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return english_day(value)
+    from pb import i18n
+
+    return i18n.format_day_words(value, english_day, "long")
+
+
 def assess_for_round(user: User, round_: Round) -> Assessment:
     return assess_details(user.date_of_birth, user.postcode, round_rules(round_))
 
@@ -25,8 +53,8 @@ def assess_for_round(user: User, round_: Round) -> Assessment:
 def assess_details(date_of_birth: date | None, postcode: str | None, rules: RoundRules) -> Assessment:
     """A date of birth and postcode against a round's age and area rules."""
     if date_of_birth is None or not postcode:
-        return Assessment(REFUSED, "We do not have your date of birth and postcode.")
-    return assess(date_of_birth, postcode, rules)
+        return Assessment(REFUSED, _("We do not have your date of birth and postcode."))
+    return assess(date_of_birth, postcode, rules, page_day)
 
 
 def why_cannot_take_part(user: User | None, round_: Round) -> str | None:
@@ -37,15 +65,15 @@ def why_cannot_take_part(user: User | None, round_: Round) -> str | None:
     staff have approved them).
     """
     if user is None:
-        return "Please sign in, or use a voting code, to take part."
+        return _("Please sign in, or use a voting code, to take part.")
     if user.is_staff:
-        return "Staff accounts cannot take part. Use a resident's account, or enter a paper ballot for them."
+        return _("Staff accounts cannot take part. Use a resident's account, or enter a paper ballot for them.")
     if not user.is_active:
-        return "This account has been switched off."
+        return _("This account has been switched off.")
     if user.eligibility_status == "pending":
-        return "Your registration is waiting for a member of staff to check it."
+        return _("Your registration is waiting for a member of staff to check it.")
     if user.eligibility_status != "eligible":
-        return user.eligibility_reason or "You are not able to take part in this round."
+        return reason_words(user.eligibility_reason) or _("You are not able to take part in this round.")
     assessment = assess_for_round(user, round_)
     if assessment.status == REFUSED:
         return assessment.reason
@@ -54,4 +82,4 @@ def why_cannot_take_part(user: User | None, round_: Round) -> str | None:
 
 def who_can_take_part(round_: Round) -> str:
     """"This round is for residents of Stoke Newington (N16, E5) aged 50 or over on …": the round's own words."""
-    return rules_words.who_can_take_part(round_rules(round_))
+    return rules_words.who_can_take_part(round_rules(round_), page_day)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from pb.domain.errors import NotFound, ValidationFailed
 from pb.domain.person import EMAIL_SHAPE, check_name, check_phone, collect
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import FutureRoundContact, User
 from pb.services import audit
@@ -17,24 +18,24 @@ from pb.services.auth import normalise_email
 from pb.services.transaction import transaction
 
 BY_EMAIL, BY_PHONE = "email", "phone"
-CHOOSE_HOW = "Choose how we should tell you: by email or by phone"
-ENTER_EMAIL = "Enter your email address, like name@example.org"
-ENTER_PHONE = "Enter your phone number, like 020 7946 0000"
+CHOOSE_HOW = N_("Choose how we should tell you: by email or by phone")
+ENTER_EMAIL = N_("Enter your email address, like name@example.org")
+ENTER_PHONE = N_("Enter your phone number, like 020 7946 0000")
 
 
 def _email(email: str | None) -> str:
     email_n = normalise_email(email)
     if not email_n:
-        raise ValidationFailed(ENTER_EMAIL, field="email")
+        raise ValidationFailed(_(ENTER_EMAIL), field="email")
     if len(email_n) > 254 or not EMAIL_SHAPE.match(email_n):
-        raise ValidationFailed("Enter an email address in the right form, like name@example.org", field="email")
+        raise ValidationFailed(_("Enter an email address in the right form, like name@example.org"), field="email")
     return email_n
 
 
 def _phone(phone: str | None) -> str:
     phone_c = check_phone(phone)
     if not phone_c:
-        raise ValidationFailed(ENTER_PHONE, field="phone")
+        raise ValidationFailed(_(ENTER_PHONE), field="phone")
     return phone_c
 
 
@@ -50,7 +51,7 @@ def ask_to_be_told(*, name: str | None, how: str | None, email: str | None = Non
     elif how == BY_PHONE:
         phone_c = collect(errors, _phone, phone)
     else:
-        errors["how"] = CHOOSE_HOW
+        errors["how"] = _(CHOOSE_HOW)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     with transaction():
@@ -81,6 +82,6 @@ def delete_contact(actor: User, contact_id: int) -> None:
     with transaction():
         contact = db.session.get(FutureRoundContact, contact_id)
         if contact is None:
-            raise NotFound("That person is no longer on the list.")
+            raise NotFound(_("That person is no longer on the list."))
         db.session.delete(contact)
         audit.record(actor, "future_rounds.deleted", contact_id=contact_id)

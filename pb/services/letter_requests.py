@@ -3,6 +3,7 @@ request waiting in the letters queue (printing, posting and codes: pb.services.v
 from __future__ import annotations
 
 from pb.domain.errors import ValidationFailed
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import User, VerificationLetter
 
@@ -11,10 +12,10 @@ def check_address_line(text: str | None) -> str:
     """House or flat number and street, one line, as it goes on an envelope above the postcode."""
     line = " ".join((text or "").split())
     if not line:
-        raise ValidationFailed("Enter your house or flat number and street, for example Flat 3, 12 Mare Street",
+        raise ValidationFailed(_("Enter your house or flat number and street, for example Flat 3, 12 Mare Street"),
                                field="address_line")
     if len(line) > 200:
-        raise ValidationFailed("Keep the address to 200 characters or fewer", field="address_line")
+        raise ValidationFailed(_("Keep the address to 200 characters or fewer"), field="address_line")
     return line
 
 

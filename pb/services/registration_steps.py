@@ -13,6 +13,7 @@ from __future__ import annotations
 from pb.domain.eligibility import REFUSED
 from pb.domain.errors import ValidationFailed
 from pb.domain.person import PersonDetails, check_name, check_phone, check_postcode, collect, parse_date_of_birth
+from pb.domain.words import N_, _
 from pb.services.letter_requests import check_address_line
 from pb.services.residents import assess_against_open_rounds, check_email
 
@@ -23,16 +24,16 @@ CANNOT = "cannot"  # not a step: the page that says why someone cannot take part
 ONLINE, CODE = "online", "code"
 YES, NO = "yes", "no"
 
-# Said when someone opens a later step before answering an earlier one.
+# Said when someone opens a later step before answering an earlier one (translated where it is shown).
 ANSWER_FIRST = {
-    ABOUT: "Please start with your name and date of birth.",
-    ADDRESS: "Please tell us where you live first.",
-    HOW: "Please choose how you want to take part first.",
+    ABOUT: N_("Please start with your name and date of birth."),
+    ADDRESS: N_("Please tell us where you live first."),
+    HOW: N_("Please choose how you want to take part first."),
 }
 
-PHONE_NEEDED = "Enter a phone number, so staff can call you to arrange your voting code"
-CHOOSE_HOW = "Choose how you want to take part: online, or with a voting code from staff"
-CHOOSE_LETTER = "Choose whether you would like a letter to confirm your address"
+PHONE_NEEDED = N_("Enter a phone number, so staff can call you to arrange your voting code")
+CHOOSE_HOW = N_("Choose how you want to take part: online, or with a voting code from staff")
+CHOOSE_LETTER = N_("Choose whether you would like a letter to confirm your address")
 
 
 def _raise_if(errors: dict[str, str]) -> None:
@@ -55,7 +56,7 @@ def where_you_live(postcode: str | None, wants_letter: str | None, address_line:
     errors: dict[str, str] = {}
     postcode_n = collect(errors, check_postcode, postcode)
     if wants_letter not in (YES, NO):
-        errors["wants_letter"] = CHOOSE_LETTER
+        errors["wants_letter"] = _(CHOOSE_LETTER)
     address_c = collect(errors, check_address_line, address_line) if wants_letter == YES else None
     _raise_if(errors)
     kept = {"postcode": postcode_n, "wants_letter": wants_letter}
@@ -86,10 +87,10 @@ def how_to_take_part(how: str | None, email: str | None, phone: str | None) -> d
     elif how == CODE:
         phone_c = collect(errors, check_phone, phone)
         if not phone_c and "phone" not in errors:
-            errors["phone"] = PHONE_NEEDED
+            errors["phone"] = _(PHONE_NEEDED)
         kept["phone"] = phone_c
     else:
-        errors["how"] = CHOOSE_HOW
+        errors["how"] = _(CHOOSE_HOW)
     _raise_if(errors)
     return kept
 

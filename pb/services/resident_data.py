@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import Round, User, VoterRoll, VotingCode
 from pb.services import audit
@@ -47,7 +48,7 @@ def _iso(value) -> str | None:
 def export_data(user: User) -> dict:
     """Everything pb holds about this resident, for them to download. Never how they voted."""
     return {
-        "about": "The information pb holds about you. It never includes how you voted.",
+        "about": _("The information pb holds about you. It never includes how you voted."),
         "exported_at": datetime.now(timezone.utc).isoformat(),
         "details": {
             "name": user.name,

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from pb.domain import verification as rules
 from pb.domain.errors import NotAllowed, NotFound, ValidationFailed
 from pb.domain.resident_list import BadListFile, identity_text, parse_resident_list
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import ResidentList, ResidentListEntry, Role, User
 from pb.services import audit
@@ -32,7 +33,7 @@ INSERT_CHUNK = 10_000
 QUERY_CHUNK = 500
 MAX_NAME = 120
 MAX_SOURCE = 500
-NO_FILE = "Choose the CSV file of residents to upload"
+NO_FILE = N_("Choose the CSV file of residents to upload")
 
 
 def identity_hash(name: str, born, postcode: str) -> str:
@@ -86,7 +87,7 @@ def all_lists() -> list[ListSummary]:
 def get_list(list_id: int) -> ListSummary:
     lst = db.session.get(ResidentList, list_id)
     if lst is None:
-        raise NotFound("There is no resident list with that number. It may have been deleted.")
+        raise NotFound(_("There is no resident list with that number. It may have been deleted."))
     matched = db.session.scalar(
         select(func.count()).select_from(User)
         .where(User.verification == rules.LIST, User.verified_list_id == list_id)
@@ -128,11 +129,11 @@ def upload_list(actor: User, name: str | None, source: str | None, data: bytes |
     name_c = _clean(name)
     source_c = _clean(source)
     if not name_c:
-        errors["name"] = "Give the list a name, for example: Hackney CVS members, October 2026"
+        errors["name"] = _("Give the list a name, for example: Hackney CVS members, October 2026")
     elif len(name_c) > MAX_NAME:
-        errors["name"] = f"Keep the list's name to {MAX_NAME} characters or fewer"
+        errors["name"] = _("Keep the list's name to %(most)s characters or fewer", most=MAX_NAME)
     if len(source_c) > MAX_SOURCE:
-        errors["source"] = f"Keep where the list came from to {MAX_SOURCE} characters or fewer"
+        errors["source"] = _("Keep where the list came from to %(most)s characters or fewer", most=MAX_SOURCE)
     hashes = _read_file(data, errors)
     with transaction():
         lst = ResidentList(name=name_c, source=source_c, uploaded_by_id=actor.id,
@@ -164,6 +165,7 @@ def replace_list(actor: User, list_id: int, data: bytes | None) -> ListChange:
         _insert_entries(lst.id, hashes)
         lst.row_count = len(hashes)
         lst.replaced_at = datetime.now(timezone.utc)
+        # The reasons and notes below go into the audit log as written: not translated.
         unverified, moved = _release_residents(
             actor, lst, keep, reason=f"Not in the new file of the resident list “{lst.name}”")
         matched = _match_self_declared(actor, lst, keep)
@@ -188,7 +190,7 @@ def delete_list(actor: User, list_id: int) -> ListChange:
 
 def _require_admin(actor: User | None) -> None:
     if actor is None or not actor.is_admin:
-        raise NotAllowed("Only an administrator can upload, replace or delete resident lists.")
+        raise NotAllowed(_("Only an administrator can upload, replace or delete resident lists."))
 
 
 def _clean(text: str | None) -> str:
@@ -203,7 +205,7 @@ def _read_file(data: bytes | None, errors: dict[str, str]) -> list[str]:
     only for the writes.
     """
     if data is None:
-        problem = BadListFile(NO_FILE)
+        problem = BadListFile(_(NO_FILE))
     else:
         try:
             rows = parse_resident_list(data)
@@ -227,7 +229,7 @@ def _lock_list(list_id: int) -> ResidentList:
         stmt = stmt.with_for_update()
     lst = db.session.scalar(stmt)
     if lst is None:
-        raise NotFound("There is no resident list with that number. It may have been deleted.")
+        raise NotFound(_("There is no resident list with that number. It may have been deleted."))
     return lst
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import delete, func, or_, select, update
 from pb.domain.eligibility import ELIGIBLE, PENDING, REFUSED
 from pb.domain.errors import ValidationFailed
 from pb.domain.person import name_key
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import EligibilityStatus, Proposal, Role, User, VerificationLetter, VoterRoll, VotingCode
 from pb.services import audit
 from pb.services.paging import Page, paginate
-from pb.services.residents import NO_OPEN_ROUND, assess_against_open_rounds, get_resident, open_rounds
+from pb.services.eligibility import APPROVED_BY_STAFF, NO_OPEN_ROUND
+from pb.services.residents import assess_against_open_rounds, get_resident, open_rounds
 from pb.services.transaction import transaction
 
 
@@ -36,7 +38,7 @@ REVIEW_PAGE_SIZE = 50
 
 _PENDING = (User.role == Role.RESIDENT, User.eligibility_status == EligibilityStatus.PENDING)
 _DELETION_ASKED = (User.role == Role.RESIDENT, User.deletion_requested_at.is_not(None))
-_WAITING_FOR_A_ROUND = (*_PENDING, User.eligibility_reason == NO_OPEN_ROUND.reason)
+_WAITING_FOR_A_ROUND = (*_PENDING, User.eligibility_reason == NO_OPEN_ROUND)
 
 
 def _count(*conditions) -> int:
@@ -74,7 +76,7 @@ def reassess_waiting(actor: User) -> dict[str, int]:
     counts = {ELIGIBLE: 0, PENDING: 0, REFUSED: 0}
     with transaction():
         if not open_rounds():
-            raise ValidationFailed("There is still no open round to check them against.")
+            raise ValidationFailed(_("There is still no open round to check them against."))
         for user in waiting_for_a_round():
             if user.date_of_birth is None or not user.postcode:
                 continue
@@ -88,20 +90,19 @@ def reassess_waiting(actor: User) -> dict[str, int]:
 def approve(actor: User, user_id: int, note: str | None = None) -> User:
     note = (note or "").strip()
     return _decide(actor, user_id, EligibilityStatus.ELIGIBLE,
-                   note or "A member of staff checked your details and approved your registration.",
-                   "{name} is already able to take part.", "resident.approved")
+                   note or APPROVED_BY_STAFF, N_("%(name)s is already able to take part."), "resident.approved")
 
 
 def refuse(actor: User, user_id: int, reason: str | None) -> User:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
-            "Enter the reason, in words the resident will understand. It is shown to them", field="reason"
+            _("Enter the reason, in words the resident will understand. It is shown to them"), field="reason"
         )
     if len(reason) > 1000:
-        raise ValidationFailed("The reason must be 1,000 characters or fewer", field="reason")
+        raise ValidationFailed(_("The reason must be 1,000 characters or fewer"), field="reason")
     return _decide(actor, user_id, EligibilityStatus.REFUSED, reason,
-                   "{name} is already marked as not able to take part.", "resident.refused")
+                   N_("%(name)s is already marked as not able to take part."), "resident.refused")
 
 
 def _decide(actor: User, user_id: int, status: str, reason: str, already: str, action: str) -> User:
@@ -109,7 +110,7 @@ def _decide(actor: User, user_id: int, status: str, reason: str, already: str, a
     with transaction():
         user = get_resident(user_id)
         if user.eligibility_status == status:
-            raise ValidationFailed(already.format(name=user.name))
+            raise ValidationFailed(_(already, name=user.name))
         before = user.eligibility_status
         user.eligibility_status = status
         user.eligibility_reason = reason

@@ -29,11 +29,12 @@ from pb.domain.person import (
     parse_date_of_birth,
 )
 from pb.domain.phases import Phase
+from pb.domain.words import N_, _
 from pb.extensions import db
 from pb.models import Role, Round, User
 from pb.services import audit
 from pb.services.auth import find_by_email, normalise_email
-from pb.services.eligibility import round_rules
+from pb.services.eligibility import APPROVED_BY_STAFF, NO_OPEN_ROUND, page_day, round_rules
 from pb.services.passwords import hash_password
 from pb.domain import verification as verification_rules
 from pb.services.resident_lists import match_resident
@@ -42,28 +43,29 @@ from pb.services.verification import clear_old_network_keys, mark_self_declared,
 from pb.services.letter_requests import check_address_line, request_letter
 from pb.services.transaction import transaction
 
-DUPLICATE_MESSAGE = (
+DUPLICATE_MESSAGE = N_(
     "You are already registered with this name, date of birth and postcode. "
-    "Sign in with your email address and password, or contact the team if you need help: "
+    "Sign in with your email address and password, or contact the team if you need help: %(contact)s."
 )
-DUPLICATE_MESSAGE_STAFF = (
+DUPLICATE_MESSAGE_STAFF = N_(
     "This resident is already registered (same name, date of birth and postcode). "
     "Search for them instead of registering them again."
 )
+# Kept with the verification record and in the audit log, as written at the time: not translated.
 IN_PERSON_NOTE = "Registered in person: staff saw proof of name and address"
-EMAIL_TAKEN = "There is already an account with this email address. Sign in instead, or use a different email address"
+EMAIL_TAKEN = N_("There is already an account with this email address. Sign in instead, or use a different email address")
 
 
 def check_email(email: str | None, required: bool) -> str | None:
     email_n = normalise_email(email)
     if not email_n:
         if required:
-            raise ValidationFailed("Enter your email address, like name@example.org. You will use it to sign in", field="email")
+            raise ValidationFailed(_("Enter your email address, like name@example.org. You will use it to sign in"), field="email")
         return None
     if len(email_n) > 254 or not EMAIL_SHAPE.match(email_n):
-        raise ValidationFailed("Enter an email address in the right form, like name@example.org", field="email")
+        raise ValidationFailed(_("Enter an email address in the right form, like name@example.org"), field="email")
     if find_by_email(email_n) is not None:
-        raise ValidationFailed(EMAIL_TAKEN, field="email")
+        raise ValidationFailed(_(EMAIL_TAKEN), field="email")
     return email_n
 
 
@@ -82,18 +84,11 @@ def open_rounds() -> list[Round]:
     )
 
 
-NO_OPEN_ROUND = Assessment(
-    PENDING,
-    "There is no funding round open at the moment, so we cannot check your details yet. "
-    "A member of staff will check them when the next round opens and let you know.",
-)
-
-
 def assess_against_open_rounds(date_of_birth: date, postcode: str) -> Assessment:
     rounds = open_rounds()
     if not rounds:
-        return NO_OPEN_ROUND
-    return combine([assess(date_of_birth, postcode, round_rules(r)) for r in rounds])
+        return Assessment(PENDING, NO_OPEN_ROUND)  # kept in English: see reason_words
+    return combine([assess(date_of_birth, postcode, round_rules(r), page_day) for r in rounds])
 
 
 # ---------------------------------------------------------------- registration
@@ -109,7 +104,7 @@ def _person(errors: dict[str, str], details: PersonDetails) -> tuple:
 def _approved_at_once(assessment: Assessment) -> tuple[str, str]:
     """Staff who checked someone's details approve a registration that would wait for review; a refusal stays."""
     if assessment.status == PENDING:
-        return ELIGIBLE, "A member of staff checked your details and approved your registration."
+        return ELIGIBLE, APPROVED_BY_STAFF  # kept in English: see reason_words
     return assessment.status, assessment.reason
 
 
@@ -146,13 +141,13 @@ def register(
     address_c = collect(errors, check_address_line, address_line) if wants_letter else None
     if wants_letter and wants_code:
         # A letter's code is typed in after signing in; a resident with a voting code never signs in.
-        errors["wants_letter"] = ("A letter's code is typed in after signing in with a password. Choose to vote "
-                                  "online, or leave the letter: staff will check you when they give you your code")
+        errors["wants_letter"] = _("A letter's code is typed in after signing in with a password. Choose to vote "
+                                   "online, or leave the letter: staff will check you when they give you your code")
     email_n = collect(errors, check_email, details.email, not wants_code)
     phone_c = collect(errors, check_phone, details.phone)
     if wants_code:
         if not email_n and not phone_c and "email" not in errors and "phone" not in errors:
-            errors["phone"] = "Give a phone number or an email address, so staff can arrange your voting code"
+            errors["phone"] = _("Give a phone number or an email address, so staff can arrange your voting code")
     else:
         collect(errors, check_password, password, password_confirm)
     if errors:
@@ -190,7 +185,7 @@ def _create_resident(
             if _identity_taken(key, born, postcode):
                 raise _duplicate(actor)
             if email and find_by_email(email) is not None:
-                raise ValidationFailed(EMAIL_TAKEN, field="email")
+                raise ValidationFailed(_(EMAIL_TAKEN), field="email")
             assessment = assess_against_open_rounds(born, postcode)
             status, reason = _approved_at_once(assessment) if approve else (assessment.status, assessment.reason)
             if refuse_ineligible and status == REFUSED:
@@ -229,7 +224,7 @@ def _create_resident(
         # Two registrations racing past the check: the database's unique constraints decide.
         text = str(exc.orig).lower()
         if "email" in text:
-            raise ValidationFailed(EMAIL_TAKEN, field="email") from None
+            raise ValidationFailed(_(EMAIL_TAKEN), field="email") from None
         raise _duplicate(actor) from None
     return Registration(user=user, status=status, reason=reason, wants_code=wants_code)
 
@@ -245,8 +240,8 @@ def _identity_taken(key: str, born: date, postcode: str) -> bool:
 
 def _duplicate(actor) -> DuplicateRegistration:
     if actor is not None:
-        return DuplicateRegistration(DUPLICATE_MESSAGE_STAFF, field="name")
-    return DuplicateRegistration(DUPLICATE_MESSAGE + current_app.config["PB_CONTACT"] + ".", field="name")
+        return DuplicateRegistration(_(DUPLICATE_MESSAGE_STAFF), field="name")
+    return DuplicateRegistration(_(DUPLICATE_MESSAGE, contact=current_app.config["PB_CONTACT"]), field="name")
 
 
 def update_details(*, actor: User, user_id: int, details: PersonDetails, checked_id: bool = False) -> Registration:
@@ -257,7 +252,7 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
     phone_c = collect(errors, check_phone, details.phone)
     email_n = normalise_email(details.email)
     if email_n and (len(email_n) > 254 or not EMAIL_SHAPE.match(email_n)):
-        errors["email"] = "Enter an email address in the right form, like name@example.org"
+        errors["email"] = _("Enter an email address in the right form, like name@example.org")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     key = name_key(name_c)
@@ -271,17 +266,17 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
             )
             if other is not None:
                 raise DuplicateRegistration(
-                    "Another resident is registered with this name, date of birth and postcode. "
-                    "Search for them: this may be the same person registered twice.",
+                    _("Another resident is registered with this name, date of birth and postcode. "
+                      "Search for them: this may be the same person registered twice."),
                     field="name",
                 )
             if email_n and email_n != (user.email or ""):
                 holder = find_by_email(email_n)
                 if holder is not None and holder.id != user.id:
-                    raise ValidationFailed("Another account already uses this email address", field="email")
+                    raise ValidationFailed(_("Another account already uses this email address"), field="email")
             if not email_n and user.password_hash:
                 raise ValidationFailed(
-                    "This resident signs in with their email address, so it cannot be removed", field="email"
+                    _("This resident signs in with their email address, so it cannot be removed"), field="email"
                 )
             changed = [
                 field
@@ -307,7 +302,7 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
                 audit.record(actor, "resident.updated", resident_id=user.id, changed=changed)
             _reverify(user, actor, changed, checked_id)
     except IntegrityError:
-        raise ValidationFailed("Those details clash with another resident's. Search for them first.", field="name") from None
+        raise ValidationFailed(_("Those details clash with another resident's. Search for them first."), field="name") from None
     return Registration(user=user, status=user.eligibility_status, reason=user.eligibility_reason or "", wants_code=False)
 
 
@@ -324,9 +319,13 @@ def _reverify(user: User, actor: User, changed: list[str], checked_id: bool) -> 
                       note="Details checked by staff: saw proof of name and address")
 
 
+STATUS_LABELS = {
+    ELIGIBLE: N_("Able to take part"),
+    PENDING: N_("Waiting for staff to check"),
+    REFUSED: N_("Not able to take part"),
+}
+
+
 def status_label(status: str) -> str:
-    return {
-        ELIGIBLE: "Able to take part",
-        PENDING: "Waiting for staff to check",
-        REFUSED: "Not able to take part",
-    }.get(status, status)
+    """A resident's eligibility status in the current language."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status

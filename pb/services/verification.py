@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from pb.domain import verification as rules
 from pb.domain.errors import ValidationFailed
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import EligibilityStatus, Role, Round, User, VerificationLetter, VoterRoll
 from pb.services import audit
@@ -24,6 +25,7 @@ from pb.services.keyed_hash import NETWORK, keyed_hash
 from pb.services.residents_query import get_resident
 from pb.services.transaction import lock_user, transaction
 
+# How staff checked someone, as the verification note and the audit log keep it (in English, not translated).
 STAFF_WAYS = {
     "in_person": "Saw proof of name and address in person",
     "phone": "Checked by a phone call",
@@ -75,19 +77,20 @@ def verify_by_staff(actor: User, user_id: int, how: str, note: str | None) -> Us
     """
     errors: dict[str, str] = {}
     if how not in STAFF_WAYS:
-        errors["how"] = "Choose how you checked this resident"
+        errors["how"] = _("Choose how you checked this resident")
     note_c = " ".join((note or "").split())
     if not note_c:
-        errors["note"] = "Say what you checked, for example: Saw a council tax bill at the drop-in"
+        errors["note"] = _("Say what you checked, for example: Saw a council tax bill at the drop-in")
     elif len(note_c) > 500:
-        errors["note"] = "Keep the note to 500 characters or fewer"
+        errors["note"] = _("Keep the note to 500 characters or fewer")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     with transaction():
         lock_user(user_id)
         user = get_resident(user_id)
         if user.is_verified:
-            raise ValidationFailed(f"{user.name} is already verified ({user.verification_enum.label.lower()}).")
+            raise ValidationFailed(_("%(name)s is already verified (%(way)s).", name=user.name,
+                                    way=_(user.verification_enum.label).lower()))
         mark_verified(user, rules.STAFF, actor=actor, note=f"{STAFF_WAYS[how]}: {note_c}")
     return user
 
@@ -98,7 +101,7 @@ def request_verification(actor: User, user_id: int) -> User:
         lock_user(user_id)
         user = get_resident(user_id)
         if user.is_verified:
-            raise ValidationFailed(f"{user.name} is already verified.")
+            raise ValidationFailed(_("%(name)s is already verified.", name=user.name))
         if user.verification_requested_at is None:
             user.verification_requested_at = datetime.now(timezone.utc)
             audit.record(actor, "resident.verification_requested", resident_id=user.id)
@@ -140,8 +143,9 @@ def must_verify_first(user: User, round_: Round) -> bool:
 
 
 def not_verified_message(round_: Round) -> str:
-    area = round_.area_name or "the area this round is for"
-    return f"Before you can vote we need to check you live in {area}."
+    if round_.area_name:
+        return _("Before you can vote we need to check you live in %(area)s.", area=round_.area_name)
+    return _("Before you can vote we need to check you live in the area this round is for.")
 
 
 # ---------------------------------------------------------------- counts (never names)

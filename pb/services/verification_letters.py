@@ -20,9 +20,11 @@ from sqlalchemy import func, select, update
 
 from pb.domain import verification as rules
 from pb.domain.errors import NotAllowed, StaleEdit, ValidationFailed
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import EligibilityStatus, Role, User, VerificationLetter
 from pb.services import audit
+from pb.services.eligibility import page_day
 from pb.services.site_settings import places_to_check_in_person
 from pb.services.suspicious_registrations import open_groups
 from pb.services.keyed_hash import LETTER_CODE, keyed_hash
@@ -107,21 +109,23 @@ def ask_for_letter(user: User, address_line: str | None) -> VerificationLetter:
         lock_user(user.id)
         user = db.session.get(User, user.id, populate_existing=True)
         if user is None or user.role != Role.RESIDENT:
-            raise NotAllowed("Letters are only for residents' own accounts.")
+            raise NotAllowed(_("Letters are only for residents' own accounts."))
         if user.is_verified:
-            raise ValidationFailed("Your address is already confirmed, so you do not need a letter.")
+            raise ValidationFailed(_("Your address is already confirmed, so you do not need a letter."))
         if not user.postcode:
-            raise ValidationFailed(f"We need your postcode to post you a letter. Please contact us: {_contact()}.")
+            raise ValidationFailed(_("We need your postcode to post you a letter. Please contact us: %(contact)s.",
+                                     contact=_contact()))
         status = letter_status(user)
         if status.state == "waiting":
             raise ValidationFailed(
-                "We already have your request, and your letter is waiting to be printed. "
-                f"If your address has changed, contact us: {_contact()}."
+                _("We already have your request, and your letter is waiting to be printed. "
+                  "If your address has changed, contact us: %(contact)s.", contact=_contact())
             )
         if status.state == "posted":
             raise ValidationFailed(
-                f"We printed your letter on {_day(status.letter.printed_at)}. Letters can take up to 2 weeks to arrive. "
-                f"If it has not come by {_day(status.ask_again_on)}, you can ask for a new one then."
+                _("We printed your letter on %(printed)s. Letters can take up to 2 weeks to arrive. "
+                  "If it has not come by %(ask_on)s, you can ask for a new one then.",
+                  printed=_day(status.letter.printed_at), ask_on=_day(status.ask_again_on))
             )
         replaced = None
         if status.state == "can_ask_again":
@@ -134,8 +138,7 @@ def ask_for_letter(user: User, address_line: str | None) -> VerificationLetter:
 
 
 def _day(value: datetime) -> str:
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y}"
+    return page_day(value.astimezone(LONDON).date())
 
 
 # ---------------------------------------------------------------- staff: the queue, printing, sending
@@ -200,9 +203,9 @@ class PrintedLetter:
 def _chosen_ids(letter_ids) -> list[int]:
     ids = sorted({int(i) for i in letter_ids or []})
     if not ids:
-        raise ValidationFailed("Choose at least one letter.", field="letter_id")
+        raise ValidationFailed(_("Choose at least one letter."), field="letter_id")
     if len(ids) > BATCH_LIMIT:
-        raise ValidationFailed(f"Choose at most {BATCH_LIMIT} letters at a time.", field="letter_id")
+        raise ValidationFailed(_("Choose at most %(most)s letters at a time.", most=BATCH_LIMIT), field="letter_id")
     return ids
 
 
@@ -229,18 +232,19 @@ def print_letters(actor: User, letter_ids, *, reprint: bool = False) -> list[Pri
         fits = [r for r in rows if _printable(*r, reprint=reprint)]
         if len(fits) != len(ids):
             if reprint:
-                raise StaleEdit("Some of these letters have changed since the list was shown (marked as sent, "
-                                "or no longer needed). Nothing was printed: look at the list again.")
-            raise StaleEdit("Some of these letters were printed already, perhaps by someone else or because the "
-                            "page was sent twice, or are no longer needed. Nothing was printed: look at the list "
-                            "again. A code that was printed cannot be shown again; print that letter again to "
-                            "make a new code.")
+                raise StaleEdit(_("Some of these letters have changed since the list was shown (marked as sent, "
+                                  "or no longer needed). Nothing was printed: look at the list again."))
+            raise StaleEdit(_("Some of these letters were printed already, perhaps by someone else or because the "
+                              "page was sent twice, or are no longer needed. Nothing was printed: look at the list "
+                              "again. A code that was printed cannot be shown again; print that letter again to "
+                              "make a new code."))
         held = held_residents() if not reprint else set()
         stopped = sorted(resident.name for _, resident in rows if resident.id in held)
         if stopped:
             raise ValidationFailed(
-                "Nothing was printed. The letter to " + ", ".join(stopped) + " is held: the resident is in a group "
-                "of suspicious registrations. Check the group first, then print the letter.", field="letter_id")
+                _("Nothing was printed. The letter to %(names)s is held: the resident is in a group "
+                  "of suspicious registrations. Check the group first, then print the letter.",
+                  names=", ".join(stopped)), field="letter_id")
         now = _now()
         codes: set[str] = set()
         printed = []
@@ -284,13 +288,13 @@ def mark_sent(actor: User, letter_ids) -> SentOutcome:
     with transaction():
         rows = _locked_letters(ids)
         if len(rows) != len(ids) or any(letter.printed_at is None for letter, _ in rows):
-            raise StaleEdit("Only printed letters can be marked as sent. Nothing was changed: look at the list again.")
+            raise StaleEdit(_("Only printed letters can be marked as sent. Nothing was changed: look at the list again."))
         # A letter whose code was used already was plainly posted: it is marked too.
         to_mark = [letter for letter, _ in rows if letter.sent_at is None and letter.cancelled_at is None]
         not_needed = [resident.name for letter, resident in rows
                       if letter.cancelled_at is not None and letter.sent_at is None]
         if not to_mark and not not_needed:
-            raise ValidationFailed("These letters are already marked as sent.", field="letter_id")
+            raise ValidationFailed(_("These letters are already marked as sent."), field="letter_id")
         now = _now()
         for letter in to_mark:
             letter.sent_at, letter.sent_by_id = now, actor.id
@@ -304,8 +308,8 @@ def mark_sent(actor: User, letter_ids) -> SentOutcome:
 
 def _not_recognised() -> ValidationFailed:
     return ValidationFailed(
-        "We do not recognise that code. Check it against your letter and type it again: "
-        "it has 12 letters and numbers, like K7QX-4MRT-9WHC.",
+        _("We do not recognise that code. Check it against your letter and type it again: "
+          "it has 12 letters and numbers, like K7QX-4MRT-9WHC."),
         field="code",
     )
 
@@ -325,11 +329,11 @@ def enter_letter_code(user: User, text: str | None) -> VerificationLetter:
             raise _not_recognised()
         if user.is_verified:
             raise ValidationFailed(
-                f"Your address is already confirmed ({user.verification_enum.label.lower()}), "
-                "so you do not need a code.", field="code")
+                _("Your address is already confirmed (%(way)s), so you do not need a code.",
+                  way=_(user.verification_enum.label).lower()), field="code")
         if not code:
-            raise ValidationFailed("Enter the code from your letter. It has 12 letters and numbers, "
-                                   "like K7QX-4MRT-9WHC.", field="code")
+            raise ValidationFailed(_("Enter the code from your letter. It has 12 letters and numbers, "
+                                     "like K7QX-4MRT-9WHC."), field="code")
         if not is_well_formed(code):
             raise _not_recognised()
         letter = db.session.scalar(
@@ -339,16 +343,17 @@ def enter_letter_code(user: User, text: str | None) -> VerificationLetter:
         if letter is None or letter.user_id != user.id:
             raise _not_recognised()
         if letter.used_at is not None:
-            raise ValidationFailed("This code has already been used, and each code works only once. "
-                                   f"If you did not use it, contact us: {_contact()}.", field="code")
+            raise ValidationFailed(_("This code has already been used, and each code works only once. "
+                                     "If you did not use it, contact us: %(contact)s.", contact=_contact()), field="code")
         if letter.cancelled_at is not None:
-            raise ValidationFailed("This code was replaced by a newer letter. Use the code in the letter we sent "
-                                   f"you most recently, or contact us: {_contact()}.", field="code")
+            raise ValidationFailed(_("This code was replaced by a newer letter. Use the code in the letter we sent "
+                                     "you most recently, or contact us: %(contact)s.", contact=_contact()), field="code")
         now = _now()
         if letter.expires_at is None or letter.expires_at <= now:
             raise ValidationFailed(
-                "This code has expired: codes work for 60 days after we print the letter. Ask for a new letter "
-                f"from your account page, or contact us: {_contact()}.", field="code")
+                _("This code has expired: codes work for %(days)s days after we print the letter. Ask for a new "
+                  "letter from your account page, or contact us: %(contact)s.", days=60, contact=_contact()),
+                field="code")
         used = db.session.execute(
             update(VerificationLetter)
             .where(VerificationLetter.id == letter.id, VerificationLetter.used_at.is_(None),
@@ -356,7 +361,7 @@ def enter_letter_code(user: User, text: str | None) -> VerificationLetter:
             .values(used_at=now)
         ).rowcount
         if used != 1:
-            raise ValidationFailed("This code has already been used, and each code works only once.", field="code")
+            raise ValidationFailed(_("This code has already been used, and each code works only once."), field="code")
         # The letter's number, not the address: the note goes into the audit log, which is never deleted.
         mark_verified(user, rules.LETTER, note=f"Code from verification letter {letter.id}", when=now)
     return letter

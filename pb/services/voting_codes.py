@@ -18,11 +18,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from pb.domain.phases import Phase
+from pb.domain.words import _
 from pb.extensions import db
 from pb.models import Round, User, VoterRoll, VotingCode
 from pb.services import audit
 from pb.services.keyed_hash import VOTING_CODE, keyed_hash
-from pb.services.eligibility import why_cannot_take_part
+from pb.services.eligibility import page_day, why_cannot_take_part
 from pb.domain.errors import AlreadyVoted, DomainError, NotEligible, PhaseError, StaleEdit, ValidationFailed
 from pb.services.transaction import transaction
 
@@ -62,8 +63,8 @@ def _contact() -> str:
 
 def not_recognised() -> CodeNotRecognised:
     return CodeNotRecognised(
-        "We do not recognise that code. Check it against your letter and type it again: "
-        "it has 12 letters and numbers, like K7QX-4MRT-9WHC.",
+        _("We do not recognise that code. Check it against your letter and type it again: "
+          "it has 12 letters and numbers, like K7QX-4MRT-9WHC."),
         field="code",
     )
 
@@ -72,7 +73,7 @@ def not_recognised() -> CodeNotRecognised:
 
 
 def generate_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(ALPHABET) for _i in range(CODE_LENGTH))
 
 
 def format_code(code: str) -> str:
@@ -133,22 +134,25 @@ def issue(actor: User, user: User, round_: Round, expected_count: int | None = N
         user = db.session.get(User, user.id)
         round_ = db.session.get(Round, round_.id)
         if user is None or round_ is None:
-            raise ValidationFailed("That resident or round no longer exists.")
+            raise ValidationFailed(_("That resident or round no longer exists."))
         if expected_count is not None and codes_issued_count(user) != expected_count:
             raise StaleEdit(
-                "A code was issued from this page already (perhaps the page was sent twice). "
-                "The letter can only be shown once: issue a new code if it was not printed."
+                _("A code was issued from this page already (perhaps the page was sent twice). "
+                  "The letter can only be shown once: issue a new code if it was not printed.")
             )
         if round_.phase in (Phase.VOTING_CLOSED, Phase.RESULTS_PUBLISHED):
-            raise PhaseError(f"Voting in {round_.title} has closed, so a code would not work.", field="round_id")
+            raise PhaseError(_("Voting in %(round)s has closed, so a code would not work.", round=round_.title),
+                             field="round_id")
         reason = why_cannot_take_part(user, round_)
         if reason:
-            raise NotEligible(f"{user.name} cannot take part in {round_.title}: {reason}", field="round_id")
+            raise NotEligible(_("%(name)s cannot take part in %(round)s: %(reason)s", name=user.name, round=round_.title,
+                                reason=reason), field="round_id")
         voted = db.session.scalar(
             select(VoterRoll.id).where(VoterRoll.round_id == round_.id, VoterRoll.user_id == user.id)
         )
         if voted is not None:
-            raise AlreadyVoted(f"{user.name} has already voted in {round_.title}.", field="round_id")
+            raise AlreadyVoted(_("%(name)s has already voted in %(round)s.", name=user.name, round=round_.title),
+                               field="round_id")
         now = datetime.now(timezone.utc)
         replaced = db.session.execute(
             update(VotingCode)
@@ -176,7 +180,7 @@ def find_usable_code(text: str | None) -> VotingCode:
     code = normalise_code(text)
     if not code:
         raise CodeNotRecognised(
-            "Enter the voting code from your letter. It has 12 letters and numbers, like K7QX-4MRT-9WHC.",
+            _("Enter the voting code from your letter. It has 12 letters and numbers, like K7QX-4MRT-9WHC."),
             field="code",
         )
     if not is_well_formed(code):
@@ -194,30 +198,33 @@ def _check_usable(row: VotingCode) -> None:
     round_ = db.session.get(Round, row.round_id)
     if row.used_at is not None:
         raise CodeAlreadyUsed(
-            "This code has already been used to vote, and each code works only once. "
-            f"If you did not vote with it, contact the team: {_contact()}.",
+            _("This code has already been used to vote, and each code works only once. "
+              "If you did not vote with it, contact the team: %(contact)s.", contact=_contact()),
             field="code",
         )
     if row.revoked_at is not None:
         raise CodeReplaced(
-            "This code has been replaced by a newer one. Use the code in your most recent letter, "
-            f"or contact the team: {_contact()}.",
+            _("This code has been replaced by a newer one. Use the code in your most recent letter, "
+              "or contact the team: %(contact)s.", contact=_contact()),
             field="code",
         )
     if round_.phase != Phase.VOTING_OPEN:
         if Phase(round_.phase).is_at_least(Phase.VOTING_CLOSED):
-            when = "Voting has closed."
+            message = _("This code is for %(round)s. Voting has closed.", round=round_.title)
         elif round_.voting_open_on:
-            when = f"Voting opens on {round_.voting_open_on.day} {round_.voting_open_on:%B %Y}. Keep your letter until then."
+            message = _("This code is for %(round)s. Voting opens on %(date)s. Keep your letter until then.",
+                        round=round_.title, date=page_day(round_.voting_open_on))
         else:
-            when = "Voting has not opened yet. Keep your letter until then."
-        raise CodeRoundNotOpen(f"This code is for {round_.title}. {when}", field="code")
+            message = _("This code is for %(round)s. Voting has not opened yet. Keep your letter until then.",
+                        round=round_.title)
+        raise CodeRoundNotOpen(message, field="code")
     user = db.session.get(User, row.user_id) if row.user_id is not None else None
     if user is None:
         raise not_recognised()
     reason = why_cannot_take_part(user, round_)
     if reason:
-        raise NotEligible(f"{reason} If you think this is wrong, contact the team: {_contact()}.", field="code")
+        raise NotEligible(_("%(reason)s If you think this is wrong, contact the team: %(contact)s.", reason=reason,
+                            contact=_contact()), field="code")
 
 
 def get_code_voter(code_id: int, round_id: int) -> tuple[VotingCode, User]:
@@ -228,8 +235,8 @@ def get_code_voter(code_id: int, round_id: int) -> tuple[VotingCode, User]:
     if row.round_id != round_id:
         round_ = db.session.get(Round, row.round_id)
         raise CodeWrongRound(
-            f"Your voting code is for {round_.title if round_ else 'another round'}. "
-            "It cannot be used to vote in this round.",
+            _("Your voting code is for %(round)s. It cannot be used to vote in this round.", round=round_.title)
+            if round_ else _("Your voting code is for another round. It cannot be used to vote in this round."),
             field="code",
         )
     _check_usable(row)
@@ -249,5 +256,5 @@ def mark_code_used(code: VotingCode) -> None:
     )
     if result.rowcount != 1:
         raise CodeAlreadyUsed(
-            "This code has already been used to vote, and each code works only once.", field="code"
+            _("This code has already been used to vote, and each code works only once."), field="code"
         )

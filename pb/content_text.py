@@ -1,0 +1,58 @@
+"""Rounds' and projects' own text on residents' pages, in the page's language where staff approved a
+translation, else in English marked as English (so a screen reader reads it as English).
+
+Templates call `content(obj, "title")`; a page that showed any untranslated text ends with a
+short note in its own language (templates/base.html reads `untranslated_content_shown()`).
+"""
+from __future__ import annotations
+
+from flask import Flask, g
+from markupsafe import Markup, escape
+
+from pb.i18n import page_language
+from pb.models import Proposal, Round
+from pb.services import content_translations
+
+
+def _kind(obj) -> str | None:
+    if isinstance(obj, Round):
+        return "round"
+    if isinstance(obj, Proposal):
+        return "proposal"
+    return None
+
+
+def _approved(language: str) -> dict:
+    cache = g.get("pb_approved_texts")
+    if cache is None:
+        cache = g.pb_approved_texts = content_translations.approved_texts(language)
+    return cache
+
+
+def content_text(obj, field: str) -> tuple[str, bool]:
+    """(the text to show, whether it is in the page's language)."""
+    english = getattr(obj, field) or ""
+    language = page_language()
+    kind = _kind(obj)
+    if language.code == "en" or kind is None or not english:
+        return english, True
+    text = _approved(language.code).get((kind, obj.id, field))
+    return (text, True) if text else (english, False)
+
+
+def content(obj, field: str) -> Markup:
+    text, translated = content_text(obj, field)
+    if translated:
+        return escape(text)
+    g.pb_untranslated_shown = True
+    return Markup('<span lang="en-GB" dir="ltr">%s</span>') % text
+
+
+def untranslated_content_shown() -> bool:
+    return bool(g.get("pb_untranslated_shown"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["content"] = content
+    app.jinja_env.globals["content_text"] = lambda obj, field: content_text(obj, field)[0]
+    app.jinja_env.globals["untranslated_content_shown"] = untranslated_content_shown
