@@ -85,11 +85,16 @@ class _VisibleText(HTMLParser):
         super().__init__()
         self.texts: list[str] = []
         self._skip = 0
+        self._skipping: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
         attrs = dict(attrs)
+        # translate="no" marks raw values shown as they are stored (the audit log's details for auditors).
+        if tag in ("script", "style") or attrs.get("translate") == "no":
+            self._skip += 1
+            self._skipping.append(tag)
+        if self._skip:
+            return
         for name in self.SPOKEN:
             if attrs.get(name):
                 self.texts.append(attrs[name])
@@ -97,7 +102,8 @@ class _VisibleText(HTMLParser):
             self.texts.append(attrs["value"])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
+        if self._skipping and tag == self._skipping[-1]:
+            self._skipping.pop()
             self._skip -= 1
 
     def handle_data(self, data):

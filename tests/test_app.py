@@ -111,10 +111,10 @@ def test_production_starts_with_secret_key_from_environment(migrated_database, t
 def test_every_area_is_registered(app):
     from pb import BLUEPRINT_MODULES
 
-    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 16
+    assert len(app.blueprints) == len(BLUEPRINT_MODULES) == 17
     assert {"main", "auth", "staff", "residents", "register", "residents_staff", "resident_lists", "letters", "letters_staff",
             "suspicious_staff", "proposals", "proposals_staff", "voting", "voting_staff", "results",
-            "results_staff"} == set(app.blueprints)
+            "results_staff", "translations_staff"} == set(app.blueprints)
 
 
 def _app_with_keys(key: str, fallbacks: list[str] | None = None):

@@ -9,8 +9,12 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
+from sqlalchemy import select
+
 from pb import i18n
 from pb.domain import words
+from pb.extensions import db
+from tests import factories
 from tests.conftest import empty_all_tables, make_app
 
 YIDDISH_LANGUAGE = "שפּראַך"
@@ -133,3 +137,40 @@ def test_money_dates_and_numbers_follow_the_page_language(app):
         assert render("{{ d|date }}", d=date(2026, 3, 12)) == "12 Mart 2026"
         assert "Perşembe" in render("{{ d|day }}", d=date(2026, 3, 12))
         assert render("{{ 12345|number }}") == "12.345"
+
+
+def test_a_resident_keeps_their_language_on_their_account_and_gets_it_back_at_sign_in(app, client, auth):
+    from pb.models import User
+
+    with app.app_context():
+        factories.make_resident(email="ayse@example.net")
+    auth.login("ayse@example.net")
+    response = client.post("/account/language", data={"language": "tr"})
+    assert response.status_code == 302 and "pb_lang=tr" in response.headers["Set-Cookie"]
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.email == "ayse@example.net")) == "tr"
+    # Another browser: signing in brings the language back.
+    other = app.test_client()
+    response = other.post("/sign-in", data={"email": "ayse@example.net", "password": factories.PASSWORD})
+    assert "pb_lang=tr" in response.headers.get("Set-Cookie", "")
+    assert '<html lang="tr" dir="ltr">' in other.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ["xx", "", "en-GB; DROP"])
+def test_a_language_pb_does_not_speak_is_refused_and_changes_nothing(app, client, auth, code):
+    from pb.models import User
+
+    with app.app_context():
+        factories.make_resident(email="bad-lang@example.net")
+    auth.login("bad-lang@example.net")
+    response = client.post("/account/language", data={"language": code}, follow_redirects=True)
+    assert "Choose one of the languages in the list." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.email == "bad-lang@example.net")) is None
+
+
+def test_the_accessibility_statement_lists_each_language_and_says_none_is_checked_yet(client):
+    html = _page(client, "/accessibility")
+    assert '<h2 id="languages">Languages</h2>' in html
+    assert '<span lang="yi">ייִדיש</span>: not yet checked by a fluent speaker' in html
+    assert "If a translation is wrong or hard to understand" in html

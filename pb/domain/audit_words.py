@@ -661,14 +661,31 @@ def _unpaused(e: _Event) -> str:
     return _("%(who)s let %(resident)s try signing in again at once", who=e.who, resident=e.person("resident_id"))
 
 
-@_words("future_rounds.asked", "Asked to hear about future rounds")
+@_words("future_rounds.asked", N_("Asked to hear about future rounds"))
 def _future_asked(e: _Event) -> str:
-    return "Someone who could not take part when they tried to register asked to hear about future rounds"
+    return _("Someone who could not take part when they tried to register asked to hear about future rounds")
 
 
-@_words("future_rounds.deleted", "Deleted from the future rounds list")
+@_words("future_rounds.deleted", N_("Deleted from the future rounds list"))
 def _future_deleted(e: _Event) -> str:
-    return f"{e.who} deleted the name and contact details of someone who asked to hear about future rounds"
+    return _("%(who)s deleted the name and contact details of someone who asked to hear about future rounds",
+             who=e.who)
+
+
+@_words("content.translated", N_("Translation saved"))
+def _content_translated(e: _Event) -> str:
+    language = str(e.details.get("language", "?"))
+    approved = e.details.get("status") == "approved"
+    if e.details.get("kind") == "round":
+        if approved:
+            return _("%(who)s approved the round's text in the language %(language)s", who=e.who, language=language)
+        return _("%(who)s saved a draft of the round's text in the language %(language)s", who=e.who,
+                 language=language)
+    if approved:
+        return _("%(who)s approved a project's text in the language %(language)s (project %(project)s)",
+                 who=e.who, language=language, project=e.details.get("object_id"))
+    return _("%(who)s saved a draft of a project's text in the language %(language)s (project %(project)s)",
+             who=e.who, language=language, project=e.details.get("object_id"))
 
 
 # ---------------------------------------------------------------- verification, letters and resident lists

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.domain.verification import RESIDENT_WAY_LABELS
+from pb.domain.verification import resident_way_label
 from pb.extensions import db
 from pb.models._types import UTCDateTime, utcnow
 
@@ -37,7 +37,7 @@ class Verification(StrEnum):
 
     @property
     def label(self) -> str:
-        return RESIDENT_WAY_LABELS[self.value]
+        return resident_way_label(self.value)
 
 
 class User(UserMixin, db.Model):

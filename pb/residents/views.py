@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user, login_required
 
+from pb import i18n
 from pb.residents.forms import ConfirmForm, VotingCodeForm
 from pb.residents.throttle import code_limits
 from pb.services import residents as residents_service
@@ -58,6 +59,22 @@ def account():
         rounds=rounds,
         who={r.id: who_can_take_part(r) for r, _, _ in rounds},
     )
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def set_language():
+    """The resident's own language: for their pages from now on (on this browser too), and their letters."""
+    user = current_user._get_current_object()
+    try:
+        residents_service.set_language(user, request.form.get("language"), i18n.languages(current_app))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("residents.account") + "#language")
+    i18n.remember_language(user.language)
+    with force_locale(user.language):
+        flash(_("Your language is saved."), "success")
+    return redirect(url_for("residents.account"))
 
 
 @bp.route("/account/export.json")

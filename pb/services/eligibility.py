@@ -37,11 +37,12 @@ def reason_words(reason: str | None) -> str:
 
 def page_day(value: date) -> str:
     """A date in a sentence ("4 December 2026") in the page's language; pb's English form outside a request."""
+    # Imported here: services stay importable without the web layer, which only a request needs.
     from flask import has_request_context
 
     if not has_request_context():
         return english_day(value)
-    from pb import i18n
+    from pb import i18n  # the page's language exists only inside a request
 
     return i18n.format_day_words(value, english_day, "long")
 

@@ -329,3 +329,13 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A resident's eligibility status in the current language."""
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def set_language(user: User, code: str | None, languages) -> None:
+    """Keep the language a resident reads pb in (one of `languages`, the codes pb speaks)."""
+    code = (code or "").strip().lower()
+    if code not in languages:
+        raise ValidationFailed(_("Choose one of the languages in the list."), field="language")
+    with transaction():
+        db.session.get(User, user.id).language = code
+    user.language = code

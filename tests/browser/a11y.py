@@ -161,12 +161,13 @@ class Auditor:
         self.no_js_contexts.add(id(context))
 
     # -- the checks -------------------------------------------------------------------
-    def check(self, page, *, axe: bool = True) -> dict:
-        """Check the page now showing: structure, labels, and axe (once per distinct page)."""
+    def check(self, page, *, axe: bool = True, lang: str = "en-GB") -> dict:
+        """Check the page now showing: structure, labels, and axe (once per distinct page); `lang` is
+        the language the page must say it is in."""
         page.wait_for_load_state("load")
         info = page.evaluate(_STRUCTURE_JS)
         where = f"{page.url} ({info['title']!r})"
-        assert info["lang"] == "en-GB", f"<html lang> is {info['lang']!r} on {where}"
+        assert info["lang"] == lang, f"<html lang> is {info['lang']!r}, not {lang!r}, on {where}"
         assert len(info["h1s"]) == 1, f"expected exactly one <h1>, found {info['h1s']} on {where}"
         assert info["main"] and info["skip"], f"missing the skip link or <main id=main> on {where}"
         title = info["title"]
@@ -223,14 +224,15 @@ class Auditor:
             for r in result["incomplete"]
         ]
 
-    def visit(self, page, url: str, *, expect_status: int | None = 200, axe: bool = True) -> dict:
+    def visit(self, page, url: str, *, expect_status: int | None = 200, axe: bool = True,
+              lang: str = "en-GB") -> dict:
         """Go to `url` and check the page that arrives."""
         response = page.goto(url)
         if expect_status is not None:
             assert response is not None and response.status == expect_status, (
                 f"GET {url} answered {response.status if response else None}, expected {expect_status}"
             )
-        return self.check(page, axe=axe)
+        return self.check(page, axe=axe, lang=lang)
 
     def check_reflow(self, page) -> None:
         """200% zoom on a 1280px screen is a 640px-wide viewport (shared/UX.md), and WCAG 1.4.10

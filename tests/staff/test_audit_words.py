@@ -180,6 +180,9 @@ EXPECTED = {
     "future_rounds.asked": (None, None, {"contact_id": 4},
                             "Someone who could not take part when they tried to register asked to hear about future "
                             "rounds."),
+    "content.translated": (SAM, ROUND, {"kind": "proposal", "object_id": 12, "language": "tr", "status": "approved",
+                                        "fields_changed": 2},
+                           "Sam Lee approved a project's text in the language tr (project 12)."),
     "future_rounds.deleted": (SAM, None, {"contact_id": 4},
                               "Sam Lee deleted the name and contact details of someone who asked to hear about future "
                               "rounds."),

@@ -3,28 +3,13 @@ approved translations, and the English, marked as English, where there is none."
 from __future__ import annotations
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 from sqlalchemy import func, select
 
-from pb import i18n
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import AuditEvent, ContentTranslation
 from tests import factories
-from tests.conftest import empty_all_tables, make_app
-
-
-@pytest.fixture
-def app(migrated_database, tmp_path):
-    folder = tmp_path / "tr" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "messages.po", "wb") as f:
-        write_po(f, Catalog(locale="tr"))
-    i18n.compile_catalogs(str(tmp_path))
-    app = make_app(migrated_database, PB_EXTRA_TRANSLATIONS=[str(tmp_path)])
-    yield app
-    empty_all_tables(app)
+from tests.test_catalogs import SHIPPED
 
 
 @pytest.fixture
@@ -45,7 +30,8 @@ def test_staff_see_what_residents_read_and_each_languages_state(staff_client, sh
     round_id, lunch, walks = shortlist
     html = staff_client.get(f"/staff/rounds/{round_id}/translations").get_data(as_text=True)
     assert "Lunch club" in html and "Walking group" in html and "Hackney Fund" in html
-    assert "Türkçe" in html and html.count("Not translated") == 3
+    # Three texts (the round, two projects), each in every language pb ships besides English.
+    assert "Türkçe" in html and "ייִדיש" in html and html.count("Not translated") == 3 * len(SHIPPED)
     assert f"/staff/rounds/{round_id}/translations/tr/proposal/{lunch}" in html
 
 
@@ -96,7 +82,7 @@ def test_a_translation_that_is_too_long_is_refused_and_changes_nothing(app, staf
 
 
 @pytest.mark.parametrize("path", ["xx/proposal/{lunch}", "en/proposal/{lunch}", "tr/ballot/{lunch}",
-                                  "tr/proposal/999999", "tr/round/{lunch}"])
+                                  "tr/proposal/999999", "tr/round/999999"])
 def test_a_language_or_text_pb_does_not_translate_is_not_found(staff_client, shortlist, path):
     round_id, lunch, _walks = shortlist
     url = f"/staff/rounds/{round_id}/translations/" + path.format(lunch=lunch)
