@@ -15,7 +15,7 @@ from pb.domain.verification import ballot_way_labels, resident_way_labels
 from pb.domain.errors import DatabaseBusy, DomainError, NotConfigured
 from pb import i18n
 from pb.domain.money import format_pence
-from pb.domain.words import N_, choice, ordinal, your_choice
+from pb.domain.words import N_, choice, your_choice
 from pb.extensions import db
 from pb.services.transaction import is_busy_error
 
@@ -191,7 +191,6 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: i18n.format_time_words(to_london(value), format_datetime)
     app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.filters["paragraphs"] = paragraphs
-    app.jinja_env.filters["ordinal"] = ordinal
     # {{ 2|choice }} "2nd choice"; {{ 2|your_choice }} "your 2nd choice"; {{ 2|your_choice(start=True) }} "Your 2nd choice".
     app.jinja_env.filters["choice"] = choice
     app.jinja_env.filters["your_choice"] = your_choice

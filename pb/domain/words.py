@@ -71,11 +71,6 @@ def your_choice(n: int, start: bool = False) -> str:
 
 
 def ordinal(n: int) -> str:
-    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd": which English ending a place takes (pb.domain.ranking.place)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """1 -> "1 project", 3 -> "3 projects"."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"

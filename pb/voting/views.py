@@ -97,9 +97,12 @@ def _projects_by_id(projects) -> dict[int, object]:
 
 def _ballot_page(round_: Round, step: int = 1, values: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, status: int = 200, code_voter: bool = False,
-                 voter_key: str | None = None):
-    """One page of the ballot: the choices so far, and every project with a radio button for the next."""
-    projects = ballots.ballot_projects(round_, voter_key)
+                 voter_key: str | None = None, projects=None):
+    """One page of the ballot: the choices so far, and every project with a radio button for the next.
+
+    `projects`: the voter's ballot_projects when the caller has them already.
+    """
+    projects = ballots.ballot_projects(round_, voter_key) if projects is None else projects
     fields = rank_fields(round_)[: len(projects)]  # no more choices than there are projects
     values = values or {}
     step = max(1, min(step, len(fields) or 1))
@@ -207,14 +210,15 @@ def ballot(round_id: int):
     voter_key = _voter_key(round_id, voter)
     if request.method == "GET":
         return _ballot_page(round_, code_voter=code is not None, voter_key=voter_key)
-    projects = ballots.ballot_projects(round_)
+    projects = ballots.ballot_projects(round_, voter_key)
     steps = min(round_.max_ranks, len(projects))
     outcome = next_ballot_step(request.form, steps=steps, min_ranks=round_.min_ranks,
                                titles={p.id: p.title for p in projects})
     if outcome.step is None:
         return _review_page(round_, voter, code, outcome.ranking)
     return _ballot_page(round_, step=outcome.step, values=outcome.values, errors=outcome.errors,
-                        status=400 if outcome.errors else 200, code_voter=code is not None, voter_key=voter_key)
+                        status=400 if outcome.errors else 200, code_voter=code is not None, voter_key=voter_key,
+                        projects=projects)
 
 
 @bp.route("/rounds/<int:round_id>/vote/review", methods=["GET", "POST"])

@@ -1,12 +1,6 @@
-from pb.domain.words import ordinal, plural
+from pb.domain.words import ordinal
 
 
 def test_ordinals():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]
-
-
-def test_plural():
-    assert plural(1, "project") == "1 project"
-    assert plural(3, "project") == "3 projects"
-    assert plural(2, "person", "people") == "2 people"
