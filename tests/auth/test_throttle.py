@@ -190,12 +190,21 @@ def test_the_limiters_before_after_and_teardown_hooks_are_the_ones_skipped(limit
 
 REDIS_URL = os.environ.get("PB_TEST_REDIS_URL")
 
+
+def delete_redis_keys(url: str, prefix: str) -> None:
+    """Remove the rate-limit counters whose keys hold `prefix`, and no others."""
+    import redis
+
+    store = redis.Redis.from_url(url)
+    for key in store.scan_iter(match=f"*{prefix}*"):
+        store.delete(key)
+
 WORKER_SCRIPT = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {root!r})
     from tests.conftest import make_app
-    app = make_app({db!r}, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI={redis!r},
+    app = make_app({db!r}, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI={redis!r}, RATELIMIT_KEY_PREFIX={prefix!r},
                    PB_LIMIT_SIGN_IN_PER_ACCOUNT="3 per minute", PB_LIMIT_SIGN_IN_PER_IP="100 per minute")
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "10.9.0.1"
@@ -209,10 +218,13 @@ WORKER_SCRIPT = textwrap.dedent(
 def test_workers_share_counters_through_redis(migrated_database):
     """Two processes, as two gunicorn workers: failures in one are counted in the other."""
     email = f"shared-{uuid.uuid4().hex[:12]}@example.org"  # fresh counters on every run
+    # Keys of this test's own: tests running meanwhile (tests/auth/test_throttle_burst.py) share the Redis database.
+    prefix = f"pb-test-{uuid.uuid4().hex[:12]}"
     app = make_app(
         migrated_database,
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
         PB_LIMIT_SIGN_IN_PER_ACCOUNT="3 per minute",
         PB_LIMIT_SIGN_IN_PER_IP="100 per minute",
     )
@@ -223,7 +235,7 @@ def test_workers_share_counters_through_redis(migrated_database):
         # This worker has seen no failure for the account: the right password works.
         assert sign_in(here, email).status_code == 302
         here.post("/sign-out")
-        script = WORKER_SCRIPT.format(root=str(PROJECT_ROOT), db=migrated_database, redis=REDIS_URL, email=email)
+        script = WORKER_SCRIPT.format(root=str(PROJECT_ROOT), db=migrated_database, redis=REDIS_URL, prefix=prefix, email=email)
         other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
         assert other.returncode == 0, other.stderr[-2000:]
         assert other.stdout.strip().splitlines()[-1] == "400,400,400"
@@ -232,7 +244,8 @@ def test_workers_share_counters_through_redis(migrated_database):
         assert sign_in(client_from(app, "10.9.0.3"), email).status_code == 429
         assert sign_in(here, email).status_code == 302
     finally:
-        limiter.reset()  # the test database in Redis keeps nothing for the next run
+        # Only this test's keys: limiter.reset() would empty every test's counters in the database.
+        delete_redis_keys(REDIS_URL, prefix)
         empty_all_tables(app)
 
 

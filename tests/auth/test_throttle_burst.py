@@ -19,7 +19,7 @@ from pb.extensions import db, limiter
 from pb.models import AuditEvent, User
 from pb.residents import throttle
 from tests import factories
-from tests.auth.test_throttle import client_from, sign_in
+from tests.auth.test_throttle import client_from, delete_redis_keys, sign_in
 from tests.conftest import empty_all_tables, make_app
 from tests.voting.live import Browser, Response, Server, new_database, run_together
 
@@ -95,9 +95,7 @@ def live(tmp_path_factory):
         yield Live(app, server, prefix)
     finally:
         server.stop()
-        store = redis.Redis.from_url(REDIS_URL)
-        for key in store.scan_iter(match=f"*{prefix}*"):
-            store.delete(key)
+        delete_redis_keys(REDIS_URL, prefix)
         with app.app_context():
             db.engine.dispose()
         drop()
