@@ -62,7 +62,7 @@ translations-extract: install
 		--project=pb --copyright-holder="pb contributors" -o $(POT) .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --no-fuzzy-matching --width=100
 
 translation-new: translations-extract
 	@test -n "$(CODE)" || (echo "Say which language, e.g. make translation-new CODE=so" && exit 2)

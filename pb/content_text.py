@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, g
 from markupsafe import Markup, escape
 
-from pb.i18n import page_language
+from pb.i18n import language_of, page_language
 from pb.models import Proposal, Round
 from pb.services import content_translations
 
@@ -23,10 +23,16 @@ def _kind(obj) -> str | None:
 
 
 def _approved(language: str) -> dict:
-    cache = g.get("pb_approved_texts")
-    if cache is None:
-        cache = g.pb_approved_texts = content_translations.approved_texts(language)
-    return cache
+    # Per language: a page for staff can hold a letter or a paper ballot in another language (pb.i18n.in_language).
+    cache = g.setdefault("pb_approved_texts", {})
+    if language not in cache:
+        cache[language] = content_translations.approved_texts(language)
+    return cache[language]
+
+
+def source_language(obj) -> str:
+    """The language of an object's own text: an idea's is the one it was written in; the rest is English."""
+    return (getattr(obj, "language", None) or "en") if isinstance(obj, Proposal) else "en"
 
 
 def content_text(obj, field: str) -> tuple[str, bool]:
@@ -34,7 +40,7 @@ def content_text(obj, field: str) -> tuple[str, bool]:
     english = getattr(obj, field) or ""
     language = page_language()
     kind = _kind(obj)
-    if language.code == "en" or kind is None or not english:
+    if kind is None or not english or language.code == source_language(obj):
         return english, True
     text = _approved(language.code).get((kind, obj.id, field))
     return (text, True) if text else (english, False)
@@ -44,8 +50,10 @@ def content(obj, field: str) -> Markup:
     text, translated = content_text(obj, field)
     if translated:
         return escape(text)
-    g.pb_untranslated_shown = True
-    return Markup('<span lang="en-GB" dir="ltr">%s</span>') % text
+    source = language_of(source_language(obj))
+    if source.code == "en":  # the note says "shown in English"; an idea in its proposer's own words needs none
+        g.pb_untranslated_shown = True
+    return Markup('<span lang="%s" dir="%s">%s</span>') % (source.tag, source.direction, text)
 
 
 def untranslated_content_shown() -> bool:

@@ -48,8 +48,10 @@ def make_resident(
     password: str | None = PASSWORD,
     with_email: bool = True,
     verification: str = "staff",
+    language: str | None = None,
 ) -> User:
-    """A resident; verified by staff unless `verification` says otherwise ("self-declared", "list", "letter")."""
+    """A resident; verified by staff unless `verification` says otherwise ("self-declared", "list", "letter");
+    `language` is the one they read pb in (None: not chosen)."""
     n = next(_seq)
     name = name or f"{fake.first_name()} {fake.last_name()} {n}"
     user = User(
@@ -64,6 +66,7 @@ def make_resident(
         eligibility_reason="Aged 50 or over and living in Hackney." if status == EligibilityStatus.ELIGIBLE else "Test",
         verification=verification,
         verified_at=None if verification == "self-declared" else datetime.now(timezone.utc),
+        language=language,
     )
     db.session.add(user)
     db.session.commit()

@@ -43,7 +43,7 @@ _IDEA_FIELDS = {"title": N_("title"), "summary": N_("summary"), "description": N
                 "contact": N_("contact details")}
 _RESIDENT_FIELDS = {"name": N_("name"), "date_of_birth": N_("date of birth"), "postcode": N_("postcode"),
                     "phone": N_("phone number"), "email": N_("email address"),
-                    "eligibility": N_("eligibility (checked again)")}
+                    "language": N_("language"), "eligibility": N_("eligibility (checked again)")}
 _SETTINGS = {
     "suspicious_postcode_threshold": N_("self-declared registrations at one postcode before staff are told"),
     "suspicious_burst_threshold": N_("registrations within one hour before staff are told"),
@@ -571,6 +571,13 @@ def _idea_refused(e: _Event) -> str:
     if values["reason"]:
         return _("%(who)s did not shortlist %(idea)s in %(round)s: %(reason)s", **values)
     return _("%(who)s did not shortlist %(idea)s in %(round)s", **values)
+
+
+@_words("proposal.summarised_in_english", N_("Idea summarised in English"))
+def _idea_summarised(e: _Event) -> str:
+    if e.details.get("summary"):
+        return _("%(who)s wrote an English summary of %(idea)s in %(round)s", who=e.who, idea=e.idea(), round=e.round)
+    return _("%(who)s removed the English summary of %(idea)s in %(round)s", who=e.who, idea=e.idea(), round=e.round)
 
 
 @_words("proposal.cost_adjusted", N_("Idea's cost changed"))

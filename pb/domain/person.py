@@ -27,6 +27,7 @@ class PersonDetails:
     postcode: str | None
     phone: str | None = None
     email: str | None = None
+    language: str | None = None  # the language they read pb in, as chosen (a code such as "tr"), if any
 
 
 def name_key(name: str) -> str:

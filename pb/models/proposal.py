@@ -59,6 +59,10 @@ class Proposal(db.Model):
     # Set when a member of staff sent it in on someone's behalf.
     submitted_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(32), default=ProposalStatus.SUBMITTED)
+    # The language the idea was written in (the page's when it was sent in; None: English), and what
+    # staff wrote in English about an idea written in another language, when they reviewed it.
+    language: Mapped[str | None] = mapped_column(String(8))
+    english_summary: Mapped[str | None] = mapped_column(Text)
     staff_note: Mapped[str | None] = mapped_column(Text)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))

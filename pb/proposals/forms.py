@@ -58,6 +58,10 @@ class RefuseForm(FlaskForm):
     reason = TextAreaField(_l("Why it is not shortlisted"), render_kw={"rows": 4})
 
 
+class EnglishSummaryForm(FlaskForm):
+    english_summary = TextAreaField(_l("English summary"), render_kw={"rows": 4, "spellcheck": "true", "lang": "en-GB"})
+
+
 class CostForm(FlaskForm):
     new_cost = StringField(_l("New cost, in pounds"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     cost_reason = TextAreaField(_l("Reason for the new cost"), render_kw={"rows": 3})

@@ -13,7 +13,8 @@ from flask_login import current_user
 from pb import i18n
 from pb.domain.money import format_pence
 from pb.models import ProposalStatus
-from pb.proposals.forms import ConfirmForm, CostForm, MergeForm, NoteForm, ProposalForm, RefuseForm, StaffProposalForm
+from pb.proposals.forms import (ConfirmForm, CostForm, EnglishSummaryForm, MergeForm, NoteForm, ProposalForm, RefuseForm,
+                                StaffProposalForm)
 from pb.services import proposals as service
 from pb.services import rounds_query
 from pb.domain.errors import DomainError, NotFound, ValidationFailed
@@ -51,7 +52,8 @@ def _add_errors(form, errors: dict[str, str]) -> None:
             field.errors = list(field.errors or []) + [message]
 
 
-def _review_page(proposal, *, status: int = 200, note=None, refuse=None, cost=None, merge=None, problem=None):
+def _review_page(proposal, *, status: int = 200, note=None, refuse=None, cost=None, merge=None, summary=None,
+                 problem=None):
     merge = merge or MergeForm()
     targets = service.merge_targets(proposal)
     merge.into.choices = [("", _("Choose an idea"))] + [
@@ -73,6 +75,8 @@ def _review_page(proposal, *, status: int = 200, note=None, refuse=None, cost=No
         note_form=note or NoteForm(),
         refuse_form=refuse or RefuseForm(),
         cost_form=cost or CostForm(),
+        summary_form=summary or EnglishSummaryForm(english_summary=proposal.english_summary),
+        written_in=i18n.language_of(proposal.language) if proposal.language else None,
         merge_form=merge,
         confirm_form=ConfirmForm(),
         reviews_open=not service.reviews_are_published(proposal.round),
@@ -160,6 +164,16 @@ def adjust_cost(round_id: int, proposal_id: int):
         round_id, proposal_id, form,
         lambda p: proposal_review.adjust_cost(_staff(), round_id, p.id, form.new_cost.data, form.cost_reason.data),
         lambda p: _("The cost of “%(title)s” has been changed.", title=p.title), "cost",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/proposals/<int:proposal_id>/english-summary", methods=["POST"])
+def english_summary(round_id: int, proposal_id: int):
+    form = EnglishSummaryForm()
+    return _act(
+        round_id, proposal_id, form,
+        lambda p: proposal_review.record_english_summary(_staff(), round_id, p.id, form.english_summary.data),
+        lambda p: _("The English summary of “%(title)s” is saved.", title=p.title), "summary",
     )
 
 

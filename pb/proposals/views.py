@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from pb import i18n
 from pb.proposals.forms import ConfirmForm, HiddenProposalForm, ListFilterForm, ProposalForm
 from pb.services import proposals as service
 from pb.services import rounds_query
@@ -188,7 +189,7 @@ def review(round_id: int):
     if change:
         return _form_page(round_, form, focus=change)
     try:
-        proposal = service.submit(_user(), round_id, hidden.values())
+        proposal = service.submit(_user(), round_id, hidden.values(), language=i18n.page_language().code)
     except ValidationFailed as exc:
         _add_errors(form, exc.errors)
         return _form_page(round_, form, status=400)

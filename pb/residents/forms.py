@@ -50,7 +50,17 @@ class _PersonFields(FlaskForm):
 
 
 class InPersonForm(_PersonFields):
+    language = SelectField(_l("The language they read"), validate_choice=False)
     checked_id = BooleanField(_l("I have seen proof of their name, age and address: they are verified"))
+
+    def offer_languages(self, languages) -> None:
+        """The languages pb speaks, each named in itself; the first choice records none."""
+        self.language.choices = [_Choice("", _l("Not asked (English)"))] + [
+            _Choice(lang.code, lang.name, render_kw={"lang": lang.tag}) for lang in languages]
+
+    def person_details(self) -> PersonDetails:
+        details = super().person_details()
+        return PersonDetails(**{**details.__dict__, "language": self.language.data or None})
 
 
 class VotingCodeForm(FlaskForm):

@@ -18,6 +18,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from pb import i18n
 from pb.domain.errors import DomainError, NotEligible
 from pb.residents.register_forms import AboutYouForm, ChoosePasswordForm, FutureRoundsForm, HowForm, WhereYouLiveForm
 from pb.residents.throttle import REGISTRATION_ANSWERS, registration_limits, registration_step_limits
@@ -153,6 +154,7 @@ def check(answers):
                 password=form.password.data if online else None,
                 password_confirm=form.password_confirm.data if online else None,
                 network_key=verification.network_key(request.remote_addr),
+                language=i18n.page_language().code,
             )
         except NotEligible as exc:
             _keep({**answers, "refused": exc.message})  # the rounds changed since "where you live"

@@ -4,10 +4,11 @@ people who could not take part but asked to hear about future rounds.
 Every /staff URL is staff-only (enforced once for the whole prefix by deny_by_default in pb.web)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
+from pb import i18n
 from pb.residents.forms import (
     ApproveForm,
     ConfirmForm,
@@ -202,10 +203,12 @@ def let_sign_in_again(user_id: int):
 @bp.route("/register", methods=["GET", "POST"])
 def register_in_person():
     form = InPersonForm()
+    form.offer_languages(i18n.languages(current_app).values())
     if form.validate_on_submit():
         try:
             outcome = residents_service.register_in_person(
-                actor=_actor(), checked_id=form.checked_id.data, details=form.person_details()
+                actor=_actor(), checked_id=form.checked_id.data, details=form.person_details(),
+                languages=i18n.languages(current_app),
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})
@@ -221,16 +224,19 @@ def register_in_person():
 def edit(user_id: int):
     user = _resident_or_404(user_id)
     form = InPersonForm()
+    form.offer_languages(i18n.languages(current_app).values())
     if request.method == "GET":
         form.name.data, form.postcode.data = user.name, user.postcode
         form.phone.data, form.email.data = user.phone, user.email
+        form.language.data = user.language or ""
         if user.date_of_birth:
             born = user.date_of_birth
             form.dob_day.data, form.dob_month.data, form.dob_year.data = str(born.day), str(born.month), str(born.year)
     if form.validate_on_submit():
         try:
             outcome = residents_service.update_details(
-                actor=_actor(), user_id=user_id, checked_id=form.checked_id.data, details=form.person_details()
+                actor=_actor(), user_id=user_id, checked_id=form.checked_id.data, details=form.person_details(),
+                languages=i18n.languages(current_app),
             )
         except DomainError as exc:
             form.show_errors(exc.errors or {"name": exc.message})

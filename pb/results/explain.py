@@ -14,6 +14,7 @@ from pb.domain.count_words import funding_reason, rule_summary, step_lines
 from pb.domain.counting_rules import rule_label
 from pb.domain.ranking import place
 from pb.domain.spreadsheet import safe_cell
+from pb.content_text import content_text
 from pb.models import CountResult, Proposal, Round
 from pb.services.verification import ballots_by_verification
 from pb.services.count_cache import count_cache
@@ -57,7 +58,8 @@ class Explanation:
 def explain(round_: Round, result: CountResult) -> Explanation:
     """Each shortlisted project with its score and a one-line reason, and every step in plain English."""
     proposals = shortlisted_proposals(round_)
-    titles = {str(p.id): p.title for p in proposals}
+    # The steps name projects in the page's language where a translation is approved.
+    titles = {str(p.id): content_text(p, "title")[0] for p in proposals}
     by_project: dict[str, list[dict[str, Any]]] = {}
     for step in result.steps:
         if "project" in step:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, redirect, render_template, request
 from flask_babel import gettext as _
 
+from pb import i18n
+from pb.content_text import content_text
 from pb.domain.phases import Phase
 from pb.models import Round
 from pb.results.charts import Bar, score_bar_chart
@@ -62,8 +64,9 @@ def _page_context(round_: Round, result, *, with_chart: bool = False) -> dict:
     }
     if with_chart:  # only the open data page draws the scores chart
         context["chart"] = score_bar_chart(
-            [Bar(r.proposal.title, r.score, r.funded) for r in explanation.projects_by_score],
-            title=_("Scores of the projects in %(title)s", title=round_.title),
+            [Bar(content_text(r.proposal, "title")[0], r.score, r.funded) for r in explanation.projects_by_score],
+            title=_("Scores of the projects in %(title)s", title=content_text(round_, "title")[0]),
+            direction=i18n.page_language().direction,
         )
     return context
 

@@ -118,6 +118,27 @@ def staff_edit(actor: User, round_id: int, proposal_id: int, form: dict[str, str
     return proposal
 
 
+ENGLISH_SUMMARY_LONGEST = 1000
+
+
+def record_english_summary(actor: User, round_id: int, proposal_id: int, text: str | None) -> Proposal:
+    """Staff write in English what an idea written in another language asks for, for the team and the
+    panel; an empty text removes it. Until voting opens, for an idea not withdrawn."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > ENGLISH_SUMMARY_LONGEST:
+        raise ValidationFailed(_("Shorten the English summary to %(most)s characters or fewer (it has %(count)s).",
+                                 most=ENGLISH_SUMMARY_LONGEST, count=len(text)), field="english_summary")
+    with transaction():
+        proposal = _staff_action(actor, round_id, proposal_id, OPEN_STATUSES + (ProposalStatus.REFUSED,),
+                                 N_("An idea that is “%(status)s” cannot be changed."))
+        if (proposal.english_summary or "") == text:
+            return proposal
+        proposal.english_summary = text or None
+        audit.record(actor, "proposal.summarised_in_english", round=proposal.round, proposal_id=proposal.id,
+                     title=proposal.title, summary=text)
+    return proposal
+
+
 def shortlist(actor: User, round_id: int, proposal_id: int) -> Proposal:
     with transaction():
         proposal = _staff_action(

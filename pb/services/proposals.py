@@ -289,8 +289,8 @@ def _check_allowed(user: User, proposal: Proposal, rule) -> None:
         raise PhaseError(problem)
 
 
-def submit(user: User, round_id: int, form: dict[str, str | None]) -> Proposal:
-    """A resident sends in an idea."""
+def submit(user: User, round_id: int, form: dict[str, str | None], language: str | None = None) -> Proposal:
+    """A resident sends in an idea, in any language; `language` is the one of the pages they wrote it on."""
     with transaction():
         round_ = locked_round(round_id)
         if round_.phase != Phase.PROPOSALS_OPEN:
@@ -314,7 +314,8 @@ def submit(user: User, round_id: int, form: dict[str, str | None]) -> Proposal:
         for proposal in existing:
             if proposal.description == data.description and proposal.summary == data.summary:
                 return proposal
-        proposal = Proposal(round_id=round_.id, proposer_id=user.id, status=ProposalStatus.SUBMITTED, **asdict(data))
+        proposal = Proposal(round_id=round_.id, proposer_id=user.id, status=ProposalStatus.SUBMITTED,
+                            language=None if language == "en" else language, **asdict(data))
         db.session.add(proposal)
         db.session.flush()
     return proposal

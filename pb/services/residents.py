@@ -125,6 +125,7 @@ def register(
     wants_letter: bool = False,
     address_line: str | None = None,
     network_key: str | None = None,
+    language: str | None = None,
 ) -> Registration:
     """A resident registers themselves. Raises ValidationFailed (every field's problem at
     once), DuplicateRegistration, or NotEligible (with the reason in plain words) when the open
@@ -134,7 +135,8 @@ def register(
     The new resident is self-declared unless a resident list holds them (then list-matched);
     with `wants_letter` a verification letter to `address_line` is queued for staff to post.
     `network_key` (pb.services.verification.network_key) lets staff spot many registrations
-    from one network; it is cleared after 90 days.
+    from one network; it is cleared after 90 days. `language` is the language of the pages they
+    registered on, kept as the one they read pb in.
     """
     errors: dict[str, str] = {}
     name_c, born, postcode_n = _person(errors, details)
@@ -154,10 +156,20 @@ def register(
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return _create_resident(actor=None, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
                             password=None if wants_code else password, approve=False, wants_code=wants_code,
-                            letter_to=address_c, network_key=network_key, refuse_ineligible=True)
+                            letter_to=address_c, network_key=network_key, refuse_ineligible=True, language=language)
 
 
-def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool = False) -> Registration:
+def _language_choice(errors: dict[str, str], code: str | None, languages) -> str | None:
+    """A language staff chose for a resident: one of `languages` (the codes pb speaks), or None for none."""
+    code = (code or "").strip().lower()
+    if not code:
+        return None
+    if code not in languages:
+        errors["language"] = _("Choose one of the languages in the list.")
+    return code
+
+
+def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool = False, languages=()) -> Registration:
     """Staff register a resident they have met. No password: they vote with a code (or on paper).
 
     With `checked_id` (staff saw proof of name and address) the resident is staff-verified,
@@ -168,15 +180,16 @@ def register_in_person(*, actor: User, details: PersonDetails, checked_id: bool 
     name_c, born, postcode_n = _person(errors, details)
     email_n = collect(errors, check_email, details.email, False)
     phone_c = collect(errors, check_phone, details.phone)
+    language = _language_choice(errors, details.language, languages)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return _create_resident(actor=actor, name=name_c, born=born, postcode=postcode_n, email=email_n, phone=phone_c,
-                            password=None, approve=checked_id, wants_code=True)
+                            password=None, approve=checked_id, wants_code=True, language=language)
 
 
 def _create_resident(
     *, actor, name, born, postcode, email, phone, password, approve, wants_code, letter_to=None, network_key=None,
-    refuse_ineligible=False,
+    refuse_ineligible=False, language=None,
 ) -> Registration:
     key = name_key(name)
     password_hash = hash_password(password) if password else None  # slow: outside the write lock
@@ -203,6 +216,7 @@ def _create_resident(
                 eligibility_reason=reason,
                 registered_by_id=actor.id if actor is not None else None,
                 network_key=network_key,
+                language=language,
             )
             db.session.add(user)
             db.session.flush()
@@ -244,7 +258,8 @@ def _duplicate(actor) -> DuplicateRegistration:
     return DuplicateRegistration(_(DUPLICATE_MESSAGE, contact=current_app.config["PB_CONTACT"]), field="name")
 
 
-def update_details(*, actor: User, user_id: int, details: PersonDetails, checked_id: bool = False) -> Registration:
+def update_details(*, actor: User, user_id: int, details: PersonDetails, checked_id: bool = False,
+                   languages=()) -> Registration:
     """Staff correct a resident's details. A changed date of birth or postcode is assessed
     again against the open rounds (with `checked_id`, a shared district is approved at once)."""
     errors: dict[str, str] = {}
@@ -253,6 +268,7 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
     email_n = normalise_email(details.email)
     if email_n and (len(email_n) > 254 or not EMAIL_SHAPE.match(email_n)):
         errors["email"] = _("Enter an email address in the right form, like name@example.org")
+    language = _language_choice(errors, details.language, languages)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     key = name_key(name_c)
@@ -286,11 +302,13 @@ def update_details(*, actor: User, user_id: int, details: PersonDetails, checked
                     ("postcode", user.postcode, postcode_n),
                     ("phone", user.phone, phone_c),
                     ("email", user.email, email_n),
+                    ("language", user.language, language),
                 )
                 if old != new
             ]
             user.name, user.name_key, user.date_of_birth = name_c, key, born
             user.postcode, user.phone, user.email = postcode_n, phone_c, email_n
+            user.language = language
             if "date_of_birth" in changed or "postcode" in changed or checked_id:
                 assessment = assess_against_open_rounds(born, postcode_n)
                 status, reason = (_approved_at_once(assessment) if checked_id

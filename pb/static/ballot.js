@@ -17,7 +17,9 @@
         card.hidden = !keep;
         if (keep) { shown += 1; }
       }
-      count.textContent = wanted ? "Showing " + shown + " of " + cards.length + " projects." : "";
+      // The words come from the page, in its language.
+      count.textContent = wanted ? count.getAttribute("data-words").replace("{shown}", String(shown))
+        .replace("{total}", String(cards.length)) : "";
     }
     box.hidden = false;
     select.addEventListener("change", update);

@@ -1,12 +1,17 @@
 /* Resident list uploads work without JavaScript. This only shows how much of a large file has
    been sent, then that it is being imported, and says at once when a file is too large.
    The form is sent as the browser would send it, with a header asking for where to go next
-   when the upload succeeds; a page with problems is shown in place of this one. */
+   when the upload succeeds; a page with problems is shown in place of this one. Its words come
+   from the progress box's data- attributes, in the page's language. */
 (function () {
   "use strict";
 
   function setStatus(parts, text) {
     parts.status.textContent = text;
+  }
+
+  function words(parts, name) {
+    return parts.box.getAttribute("data-" + name) || "";
   }
 
   function showProblem(form, input, message) {
@@ -54,14 +59,14 @@
       // Announce every tenth, not every change, so a screen reader is not flooded.
       if (Math.floor(percent / 10) !== lastAnnounced) {
         lastAnnounced = Math.floor(percent / 10);
-        setStatus(parts, "Sent " + percent + "% of the file.");
+        setStatus(parts, words(parts, "sent").replace("{percent}", String(percent)));
       }
     });
     xhr.upload.addEventListener("load", function () {
-      parts.label.textContent = "Importing the rows";
+      parts.label.textContent = words(parts, "importing");
       parts.bar.removeAttribute("value");
       parts.bar.textContent = "";
-      setStatus(parts, "The file is sent. pb is checking and importing its rows: a large list can take up to a minute. Please keep this page open.");
+      setStatus(parts, words(parts, "imported"));
     });
     xhr.addEventListener("load", function () {
       var type = xhr.getResponseHeader("Content-Type") || "";
@@ -75,12 +80,11 @@
     xhr.addEventListener("error", function () {
       parts.box.hidden = true;
       if (button) { button.disabled = false; }
-      showProblem(form, form.querySelector("input[type=file]"),
-        "The file could not be sent. Check your internet connection and upload it again. Nothing was stored.");
+      showProblem(form, form.querySelector("input[type=file]"), words(parts, "failed"));
     });
     parts.box.hidden = false;
     if (button) { button.disabled = true; }
-    setStatus(parts, "Sending the file.");
+    setStatus(parts, words(parts, "sending"));
     xhr.send(new FormData(form));
   }
 

@@ -72,7 +72,6 @@ def turned_away(results: list[Response]) -> list[Response]:
 def live(tmp_path_factory):
     if not REDIS_URL:
         pytest.skip("PB_TEST_REDIS_URL is not set (CI sets it to a Redis database for tests)")
-    import redis
 
     workdir = tmp_path_factory.mktemp("throttle-burst")
     url, drop = new_database(workdir, "throttle")

@@ -202,7 +202,7 @@ def test_the_ballot_filters_by_subject_without_losing_the_choice(page, auditor, 
     expect(cards).to_have_count(4)
     page.get_by_role("radio", name="Lunch club: 1st choice", exact=True).check()
     page.get_by_label("Show projects about").select_option("Health")
-    expect(page.locator(".category-count")).to_have_text("Showing 3 of 4 projects.")
+    expect(page.locator(".category-count")).to_have_text("Projects shown: 3 of 4.")
     expect(page.locator(".ballot-card:visible")).to_have_count(3)
     visible = sorted(page.locator(".ballot-card:visible .card-title").all_inner_texts())
     assert visible == ["Chair yoga", "Lunch club", "Walking group"]  # Lunch club is chosen: it stays
