@@ -34,9 +34,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import ui
-
-# A receipt code as pb prints it (pb.domain.receipts): 11 characters in groups of 4, 4 and 3.
-SHORT_RECEIPT = r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{3}"
+from tests.browser.ui import SHORT_RECEIPT, pick_with_arrow_keys, tab_to
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -169,45 +167,6 @@ def register_resident(page: Page, auditor, name: str, email: str, *, mistakes: b
         auditor.screenshot(page, "registration-4-check")
     ui.submit(page, auditor, "Register")
     expect(page.locator("h1")).to_have_text(outcome)
-
-
-def tab_to(page: Page, *, selector: str | None = None, text: str | None = None, limit: int = 150) -> None:
-    """Press Tab until the focused element matches, and check the focus can be seen."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        found = page.evaluate(
-            """([selector, text]) => {
-                 const el = document.activeElement;
-                 if (!el || el === document.body) return false;
-                 if (selector && !el.matches(selector)) return false;
-                 if (text && el.textContent.trim() !== text) return false;
-                 return true;
-               }""",
-            [selector, text],
-        )
-        if found:
-            visible = page.evaluate(
-                """() => {
-                     const s = getComputedStyle(document.activeElement);
-                     const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
-                     return outline || (s.boxShadow && s.boxShadow !== 'none');
-                   }"""
-            )
-            assert visible, f"keyboard focus on {selector or text!r} cannot be seen (no outline or shadow)"
-            return
-    raise AssertionError(f"Tab never reached {selector or text!r} on {page.url}")
-
-
-def pick_with_arrow_keys(page: Page, title: str) -> None:
-    """In the focused radio group, press the arrow keys until the button for `title` is chosen."""
-    read = """() => { const el = document.activeElement;
-                    const label = el && el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
-                    return el && el.type === 'radio' && el.checked && label ? label.textContent.trim() : ''; }"""
-    for _ in range(40):
-        if page.evaluate(read).startswith(title):
-            return
-        page.keyboard.press("ArrowDown")
-    raise AssertionError(f"the arrow keys never reached {title!r}; last choice {page.evaluate(read)!r}")
 
 
 def check_choice_names(page: Page, n: int) -> None:
