@@ -79,6 +79,10 @@ def _chosen_code(known: dict[str, Language]) -> str | None:
 
 
 def select_locale() -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "en"  # the CLI and app-context work (counting, exports) speak English
     known = languages_of_request()
     chosen = _chosen_code(known)
     if chosen:

@@ -115,7 +115,9 @@ def test_the_lists_page_explains_the_file_and_has_the_upload_form(app, admin_cli
     assert "27/03/1948 or 1948-03-27" in html and "200,000 rows" in html
     script = re.search(r'<script src="([^"]*resident_list_upload\.js)"', html).group(1)
     assert admin_client.get(script).status_code == 200
-    assert re.search(r'<div class="upload-progress" id="upload-progress" hidden>', html)
+    assert re.search(r'<div class="upload-progress" id="upload-progress" hidden\s', html)
+    # The script's words come from the page, in its language.
+    assert 'data-sent="Sent {percent}% of the file."' in html and 'data-importing="Importing the rows"' in html
 
 
 def test_an_upload_stores_keyed_hashes_and_makes_matching_self_declared_residents_list_matched(app, admin_client):
