@@ -139,6 +139,10 @@ EXPECTED = {
     "proposal.edited_by_staff": (SAM, ROUND, {"proposal_id": 5, "title": "Lunch club", "fields": ["organisation", "summary"]},
                                  "Sam Lee corrected the group or organisation and summary of the idea “Lunch club” in "
                                  "“Hackney 50+ Fund 2026”."),
+    "proposal.summarised_in_english": (SAM, ROUND, {"proposal_id": 5, "title": "Lunch club",
+                                                    "summary": "A Friday lunch for 40 neighbours."},
+                                       "Sam Lee wrote an English summary of the idea “Lunch club” in "
+                                       "“Hackney 50+ Fund 2026”."),
     "proposal.shortlisted": (ASHA, ROUND, {"proposal_id": 6, "title": "Walking group", "before": "refused",
                                            "cost_pence": 90000, "was_merged_into": 5},
                              "Asha Patel shortlisted the idea “Walking group” (£900) in “Hackney 50+ Fund 2026”, "
