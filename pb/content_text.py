@@ -6,7 +6,8 @@ short note in its own language (templates/base.html reads `untranslated_content_
 """
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, render_template
+from flask_babel import force_locale
 from markupsafe import Markup, escape
 
 from pb.i18n import page_language
@@ -23,10 +24,15 @@ def _kind(obj) -> str | None:
 
 
 def _approved(language: str) -> dict:
+    """The approved translations into `language`, read once a request for each language: a page may
+    hold text in a language other than its own (a paper ballot printed in the resident's language from
+    a staff page in English, rendered under flask_babel.force_locale)."""
     cache = g.get("pb_approved_texts")
     if cache is None:
-        cache = g.pb_approved_texts = content_translations.approved_texts(language)
-    return cache
+        cache = g.pb_approved_texts = {}
+    if language not in cache:
+        cache[language] = content_translations.approved_texts(language)
+    return cache[language]
 
 
 def content_text(obj, field: str) -> tuple[str, bool]:
@@ -50,6 +56,24 @@ def content(obj, field: str) -> Markup:
 
 def untranslated_content_shown() -> bool:
     return bool(g.get("pb_untranslated_shown"))
+
+
+def render_in_language(code: str, template: str, **context) -> tuple[Markup, bool]:
+    """`template` rendered in the language `code`, for a part of a page in another language (a paper
+    ballot in the resident's language on a staff page in the staff's own).
+
+    Returns (the HTML, whether any round's or project's text in it is in English for want of an approved
+    translation). The page's own note about English text is left as it was: the part says it in its language.
+    """
+    before = g.get("pb_untranslated_shown")
+    g.pb_untranslated_shown = False
+    try:
+        with force_locale(code):
+            html = render_template(template, **context)
+        # The HTML of pb's own template, made by Jinja with autoescaping on: every value in it is escaped.
+        return Markup(html), untranslated_content_shown()  # nosec B704 - pb's template, autoescaped
+    finally:
+        g.pb_untranslated_shown = before
 
 
 def init_app(app: Flask) -> None:
