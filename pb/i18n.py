@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from babel import Locale
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
-from markupsafe import Markup
 
 from pb.domain import words
 
@@ -145,27 +144,10 @@ def init_app(app: Flask) -> None:
     def _languages():
         return {"page_language": page_language(), "languages": list(known.values()), "language_url": language_url}
 
-    app.jinja_env.globals["in_language"] = in_language
-
 
 def language_of(code: str | None) -> Language:
     """The language pb speaks for `code` (a resident's stored choice), or English."""
     return languages_of_request().get(code or "") or ENGLISH
-
-
-def in_language(code: str | None, template: str, **context) -> Markup:
-    """Part of a page in another language than the page around it: a letter in the language its
-    resident reads, or a paper ballot in the language asked for, inside a page for staff.
-
-    `template` is rendered with the locale switched to the language (English if pb does not speak
-    it) and gets it as `language`, so its outer element can carry lang="{{ language.tag }}" and
-    dir="{{ language.direction }}"."""
-    from flask import render_template
-    from flask_babel import force_locale
-
-    language = language_of(code)
-    with force_locale(language.code):
-        return Markup(render_template(template, language=language, **context))  # nosec B704 - an autoescaped template
 
 
 def language_url(code: str) -> str:

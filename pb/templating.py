@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 
@@ -183,17 +184,33 @@ def paragraphs(text_value: str | None) -> Markup:
     return html
 
 
+def _each_time(func):
+    """A filter whose answer depends on the language of the moment, worked out each time it is used.
+
+    Jinja works a filter of constants ({{ 1|your_choice }}) out once, when it compiles the template, and
+    keeps the answer: in the language of the first page that used the template, for every page after it.
+    A filter that takes the template's context is never worked out in advance.
+    """
+    @pass_context
+    def each_time(_context, *args, **kwargs):
+        return func(*args, **kwargs)
+    return each_time
+
+
 def install_template_helpers(app: Flask) -> None:
     # In the page's language (pb.i18n): these English forms for English.
-    app.jinja_env.filters["money"] = lambda pence: i18n.format_money(pence, format_pence)
-    app.jinja_env.filters["date"] = lambda value: i18n.format_day_words(_london_or_none(value), format_date, "long")
-    app.jinja_env.filters["day"] = lambda value: i18n.format_day_words(_london_or_none(value), format_day, "full")
-    app.jinja_env.filters["datetime"] = lambda value: i18n.format_time_words(to_london(value), format_datetime)
-    app.jinja_env.filters["number"] = i18n.format_number
+    filters = {
+        "money": lambda pence: i18n.format_money(pence, format_pence),
+        "date": lambda value: i18n.format_day_words(_london_or_none(value), format_date, "long"),
+        "day": lambda value: i18n.format_day_words(_london_or_none(value), format_day, "full"),
+        "datetime": lambda value: i18n.format_time_words(to_london(value), format_datetime),
+        "number": i18n.format_number,
+        # {{ 2|choice }} "2nd choice"; {{ 2|your_choice }} "your 2nd choice"; {{ 2|your_choice(start=True) }} "Your 2nd choice".
+        "choice": choice,
+        "your_choice": your_choice,
+    }
+    app.jinja_env.filters.update({name: _each_time(func) for name, func in filters.items()})
     app.jinja_env.filters["paragraphs"] = paragraphs
-    # {{ 2|choice }} "2nd choice"; {{ 2|your_choice }} "your 2nd choice"; {{ 2|your_choice(start=True) }} "Your 2nd choice".
-    app.jinja_env.filters["choice"] = choice
-    app.jinja_env.filters["your_choice"] = your_choice
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

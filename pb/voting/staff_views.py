@@ -4,10 +4,12 @@ Every URL here is under /staff, so only signed-in staff reach it (web.deny_by_de
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
+from pb import i18n
+from pb.content_text import render_in_language
 from pb.domain.phases import Phase
 from pb.extensions import db
 from pb.models import Round, User
@@ -87,6 +89,43 @@ def paper(round_id: int):
         matches=matches,
         pending=paper_ballots.pending_paper_entries(round_id) if round_.paper_double_entry else [],
         turnout=turnout.ballots_by_channel(round_id),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/paper/print")
+def paper_print(round_id: int):
+    """A blank paper ballot to print, in the language the resident reads (?language=CODE).
+
+    The ballot is rendered in that language; the page around it stays in the staff's own. The projects
+    are in the order of the printed paper ballot, by title, as the online ballot lists them in a round
+    with a fixed order (and as the paper entry page lists them for keying). An unknown language is
+    answered with the form and a message, never a ballot.
+    """
+    round_ = _round(round_id)
+    known = i18n.languages(current_app)
+    asked = (request.args.get("language") or "").strip().lower()
+    language = known.get(asked) if asked else None
+    errors: dict[str, str] = {}
+    if asked and language is None:
+        errors["language"] = _("There is no ballot in that language. Choose a language from the list.")
+    projects = ballots.ballot_projects(round_)
+    ready = len(projects) >= max(1, round_.min_ranks)
+    ballot_html, untranslated = None, False
+    if language is not None and ready:
+        ballot_html, untranslated = render_in_language(
+            language.code, "voting_staff/_paper_ballot.html", round=round_, projects=projects, language=language,
+            choices=min(round_.max_ranks, len(projects)),
+        )
+    return render_template(
+        "voting_staff/paper_print.html",
+        round=round_,
+        ballot_languages=list(known.values()),
+        language=language,
+        chosen=language.code if language else "en",
+        errors=errors,
+        ready=ready,
+        ballot=ballot_html,
+        untranslated=untranslated,
     )
 
 
